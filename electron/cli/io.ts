@@ -1,0 +1,101 @@
+/** Shared plumbing for CLI commands: argument parsing, output, and the error contract (exit 2). */
+import { writeSync } from 'node:fs';
+
+export class UsageError extends Error {}
+
+/** A failure that should end the command with one line on stderr and exit 2. */
+export class CliError extends Error {}
+
+export interface ParsedArgs {
+  positional: string[];
+  flags: Map<string, string[]>;
+}
+
+/**
+ * Parses `--name value`, `--name=value` and boolean `--name`. `valued` lists flags that take a value.
+ */
+export function parseArgs(argv: string[], valued: string[], booleans: string[]): ParsedArgs {
+  const positional: string[] = [];
+  const flags = new Map<string, string[]>();
+  const add = (k: string, v: string) => flags.set(k, [...(flags.get(k) ?? []), v]);
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (a === '--') {
+      positional.push(...argv.slice(i + 1));
+      break;
+    }
+    if (a.startsWith('--')) {
+      const eq = a.indexOf('=');
+      const name = eq >= 0 ? a.slice(2, eq) : a.slice(2);
+      if (valued.includes(name)) {
+        const v = eq >= 0 ? a.slice(eq + 1) : argv[++i];
+        if (v === undefined) throw new UsageError(`option --${name} needs a value`);
+        add(name, v);
+      } else if (booleans.includes(name)) {
+        if (eq >= 0) throw new UsageError(`option --${name} takes no value`);
+        add(name, 'true');
+      } else {
+        throw new UsageError(`unknown option --${name}`);
+      }
+    } else {
+      positional.push(a);
+    }
+  }
+  return { positional, flags };
+}
+
+/**
+ * Buffered stdout writer: big listings are written in large chunks with synchronous writes, which
+ * is several times faster than console.log per line and keeps output ordered with stderr.
+ */
+export function createOutput(fd = 1) {
+  const chunks: string[] = [];
+  let size = 0;
+  const flush = () => {
+    if (size === 0) return;
+    const data = Buffer.from(chunks.join(''), 'latin1');
+    chunks.length = 0;
+    size = 0;
+    let off = 0;
+    while (off < data.length) {
+      try {
+        off += writeSync(fd, data, off, data.length - off);
+      } catch (e) {
+        const err = e as NodeJS.ErrnoException;
+        if (err.code === 'EAGAIN') continue;
+        if (err.code === 'EPIPE') return; // reader went away (| head): stop quietly
+        throw e;
+      }
+    }
+  };
+  return {
+    /** Writes a string whose characters are all < 256 as raw bytes (latin1 = byte-exact). */
+    raw(s: string) {
+      chunks.push(s);
+      size += s.length;
+      if (size > 1 << 20) flush();
+    },
+    /** Writes Unicode text as UTF-8. */
+    text(s: string) {
+      this.raw(Buffer.from(s, 'utf8').toString('latin1'));
+    },
+    flush,
+  };
+}
+
+export type Output = ReturnType<typeof createOutput>;
+
+export interface CommandContext {
+  args: string[];
+  out: Output;
+  err: (line: string) => void;
+  /** Is stderr a terminal (progress display)? */
+  stderrIsTTY: boolean;
+}
+
+/** A command returns its exit code. */
+export type Command = {
+  summary: string;
+  usage: string;
+  run(ctx: CommandContext): Promise<number>;
+};

@@ -1,0 +1,78 @@
+/**
+ * cfs-inspect: the command-line face of the inspector. Each command lives in its own module and is
+ * loaded only when used, so `cfs-inspect ls` does not pay for the verity pool or the diff engine.
+ */
+import { CliError, UsageError, createOutput, type Command } from './io.ts';
+import { DecodeError } from '../../shared/bytes/cursor.ts';
+
+const COMMANDS: Record<string, () => Promise<{ default: Command }>> = {
+  info: () => import('./commands/info.ts'),
+  ls: () => import('./commands/ls.ts'),
+  dump: () => import('./commands/dump.ts'),
+  objects: () => import('./commands/objects.ts'),
+  'missing-objects': () => import('./commands/missing-objects.ts'),
+  measure: () => import('./commands/measure.ts'),
+  verify: () => import('./commands/verify.ts'),
+  check: () => import('./commands/check.ts'),
+  diff: () => import('./commands/diff.ts'),
+};
+
+async function usage(): Promise<string> {
+  const lines = ['usage: cfs-inspect <command> [options] ...', '', 'commands:'];
+  for (const [name, load] of Object.entries(COMMANDS)) {
+    try {
+      const { default: c } = await load();
+      lines.push(`  ${c.usage.padEnd(52)} ${c.summary}`);
+    } catch {
+      lines.push(`  ${name}`);
+    }
+  }
+  return lines.join('\n');
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const out = createOutput(1);
+  const err = (line: string) => process.stderr.write(`cfs-inspect: ${line}\n`);
+  const [name, ...args] = argv;
+  if (!name || name === '--help' || name === '-h' || name === 'help') {
+    process.stdout.write((await usage()) + '\n');
+    return name ? 0 : 2;
+  }
+  const load = COMMANDS[name];
+  if (!load) {
+    err(`unknown command '${name}' (try --help)`);
+    return 2;
+  }
+  try {
+    const { default: command } = await load();
+    if (args.includes('--help') || args.includes('-h')) {
+      process.stdout.write(`usage: cfs-inspect ${command.usage}\n${command.summary}\n`);
+      return 0;
+    }
+    const code = await command.run({ args, out, err, stderrIsTTY: Boolean(process.stderr.isTTY) });
+    out.flush();
+    return code;
+  } catch (e) {
+    out.flush();
+    if (e instanceof UsageError) {
+      err(`${name}: ${e.message}`);
+      return 2;
+    }
+    if (e instanceof CliError || e instanceof DecodeError) {
+      err(e.message);
+      return 2;
+    }
+    const ne = e as NodeJS.ErrnoException;
+    if (ne && typeof ne.code === 'string' && ne.syscall) {
+      err(`${ne.path ?? ''}: ${ne.code === 'ENOENT' ? 'no such file or directory' : ne.message}`);
+      return 2;
+    }
+    // Anything else is our bug; still one line, never a stack trace (CFS_DEBUG=1 shows it).
+    if (process.env.CFS_DEBUG) console.error(e);
+    err(`internal error: ${(e as Error)?.message ?? String(e)}`);
+    return 2;
+  }
+}
+
+const code = await main(process.argv.slice(2));
+process.exitCode = code;

@@ -1,0 +1,229 @@
+/**
+ * The one contract between the renderer and the Node side. The preload exposes exactly this
+ * (window.cfs), the e2e harness implements it over the same services in-process, and the
+ * renderer only ever calls it. Everything crossing it is structured-clone safe.
+ */
+import type { ByteRange, Finding, ImageInfo, NodeKind } from './model.ts';
+
+export type ImageId = string;
+
+export interface ImageSummary {
+  imageId: ImageId;
+  path: string;
+  /** File name for titles and tabs. */
+  name: string;
+  info: ImageInfo;
+  rootId: number;
+  /** Object store directories in the order they are tried (like basedir=). */
+  objectStores: string[];
+}
+
+export interface TreeEntry {
+  id: number;
+  /** Display name: UTF-8 decoded, with control and invalid bytes escaped as \xNN. */
+  name: string;
+  kind: NodeKind;
+  /** Only for directories: number of entries (without . and ..). */
+  childCount?: number;
+  /** Regular files with a backing object: the redirect path relative to the store. */
+  redirect?: string;
+  symlinkTarget?: string;
+  /** composefs whiteout (char 0:0 or escaped whiteout xattr). */
+  whiteout?: boolean;
+  /** The hidden 00..ff root whiteouts every composefs image carries. */
+  hidden?: boolean;
+}
+
+export interface ChildPage {
+  total: number;
+  start: number;
+  entries: TreeEntry[];
+}
+
+export interface XattrView {
+  /** Name as composefs-info shows it (overlay escaping undone). */
+  name: string;
+  /** Name as stored, when it differs (escaped overlay names). */
+  storedName?: string;
+  text: string;
+  hex: string;
+  size: number;
+  shared: boolean;
+  /** One line explaining overlay/composefs bookkeeping xattrs. */
+  explanation?: string;
+  range?: ByteRange;
+}
+
+export type VerityStatus =
+  | 'verified'
+  | 'mismatch'
+  | 'missing'
+  | 'unreadable'
+  | 'size-mismatch'
+  | 'no-digest'
+  | 'inline'
+  | 'escape';
+
+export interface VerityResult {
+  nodeId: number;
+  path: string;
+  status: VerityStatus;
+  /** Expected fs-verity digest (hex) from the metacopy xattr. */
+  expected?: string;
+  /** Digest measured from the object (hex). */
+  actual?: string;
+  /** Absolute path of the backing object that was (or would have been) opened. */
+  objectPath?: string;
+  expectedSize?: number;
+  actualSize?: number;
+  message?: string;
+}
+
+export interface NodeDetails {
+  id: number;
+  path: string;
+  name: string;
+  kind: NodeKind;
+  mode: number;
+  /** "-rwxr-xr-x" style. */
+  modeString: string;
+  uid: number;
+  gid: number;
+  size: number;
+  mtime: { sec: number; nsec: number };
+  /** ISO-like text with nanoseconds, UTC. */
+  mtimeText: string;
+  nlink: number;
+  rdev?: { major: number; minor: number };
+  ino?: number;
+  layout?: string;
+  symlinkTarget?: string;
+  /** Redirect (backing object path relative to the store) and recorded fs-verity digest. */
+  redirect?: string;
+  digest?: string;
+  /** Inline file content, hex, for small files stored in the image. */
+  inlineHex?: string;
+  whiteout?: boolean;
+  opaque?: boolean;
+  xattrs: XattrView[];
+  ranges: ByteRange[];
+  findings: Finding[];
+  verity?: VerityResult;
+  /** Other paths of the same inode (hardlinks) where known. */
+  hardlinks?: string[];
+}
+
+export interface CheckReport {
+  imageId: ImageId;
+  findings: Finding[];
+  nodesChecked: number;
+  /** True when the walk stopped early (limits reached). */
+  truncated: boolean;
+}
+
+export interface VerifyProgress {
+  jobId: string;
+  filesDone: number;
+  filesTotal: number;
+  bytesDone: number;
+  bytesTotal: number;
+}
+
+export interface VerifySummary {
+  jobId: string;
+  imageId: ImageId;
+  cancelled: boolean;
+  counts: Partial<Record<VerityStatus, number>>;
+  /** Image's own fs-verity digest, and the expected one if the user gave it. */
+  imageDigest?: string;
+  expectedImageDigest?: string;
+  results: VerityResult[];
+}
+
+export interface DiffOptions {
+  ignoreMtime?: boolean;
+  ignoreOwnership?: boolean;
+  /** Glob-like patterns of xattr names to ignore ("security.*"). */
+  ignoreXattrs?: string[];
+}
+
+export type ChangeKind = 'added' | 'removed' | 'modified' | 'renamed';
+
+export interface FieldChange {
+  field: string;
+  before?: string;
+  after?: string;
+}
+
+export interface Change {
+  kind: ChangeKind;
+  path: string;
+  oldPath?: string;
+  nodeKind: NodeKind;
+  fields: FieldChange[];
+}
+
+export interface DiffReport {
+  a: ImageId;
+  b: ImageId;
+  counts: Record<ChangeKind, number>;
+  changes: Change[];
+}
+
+export type Unsubscribe = () => void;
+
+/** The API itself. Every method may reject with an Error whose message is fit to show a user. */
+export interface InspectorApi {
+  openImage(path: string): Promise<ImageSummary>;
+  /** Shows the native open dialog; null when cancelled. */
+  openDialog(): Promise<ImageSummary | null>;
+  closeImage(imageId: ImageId): Promise<void>;
+  listImages(): Promise<ImageSummary[]>;
+  recentFiles(): Promise<string[]>;
+
+  children(imageId: ImageId, nodeId: number, start?: number, count?: number): Promise<ChildPage>;
+  node(imageId: ImageId, nodeId: number): Promise<NodeDetails>;
+  /** Resolves an absolute path in the image to a node id; null when absent. */
+  lookup(imageId: ImageId, path: string): Promise<number | null>;
+  bytes(imageId: ImageId, offset: number, length: number): Promise<Uint8Array>;
+
+  check(imageId: ImageId): Promise<CheckReport>;
+
+  setObjectStores(imageId: ImageId, dirs: string[]): Promise<ImageSummary>;
+  /** Shows a directory picker and adds the choice as the first store; null when cancelled. */
+  chooseObjectStore(imageId: ImageId): Promise<ImageSummary | null>;
+  verify(imageId: ImageId, expectedImageDigest?: string): Promise<{ jobId: string }>;
+  cancelVerify(jobId: string): Promise<void>;
+  onVerifyProgress(cb: (p: VerifyProgress) => void): Unsubscribe;
+  onVerifyDone(cb: (s: VerifySummary) => void): Unsubscribe;
+
+  diff(a: ImageId, b: ImageId, options?: DiffOptions): Promise<DiffReport>;
+
+  /** Files the OS asked us to open (double-click, second instance, open-file, argv). */
+  onOpenRequest(cb: (summary: ImageSummary) => void): Unsubscribe;
+}
+
+/** IPC channel names, one per method, shared by main and preload. */
+export const CHANNELS = {
+  openImage: 'cfs:openImage',
+  openDialog: 'cfs:openDialog',
+  closeImage: 'cfs:closeImage',
+  listImages: 'cfs:listImages',
+  recentFiles: 'cfs:recentFiles',
+  children: 'cfs:children',
+  node: 'cfs:node',
+  lookup: 'cfs:lookup',
+  bytes: 'cfs:bytes',
+  check: 'cfs:check',
+  setObjectStores: 'cfs:setObjectStores',
+  chooseObjectStore: 'cfs:chooseObjectStore',
+  verify: 'cfs:verify',
+  cancelVerify: 'cfs:cancelVerify',
+  diff: 'cfs:diff',
+} as const;
+
+export const EVENTS = {
+  verifyProgress: 'cfs:event:verifyProgress',
+  verifyDone: 'cfs:event:verifyDone',
+  openRequest: 'cfs:event:openRequest',
+} as const;
