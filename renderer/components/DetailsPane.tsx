@@ -1,0 +1,165 @@
+/** Everything about the selected node: inode fields, data location, redirect and verity, xattrs, bytes. */
+import type { ReactNode } from 'react';
+import type { NodeDetails } from '../../shared/api.ts';
+import { useActions, useActive } from '../hooks.ts';
+import { hex, octalMode, sizeText, spacedHex } from '../format.ts';
+import { KindIcon } from './icons.tsx';
+import { SeverityDot, VerityBadge } from './badges.tsx';
+import { XattrTable } from './XattrTable.tsx';
+
+const KIND_TEXT: Record<NodeDetails['kind'], string> = {
+  file: 'regular file',
+  dir: 'directory',
+  symlink: 'symbolic link',
+  chardev: 'character device',
+  blockdev: 'block device',
+  fifo: 'fifo',
+  socket: 'socket',
+  unknown: 'unknown type',
+};
+
+const Field = ({ label, children, testId }: { label: string; children: ReactNode; testId?: string }) => (
+  <>
+    <dt>{label}</dt>
+    <dd data-field={testId}>{children}</dd>
+  </>
+);
+
+export function DetailsPane() {
+  const d = useActive((v) => v.details);
+  const error = useActive((v) => v.detailsError);
+  const actions = useActions();
+
+  if (error) return <section className="details-pane"><div className="error-box">{error}</div></section>;
+  if (!d) return <section className="details-pane"><div className="dim pad">Select a node.</div></section>;
+
+  const v = d.verity;
+  return (
+    <section className="details-pane" aria-label="Details">
+      <header className="details-head">
+        <KindIcon kind={d.kind} />
+        <div className="details-title">
+          <h2 className="mono" data-testid="details-name">{d.name}</h2>
+          <div className="dim mono small" data-testid="details-path">{d.path}</div>
+        </div>
+        <span className="chip">{KIND_TEXT[d.kind]}</span>
+        {d.whiteout ? <span className="chip chip-warn">whiteout</span> : null}
+        {d.opaque ? <span className="chip">opaque</span> : null}
+        {v ? <VerityBadge status={v.status} /> : null}
+      </header>
+
+      {d.findings.length > 0 ? (
+        <ul className="node-findings">
+          {d.findings.map((f, i) => (
+            <li key={i} onClick={() => actions.focusHex(f.offset, f.length)} className="clickable">
+              <SeverityDot severity={f.severity} /> <span className="mono">{f.code}</span> {f.message}
+            </li>
+          ))}
+        </ul>
+      ) : null}
+
+      <dl className="fields">
+        <Field label="Mode" testId="mode">
+          <span className="mono">{d.modeString}</span> <span className="dim mono">{octalMode(d.mode)}</span>
+        </Field>
+        <Field label="Owner" testId="owner">
+          <span className="mono">
+            {d.uid}:{d.gid}
+          </span>
+        </Field>
+        <Field label="Size" testId="size">{sizeText(d.size)}</Field>
+        <Field label="Modified" testId="mtime">
+          <span className="mono">{d.mtimeText}</span>
+        </Field>
+        <Field label="Links">{d.nlink}</Field>
+        <Field label="Inode" testId="inode">
+          <span className="mono">
+            nid {d.id}
+            {d.ino !== undefined ? ` · ino ${d.ino}` : ''}
+          </span>
+          {d.layout ? <span className="dim"> · {d.layout}</span> : null}
+        </Field>
+        {d.rdev ? (
+          <Field label="Device" testId="rdev">
+            <span className="mono">
+              {d.rdev.major}:{d.rdev.minor}
+            </span>
+          </Field>
+        ) : null}
+        {d.symlinkTarget !== undefined ? (
+          <Field label="Target" testId="target">
+            <span className="mono wrap">{d.symlinkTarget}</span>
+          </Field>
+        ) : null}
+        {d.redirect !== undefined ? (
+          <Field label="Object" testId="redirect">
+            <div className="mono wrap">{d.redirect}</div>
+            {v?.objectPath ? <div className="dim small mono wrap">{v.objectPath}</div> : null}
+            {v ? <div className="small">{objectStatus(v)}</div> : null}
+          </Field>
+        ) : null}
+        {d.digest !== undefined || v?.expected ? (
+          <Field label="fs-verity" testId="verity">
+            <div className="digest-row">
+              <span className="dim small">expected</span>
+              <span className="mono digest">{d.digest ?? v?.expected}</span>
+            </div>
+            <div className="digest-row">
+              <span className="dim small">actual</span>
+              <span className={`mono digest${v?.status === 'mismatch' ? ' bad' : ''}`}>
+                {v?.actual ?? <span className="dim">{v ? '—' : 'not measured yet (Verify)'}</span>}
+              </span>
+            </div>
+            {v?.message ? <div className="small dim">{v.message}</div> : null}
+          </Field>
+        ) : null}
+        {d.inlineHex !== undefined ? (
+          <Field label="Inline data">
+            <span className="mono small wrap">{spacedHex(d.inlineHex.slice(0, 512))}{d.inlineHex.length > 512 ? ' …' : ''}</span>
+          </Field>
+        ) : null}
+        {d.hardlinks && d.hardlinks.length > 0 ? (
+          <Field label="Hardlinks" testId="hardlinks">
+            {d.hardlinks.map((p) => (
+              <div key={p} className="mono clickable link" onClick={() => void actions.reveal(p)}>
+                {p}
+              </div>
+            ))}
+          </Field>
+        ) : null}
+        <Field label="Structures">
+          <div className="ranges">
+            {d.ranges.map((r, i) => (
+              <button key={i} className="range-chip" onClick={() => actions.focusHex(r.offset, r.length)}>
+                {r.label} <span className="dim mono">{hex(r.offset)}+{r.length}</span>
+              </button>
+            ))}
+          </div>
+        </Field>
+      </dl>
+
+      <XattrTable xattrs={d.xattrs} />
+    </section>
+  );
+}
+
+function objectStatus(v: NonNullable<NodeDetails['verity']>): string {
+  switch (v.status) {
+    case 'verified':
+      return 'present, digest verified';
+    case 'mismatch':
+      return 'present, digest differs';
+    case 'missing':
+      return 'not found in any object store';
+    case 'size-mismatch':
+      return `present, size ${v.actualSize ?? '?'} ≠ ${v.expectedSize ?? '?'}`;
+    case 'unreadable':
+      return 'present but unreadable';
+    case 'escape':
+      return 'redirect points outside the object store';
+    case 'no-digest':
+      return 'no digest recorded to check against';
+    case 'inline':
+      return 'data stored inline in the image';
+  }
+}

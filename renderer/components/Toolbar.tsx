@@ -1,0 +1,59 @@
+/** Open images as tabs, the open button, image facts, and the theme switch. */
+import { useActions, useApp } from '../hooks.ts';
+import type { Theme } from '../store.ts';
+
+const THEMES: Theme[] = ['system', 'light', 'dark'];
+
+export function Toolbar() {
+  const order = useApp((s) => s.order);
+  const images = useApp((s) => s.images);
+  const activeId = useApp((s) => s.activeId);
+  const theme = useApp((s) => s.theme);
+  const actions = useActions();
+  const active = activeId ? images[activeId] : undefined;
+  const info = active?.summary.info;
+
+  return (
+    <header className="toolbar">
+      <span className="brand">cfs-inspect</span>
+      <nav className="tabs" role="tablist" aria-label="Open images">
+        {order.map((id) => {
+          const s = images[id]!.summary;
+          return (
+            <div key={id} role="tab" aria-selected={id === activeId} className={`tab${id === activeId ? ' active' : ''}`}>
+              <button className="tab-name mono" onClick={() => actions.activate(id)} title={s.path}>
+                {s.name}
+              </button>
+              <button className="tab-close" aria-label={`Close ${s.name}`} onClick={() => void actions.close(id)}>
+                ×
+              </button>
+            </div>
+          );
+        })}
+        <button className="btn small" onClick={() => void actions.openDialog()} title="Open image">
+          + Open
+        </button>
+      </nav>
+      {info ? (
+        <span className="facts small dim" data-testid="image-facts">
+          {info.format}
+          {info.inodes !== undefined ? ` · ${info.inodes.toLocaleString('en-US')} inodes` : ''}
+          {` · ${info.size.toLocaleString('en-US')} B`}
+          {info.features.length ? ` · ${info.features.join(' ')}` : ''}
+        </span>
+      ) : null}
+      <select
+        className="theme"
+        aria-label="Theme"
+        value={theme}
+        onChange={(e) => actions.setTheme(e.target.value as Theme)}
+      >
+        {THEMES.map((t) => (
+          <option key={t} value={t}>
+            {t === 'system' ? 'System theme' : t === 'light' ? 'Light' : 'Dark'}
+          </option>
+        ))}
+      </select>
+    </header>
+  );
+}

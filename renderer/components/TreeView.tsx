@@ -1,0 +1,196 @@
+/**
+ * The image tree: a virtualized flat list of visible rows (so a 200,000-entry directory costs only the
+ * rows on screen), loading directory pages as their placeholders scroll into view. Keyboard model as
+ * in WAI-ARIA trees: arrows move and open/close, Home/End/PageUp/PageDown jump.
+ */
+import { useEffect, useMemo, useRef, type KeyboardEvent } from 'react';
+import { useActions, useActive, useApp } from '../hooks.ts';
+import { parentRowIndex, type TreeRow } from '../tree.ts';
+import { findingsByNode } from '../store.ts';
+import { useVirtualRows } from '../virtual.ts';
+import { KindIcon, Twisty } from './icons.tsx';
+import { VerityBadge } from './badges.tsx';
+
+const ROW_HEIGHT = 22;
+const NO_ROWS: TreeRow[] = [];
+
+export function TreeView() {
+  const rows = useActive((v) => v.rows) ?? NO_ROWS;
+  const expanded = useActive((v) => v.expanded);
+  const selected = useActive((v) => v.selected);
+  const verity = useActive((v) => v.verity);
+  const check = useActive((v) => v.check);
+  const filter = useActive((v) => v.filter) ?? '';
+  const showHidden = useApp((s) => s.showHidden);
+  const actions = useActions();
+  const listRef = useRef<HTMLDivElement>(null);
+  const win = useVirtualRows(listRef, rows.length, ROW_HEIGHT);
+
+  const problems = useMemo(() => findingsByNode(check), [check]);
+  const selectedIndex = useMemo(
+    () => (selected ? rows.findIndex((r) => r.entry?.id === selected.id && r.path === selected.path) : -1),
+    [rows, selected],
+  );
+
+  // Keep the selection in view when it moves (keyboard, findings, reveal), not on every relayout.
+  const lastRevealed = useRef<string | undefined>(undefined);
+  useEffect(() => {
+    if (selectedIndex >= 0 && selected && lastRevealed.current !== selected.path) {
+      lastRevealed.current = selected.path;
+      win.reveal(selectedIndex, 'nearest');
+    }
+  }, [selectedIndex, selected, win]);
+
+  // Ask for the pages behind any placeholders on screen.
+  const visible = rows.slice(win.first, win.first + win.count);
+  const wanted = new Map<number, [number, number]>();
+  for (const r of visible) {
+    if (r.entry) continue;
+    const [lo, hi] = wanted.get(r.parentId) ?? [r.index, r.index];
+    wanted.set(r.parentId, [Math.min(lo, r.index), Math.max(hi, r.index)]);
+  }
+  const wantedKey = [...wanted].map(([d, [a, b]]) => `${d}:${a}-${b}`).join(',');
+  useEffect(() => {
+    for (const [dirId, [lo, hi]] of wanted) void actions.ensureLoaded(dirId, lo, hi + 1);
+  }, [wantedKey, actions]);
+
+  const isOpen = (r: TreeRow) => !!r.entry && r.entry.kind === 'dir' && !!expanded?.has(r.path);
+  const toggle = (r: TreeRow) => {
+    if (!r.entry || r.entry.kind !== 'dir') return;
+    if (isOpen(r)) actions.collapse(r.path);
+    else void actions.expand(r.path, r.entry.id);
+  };
+  const selectIndex = (i: number) => {
+    const r = rows[Math.max(0, Math.min(rows.length - 1, i))];
+    if (r?.entry) void actions.select(r.entry.id, r.path);
+  };
+
+  const onKeyDown = (e: KeyboardEvent) => {
+    const i = selectedIndex;
+    const r = rows[i];
+    const page = Math.max(1, win.perPage - 1);
+    const moves: Record<string, () => void> = {
+      ArrowDown: () => selectIndex(i < 0 ? 0 : i + 1),
+      ArrowUp: () => selectIndex(i < 0 ? 0 : i - 1),
+      Home: () => selectIndex(0),
+      End: () => selectIndex(rows.length - 1),
+      PageDown: () => selectIndex(i + page),
+      PageUp: () => selectIndex(i - page),
+      ArrowRight: () => {
+        if (!r?.entry || r.entry.kind !== 'dir') return;
+        if (!isOpen(r)) toggle(r);
+        else if (rows[i + 1] && rows[i + 1]!.depth > r.depth) selectIndex(i + 1);
+      },
+      ArrowLeft: () => {
+        if (r && isOpen(r)) toggle(r);
+        else if (i >= 0) {
+          const p = parentRowIndex(rows, i);
+          if (p >= 0) selectIndex(p);
+        }
+      },
+      Enter: () => r && toggle(r),
+    };
+    const move = moves[e.key];
+    if (move) {
+      e.preventDefault();
+      move();
+    }
+  };
+
+  return (
+    <section className="tree-pane" aria-label="Image tree">
+      <div className="pane-head">
+        <input
+          className="filter"
+          type="search"
+          placeholder="Filter names"
+          aria-label="Filter names"
+          value={filter}
+          onChange={(e) => void actions.setFilter(e.target.value)}
+          onKeyDown={(e) => {
+            if (e.key === 'ArrowDown') {
+              e.preventDefault();
+              listRef.current?.focus();
+            }
+          }}
+        />
+        <label className="check" title="Show the 256 whiteouts (00..ff) composefs puts in every root">
+          <input type="checkbox" checked={showHidden} onChange={(e) => actions.setShowHidden(e.target.checked)} />
+          hidden
+        </label>
+      </div>
+      <div
+        ref={listRef}
+        className="tree-list"
+        role="tree"
+        aria-label="Files"
+        tabIndex={0}
+        onKeyDown={onKeyDown}
+        aria-activedescendant={selectedIndex >= 0 ? `row-${selectedIndex}` : undefined}
+      >
+        <div style={{ height: win.height, position: 'relative' }}>
+          <div style={{ position: 'absolute', top: win.top, left: 0, right: 0 }}>
+            {visible.map((r, k) => {
+              const i = win.first + k;
+              const e = r.entry;
+              if (!e) {
+                return (
+                  <div key={r.path} className="tree-row placeholder" style={{ paddingLeft: 6 + r.depth * 14 }}>
+                    <span className="twisty" />
+                    <span className="loading-bar" />
+                  </div>
+                );
+              }
+              const open = isOpen(r);
+              const v = verity?.get(e.id);
+              const nf = problems.get(e.id)?.length ?? 0;
+              return (
+                <div
+                  key={r.path}
+                  id={`row-${i}`}
+                  role="treeitem"
+                  aria-level={r.depth + 1}
+                  aria-expanded={e.kind === 'dir' ? open : undefined}
+                  aria-selected={i === selectedIndex}
+                  data-path={r.path}
+                  className={`tree-row${i === selectedIndex ? ' selected' : ''}${e.hidden ? ' hidden-entry' : ''}${e.whiteout ? ' whiteout' : ''}`}
+                  style={{ paddingLeft: 6 + r.depth * 14 }}
+                  onClick={() => void actions.select(e.id, r.path)}
+                  onDoubleClick={() => toggle(r)}
+                >
+                  <span
+                    className="twisty"
+                    onClick={(ev) => {
+                      ev.stopPropagation();
+                      toggle(r);
+                    }}
+                  >
+                    {e.kind === 'dir' && e.childCount !== 0 ? <Twisty open={open} /> : null}
+                  </span>
+                  <KindIcon kind={e.kind} open={open} />
+                  <span className="name">{e.name}</span>
+                  {e.kind === 'symlink' && e.symlinkTarget !== undefined ? (
+                    <span className="dim target">→ {e.symlinkTarget}</span>
+                  ) : null}
+                  {e.kind === 'dir' && e.childCount !== undefined && r.depth > 0 ? (
+                    <span className="dim count">{e.childCount}</span>
+                  ) : null}
+                  {e.whiteout ? <span className="tag">whiteout</span> : null}
+                  <span className="row-badges">
+                    {nf > 0 ? (
+                      <span className="badge badge-bad" title={`${nf} finding${nf > 1 ? 's' : ''}`}>
+                        ! {nf}
+                      </span>
+                    ) : null}
+                    {v ? <VerityBadge status={v.status} compact /> : null}
+                  </span>
+                </div>
+              );
+            })}
+          </div>
+        </div>
+        {rows.length === 1 && filter ? <div className="empty">No names match “{filter}”.</div> : null}
+      </div>
+    </section>
+  );
+}

@@ -1,0 +1,69 @@
+/** Background fs-verity verification of every backing object: start, watch progress, cancel, summary. */
+import type { VerityStatus } from '../../shared/api.ts';
+import { useActions, useActive } from '../hooks.ts';
+import { verityTone } from './badges.tsx';
+
+const ORDER: VerityStatus[] = ['verified', 'mismatch', 'size-mismatch', 'missing', 'unreadable', 'escape', 'no-digest', 'inline'];
+
+export function VerifyBar() {
+  const job = useActive((v) => v.verifyJob);
+  const summary = useActive((v) => v.verifySummary);
+  const error = useActive((v) => v.verifyError);
+  const stores = useActive((v) => v.summary.objectStores) ?? [];
+  const actions = useActions();
+  const p = job?.progress;
+  const frac = p ? (p.bytesTotal > 0 ? p.bytesDone / p.bytesTotal : p.filesTotal > 0 ? p.filesDone / p.filesTotal : 0) : 0;
+
+  return (
+    <div className="verify-bar" aria-label="Verification">
+      <div className="stores small" title={stores.join('\n')}>
+        <span className="dim">objects</span>{' '}
+        <span className="mono" data-testid="object-stores">
+          {stores.length ? stores.map(shortPath).join(', ') : 'none found'}
+        </span>
+        <button className="link-btn" onClick={() => void actions.chooseObjectStore()}>
+          choose…
+        </button>
+      </div>
+      {job ? (
+        <>
+          <div
+            className="progress"
+            role="progressbar"
+            aria-valuemin={0}
+            aria-valuemax={100}
+            aria-valuenow={Math.round(frac * 100)}
+          >
+            <div className="progress-fill" style={{ width: `${(frac * 100).toFixed(1)}%` }} />
+          </div>
+          <span className="small mono dim">{p ? `${p.filesDone}/${p.filesTotal} files` : 'starting…'}</span>
+          <button className="btn small" onClick={() => void actions.cancelVerify()}>
+            Cancel
+          </button>
+        </>
+      ) : (
+        <>
+          {summary ? (
+            <span className="verify-summary small" data-testid="verify-summary">
+              {summary.cancelled ? <span className="chip chip-warn">cancelled</span> : null}
+              {ORDER.filter((s) => summary.counts[s]).map((s) => (
+                <span key={s} className={`chip chip-${verityTone(s)}`}>
+                  {summary.counts[s]} {s}
+                </span>
+              ))}
+            </span>
+          ) : null}
+          {error ? <span className="error-text small">{error}</span> : null}
+          <button className="btn small primary" onClick={() => void actions.startVerify()} disabled={stores.length === 0}>
+            {summary ? 'Verify again' : 'Verify objects'}
+          </button>
+        </>
+      )}
+    </div>
+  );
+}
+
+const shortPath = (p: string): string => {
+  const parts = p.split('/').filter(Boolean);
+  return parts.length > 2 ? '…/' + parts.slice(-2).join('/') : p;
+};

@@ -1,0 +1,37 @@
+/** Status chips shared by the tree, details pane and findings panel. */
+import type { VerityStatus } from '../../shared/api.ts';
+import type { Severity } from '../../shared/model.ts';
+
+const VERITY_TEXT: Record<VerityStatus, string> = {
+  verified: 'verified',
+  mismatch: 'digest mismatch',
+  missing: 'object missing',
+  unreadable: 'unreadable',
+  'size-mismatch': 'size mismatch',
+  'no-digest': 'no digest',
+  inline: 'inline',
+  escape: 'redirect escapes store',
+};
+
+export const verityTone = (s: VerityStatus): 'ok' | 'bad' | 'warn' | 'muted' =>
+  s === 'verified'
+    ? 'ok'
+    : s === 'mismatch' || s === 'size-mismatch' || s === 'escape' || s === 'unreadable'
+      ? 'bad'
+      : s === 'missing'
+        ? 'warn'
+        : 'muted';
+
+export function VerityBadge({ status, compact }: { status: VerityStatus; compact?: boolean }) {
+  const tone = verityTone(status);
+  const glyph = tone === 'ok' ? '✓' : tone === 'bad' ? '✕' : tone === 'warn' ? '?' : '·';
+  return (
+    <span className={`badge badge-${tone}`} title={`fs-verity: ${VERITY_TEXT[status]}`} data-verity={status}>
+      {compact ? glyph : `${glyph} ${VERITY_TEXT[status]}`}
+    </span>
+  );
+}
+
+export function SeverityDot({ severity }: { severity: Severity }) {
+  return <span className={`sev sev-${severity}`} title={severity} aria-label={severity} />;
+}

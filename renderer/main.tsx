@@ -1,0 +1,88 @@
+/** Renderer entry: one store per window over the API the preload (or the e2e harness) provides. */
+import { StrictMode, useEffect, useState, type DragEvent } from 'react';
+import { createRoot } from 'react-dom/client';
+import { getApi } from './api.ts';
+import { StoreContext, useActions, useApp } from './hooks.ts';
+import { createAppStore } from './store.ts';
+import { Toolbar } from './components/Toolbar.tsx';
+import { TreeView } from './components/TreeView.tsx';
+import { DetailsPane } from './components/DetailsPane.tsx';
+import { FindingsPanel } from './components/FindingsPanel.tsx';
+import { HexView } from './components/HexView.tsx';
+import { VerifyBar } from './components/VerifyBar.tsx';
+import { OpenScreen } from './components/OpenScreen.tsx';
+
+function App() {
+  const hasImage = useApp((s) => s.activeId !== undefined);
+  const theme = useApp((s) => s.theme);
+  const error = useApp((s) => s.error);
+  const actions = useActions();
+  const [dragging, setDragging] = useState(false);
+
+  useEffect(() => {
+    if (theme === 'system') delete document.documentElement.dataset.theme;
+    else document.documentElement.dataset.theme = theme;
+  }, [theme]);
+
+  const onDrop = (e: DragEvent) => {
+    e.preventDefault();
+    setDragging(false);
+    const file = e.dataTransfer.files[0];
+    if (!file) return;
+    const path = getApi().pathForFile?.(file);
+    if (path) void actions.open(path);
+    else actions.fail('This window cannot read the path of a dropped file; use Open instead.');
+  };
+
+  return (
+    <div
+      className={`app${dragging ? ' dragging' : ''}`}
+      onDragOver={(e) => {
+        if (e.dataTransfer.types.includes('Files')) {
+          e.preventDefault();
+          setDragging(true);
+        }
+      }}
+      onDragLeave={(e) => {
+        if (e.currentTarget === e.target) setDragging(false);
+      }}
+      onDrop={onDrop}
+    >
+      <Toolbar />
+      {hasImage ? (
+        <>
+          <VerifyBar />
+          <div className="workspace">
+            <div className="top">
+              <TreeView />
+              <DetailsPane />
+            </div>
+            <div className="bottom">
+              <FindingsPanel />
+              <HexView />
+            </div>
+          </div>
+        </>
+      ) : (
+        <OpenScreen />
+      )}
+      {error && hasImage ? (
+        <div className="status-error" role="alert">
+          {error}
+          <button className="link-btn" onClick={() => actions.dismissError()}>
+            dismiss
+          </button>
+        </div>
+      ) : null}
+    </div>
+  );
+}
+
+const store = createAppStore(getApi());
+createRoot(document.getElementById('root')!).render(
+  <StrictMode>
+    <StoreContext.Provider value={store}>
+      <App />
+    </StoreContext.Provider>
+  </StrictMode>,
+);
