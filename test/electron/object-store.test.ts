@@ -1,19 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { withDir } from './fakes.ts';
 import { findObjectStores, loadStoreChoices, objectStoresFor } from '../../electron/object-store.ts';
 import { corpusPath, corpusSkip } from '../helpers/corpus.ts';
-
-async function withDir(fn: (dir: string) => Promise<void>) {
-  const dir = await mkdtemp(join(tmpdir(), 'cfs-stores-'));
-  try {
-    await fn(dir);
-  } finally {
-    await rm(dir, { recursive: true, force: true });
-  }
-}
 
 test('the objects/ folder beside a corpus image is found', { skip: corpusSkip }, async () => {
   assert.deepEqual(await findObjectStores(corpusPath('01-readme', 'image.cfs')), [corpusPath('01-readme', 'objects')]);
