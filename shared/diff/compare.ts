@@ -1,0 +1,208 @@
+/**
+ * Field-by-field comparison of one path's node in two images. The metadata part is synchronous
+ * and cheap when nothing differs (scalar compares, xattrs compared in stored order before any
+ * sorting), because it runs once for every path the two images share; only files whose bytes
+ * live inside the image need the asynchronous data comparison.
+ */
+import { sha256 } from '@noble/hashes/sha2.js';
+import type { FieldChange } from '../api.ts';
+import { bytesEqual, compareBytes, toHex, type DataLocation, type ImageNode, type ImageReader, type NodeKind, type Xattr } from '../model.ts';
+import type { Ignore } from './options.ts';
+import { displayBytes } from './text.ts';
+
+/**
+ * The composefs reading of a node: what `composefs-info` shows instead of the overlay bookkeeping
+ * (an escaped whiteout is a char device 0:0 there, so type, mode, size and rdev come from here).
+ */
+export interface ContentView {
+  kind: NodeKind;
+  mode: number;
+  size: number;
+  rdev: number;
+  /** Redirect (backing object path) without the leading '/'. */
+  payload?: Uint8Array;
+  /** fs-verity digest from the metacopy xattr. */
+  digest?: Uint8Array;
+  /** Xattrs as composefs-info shows them (bookkeeping hidden, escaped names undone). */
+  xattrs: Xattr[];
+  whiteout: boolean;
+  opaque: boolean;
+}
+
+export type ViewFn = (node: ImageNode) => ContentView;
+
+/** One side of a comparison. */
+export interface Side {
+  reader: ImageReader;
+  node: ImageNode;
+  view: ContentView;
+}
+
+export interface CompareContext {
+  ignore: Ignore;
+  /** Directory sizes are byte counts of the on-disk dirents: comparable only within one format. */
+  sameFormat: boolean;
+}
+
+export const formatMode = (mode: number): string => mode.toString(8);
+export const formatMtime = (t: { sec: number; nsec: number }): string => `${t.sec}.${String(t.nsec).padStart(9, '0')}`;
+
+/** The first bytes of in-image data shown verbatim; longer data is shown by its sha256. */
+export const DATA_SHOWN_VERBATIM = 64;
+const READ_PIECE = 1 << 20;
+
+/** Does the file keep (some of) its bytes inside the image, where readData can reach them? */
+export function dataInImage(node: ImageNode): boolean {
+  if (node.kind !== 'file' || node.size === 0) return false;
+  const d: DataLocation = node.data;
+  switch (d.kind) {
+    case 'inline':
+    case 'blocks':
+    case 'compressed':
+      return true;
+    case 'chunks':
+      return d.nullCount < d.count;
+    default:
+      return false;
+  }
+}
+
+/** Is the redirect the one composefs derives from the digest ("ab/cdef...")? Then it says nothing new. */
+function isDigestPath(payload: Uint8Array, digest: Uint8Array | undefined): boolean {
+  if (!digest || payload.length !== digest.length * 2 + 1) return false;
+  const h = toHex(digest);
+  return displayBytes(payload) === `${h.slice(0, 2)}/${h.slice(2)}`;
+}
+
+const optBytes = (a: Uint8Array | undefined, b: Uint8Array | undefined): boolean =>
+  a === b || (a !== undefined && b !== undefined && bytesEqual(a, b));
+
+const show = (b: Uint8Array | undefined): string | undefined => (b === undefined ? undefined : displayBytes(b));
+
+/** Xattrs that take part in the comparison, sorted by name. */
+export function visibleXattrs(xattrs: Xattr[], ignore: Ignore): Xattr[] {
+  const kept = ignore.xattr ? xattrs.filter((x) => !ignore.xattr!.test(displayBytes(x.name))) : xattrs.slice();
+  return kept.sort((x, y) => compareBytes(x.name, y.name));
+}
+
+function sameXattrsInOrder(a: Xattr[], b: Xattr[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) {
+    if (!bytesEqual(a[i]!.name, b[i]!.name) || !bytesEqual(a[i]!.value, b[i]!.value)) return false;
+  }
+  return true;
+}
+
+function xattrChanges(a: Xattr[], b: Xattr[], ignore: Ignore, out: FieldChange[]): void {
+  if (sameXattrsInOrder(a, b)) return;
+  const xa = visibleXattrs(a, ignore);
+  const xb = visibleXattrs(b, ignore);
+  let i = 0;
+  let j = 0;
+  while (i < xa.length || j < xb.length) {
+    const c = i >= xa.length ? 1 : j >= xb.length ? -1 : compareBytes(xa[i]!.name, xb[j]!.name);
+    if (c < 0) {
+      out.push({ field: `xattr:${displayBytes(xa[i]!.name)}`, before: displayBytes(xa[i]!.value) });
+      i++;
+    } else if (c > 0) {
+      out.push({ field: `xattr:${displayBytes(xb[j]!.name)}`, after: displayBytes(xb[j]!.value) });
+      j++;
+    } else {
+      if (!bytesEqual(xa[i]!.value, xb[j]!.value)) {
+        out.push({ field: `xattr:${displayBytes(xa[i]!.name)}`, before: displayBytes(xa[i]!.value), after: displayBytes(xb[j]!.value) });
+      }
+      i++;
+      j++;
+    }
+  }
+}
+
+/**
+ * Every difference that the decoded node and its composefs view show, except in-image file data
+ * (see compareData), in a fixed field order.
+ */
+export function compareMeta(a: Side, b: Side, ctx: CompareContext): FieldChange[] {
+  const na = a.node;
+  const nb = b.node;
+  const va = a.view;
+  const vb = b.view;
+  const out: FieldChange[] = [];
+  const num = (field: string, x: number, y: number, fmt: (v: number) => string = String) => {
+    if (x !== y) out.push({ field, before: fmt(x), after: fmt(y) });
+  };
+  if (va.kind !== vb.kind) out.push({ field: 'type', before: va.kind, after: vb.kind });
+  num('mode', va.mode, vb.mode, formatMode);
+  if (!ctx.ignore.ownership) {
+    num('uid', na.uid, nb.uid);
+    num('gid', na.gid, nb.gid);
+  }
+  if (va.kind !== 'dir' || vb.kind !== 'dir' || ctx.sameFormat) num('size', va.size, vb.size);
+  if (!ctx.ignore.mtime && (na.mtime.sec !== nb.mtime.sec || na.mtime.nsec !== nb.mtime.nsec)) {
+    out.push({ field: 'mtime', before: formatMtime(na.mtime), after: formatMtime(nb.mtime) });
+  }
+  num('nlink', na.nlink, nb.nlink);
+  num('rdev', va.rdev, vb.rdev);
+  if (!optBytes(na.target, nb.target)) out.push({ field: 'target', before: show(na.target), after: show(nb.target) });
+  if (va.whiteout !== vb.whiteout) out.push({ field: 'whiteout', before: String(va.whiteout), after: String(vb.whiteout) });
+  if (va.opaque !== vb.opaque) out.push({ field: 'opaque', before: String(va.opaque), after: String(vb.opaque) });
+  if (!optBytes(va.digest, vb.digest)) {
+    out.push({ field: 'digest', before: va.digest && toHex(va.digest), after: vb.digest && toHex(vb.digest) });
+  }
+  if (!optBytes(va.payload, vb.payload)) {
+    const derived =
+      (va.payload === undefined || isDigestPath(va.payload, va.digest)) &&
+      (vb.payload === undefined || isDigestPath(vb.payload, vb.digest)) &&
+      !optBytes(va.digest, vb.digest);
+    if (!derived) out.push({ field: 'redirect', before: show(va.payload), after: show(vb.payload) });
+  }
+  xattrChanges(va.xattrs, vb.xattrs, ctx.ignore, out);
+  return out;
+}
+
+/** Where to read one file's in-image bytes; kept instead of the whole node by records that outlive the walk. */
+export interface DataRef {
+  reader: ImageReader;
+  id: number;
+  size: number;
+}
+
+export const dataRef = (side: Side): DataRef => ({ reader: side.reader, id: side.node.id, size: side.node.size });
+
+/** Reads a file's in-image bytes piece by piece, so a large file never needs one huge buffer. */
+async function* pieces(ref: DataRef): AsyncGenerator<Uint8Array> {
+  for (let off = 0; off < ref.size; off += READ_PIECE) {
+    yield await ref.reader.readData(ref.id, off, Math.min(READ_PIECE, ref.size - off));
+  }
+}
+
+export async function sha256OfData(ref: DataRef): Promise<string> {
+  const h = sha256.create();
+  for await (const p of pieces(ref)) h.update(p);
+  return `sha256:${toHex(h.digest())}`;
+}
+
+/** Text standing for a file's in-image bytes: the bytes themselves when short, else their sha256. */
+export async function describeData(ref: DataRef): Promise<string> {
+  if (ref.size <= DATA_SHOWN_VERBATIM) return displayBytes(await ref.reader.readData(ref.id, 0, ref.size));
+  return sha256OfData(ref);
+}
+
+export async function sameData(a: DataRef, b: DataRef): Promise<boolean> {
+  if (a.size !== b.size) return false;
+  for (let off = 0; off < a.size; off += READ_PIECE) {
+    const n = Math.min(READ_PIECE, a.size - off);
+    const [x, y] = await Promise.all([a.reader.readData(a.id, off, n), b.reader.readData(b.id, off, n)]);
+    if (!bytesEqual(x, y)) return false;
+  }
+  return true;
+}
+
+/** The `data` change of a file whose bytes (on either side) live inside the image, if they differ. */
+export async function compareData(a: Side, b: Side): Promise<FieldChange | undefined> {
+  const ra = dataInImage(a.node) ? dataRef(a) : undefined;
+  const rb = dataInImage(b.node) ? dataRef(b) : undefined;
+  if (!ra && !rb) return undefined;
+  if (ra && rb && (await sameData(ra, rb))) return undefined;
+  const [before, after] = await Promise.all([ra && describeData(ra), rb && describeData(rb)]);
+  return { field: 'data', before, after };
+}

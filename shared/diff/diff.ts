@@ -1,0 +1,306 @@
+/**
+ * The diff engine: walks two images side by side in name order and reports what changed, path by
+ * path. Both trees are visited completely (no image format records a hash of a whole subtree), so
+ * the per-path work is kept small: names are merged from the two sorted child lists and shared
+ * paths are compared field by field on decoded nodes, reading file bytes only for files whose data
+ * lives inside the image. Added and removed entries are then paired into renames by identity.
+ */
+import { DecodeError } from '../bytes/cursor.ts';
+import type { Change, ChangeKind, DiffOptions, FieldChange } from '../api.ts';
+import { compareBytes, type DirEntry, type ImageNode, type ImageReader, type NodeKind } from '../model.ts';
+import { compareData, compareMeta, dataInImage, dataRef, type CompareContext, type DataRef, type Side, type ViewFn } from './compare.ts';
+import { bytesKey, dataKey, hasContent, keyTable, metadataKey } from './identity.ts';
+import { compileIgnore } from './options.ts';
+import { displayBytes } from './text.ts';
+
+export interface DiffResult {
+  counts: Record<ChangeKind, number>;
+  changes: Change[];
+}
+
+/** A path present in both images (kept when it changed or may have changed hardlink partners). */
+interface Shared {
+  kind: 'modified';
+  path: string;
+  nodeKind: NodeKind;
+  fields: FieldChange[];
+  /** Inode ids of hardlinked (nlink > 1) non-directories, per image. */
+  linkA?: number;
+  linkB?: number;
+}
+
+/** A path present in one image only. A directory's descendants follow it in the record list. */
+interface OneSided {
+  kind: 'added' | 'removed';
+  path: string;
+  nodeKind: NodeKind;
+  /** Interned identity key (identity.ts). */
+  key: number;
+  /** Whether the entry (or, for a directory, something below it) carries identifying content. */
+  content: boolean;
+  descendants: number;
+  data?: DataRef;
+  link?: number;
+}
+
+type Rec = Shared | OneSided;
+
+interface Walk extends CompareContext {
+  a: ImageReader;
+  b: ImageReader;
+  view: ViewFn;
+  intern: (key: string) => number;
+  seenA: Set<number>;
+  seenB: Set<number>;
+}
+
+const childPath = (dir: string, name: Uint8Array): string => (dir === '/' ? '/' : dir + '/') + displayBytes(name);
+
+/** Entries in byte order of their names; on-disk order is usually sorted already, so check first. */
+function byName(entries: DirEntry[]): DirEntry[] {
+  for (let i = 1; i < entries.length; i++) {
+    if (compareBytes(entries[i - 1]!.name, entries[i]!.name) > 0) {
+      return entries.slice().sort((x, y) => compareBytes(x.name, y.name));
+    }
+  }
+  return entries;
+}
+
+/** A directory reached a second time means a loop (or a hardlinked directory); walking on would never end. */
+function enterDir(seen: Set<number>, node: ImageNode, path: string): void {
+  if (seen.has(node.id)) {
+    const at = node.ranges[0];
+    throw new DecodeError(
+      `${path}: directory inode ${node.id} is reached a second time (directory loop)`,
+      at?.offset ?? 0,
+      at?.length ?? 0,
+      'diff.directory-loop',
+    );
+  }
+  seen.add(node.id);
+}
+
+const linkId = (n: ImageNode): number | undefined => (n.kind !== 'dir' && n.nlink > 1 ? n.id : undefined);
+
+function append<T>(into: T[], parts: T[][]): T[] {
+  for (const p of parts) for (const x of p) into.push(x);
+  return into;
+}
+
+function insertBeforeXattrs(fields: FieldChange[], change: FieldChange): void {
+  const at = fields.findIndex((f) => f.field.startsWith('xattr:'));
+  fields.splice(at < 0 ? fields.length : at, 0, change);
+}
+
+async function diffPair(w: Walk, na: ImageNode, nb: ImageNode, path: string): Promise<Rec[]> {
+  const sa: Side = { reader: w.a, node: na, view: w.view(na) };
+  const sb: Side = { reader: w.b, node: nb, view: w.view(nb) };
+  const fields = compareMeta(sa, sb, w);
+  if (na.kind === 'file' || nb.kind === 'file') {
+    const data = await compareData(sa, sb);
+    if (data) insertBeforeXattrs(fields, data);
+  }
+  const linkA = linkId(na);
+  const linkB = linkId(nb);
+  const recs: Rec[] = [];
+  if (fields.length || linkA !== undefined || linkB !== undefined) {
+    recs.push({ kind: 'modified', path, nodeKind: sb.view.kind, fields, linkA, linkB });
+  }
+  if (na.kind === 'dir' && nb.kind === 'dir') {
+    enterDir(w.seenA, na, path);
+    enterDir(w.seenB, nb, path);
+    return append(recs, [await diffDir(w, na.id, nb.id, path)]);
+  }
+  // A directory replaced by something else (or the reverse): everything below it went or came.
+  if (na.kind === 'dir') return append(recs, [await listBelow(w, 'removed', na, path)]);
+  if (nb.kind === 'dir') return append(recs, [await listBelow(w, 'added', nb, path)]);
+  return recs;
+}
+
+async function diffDir(w: Walk, idA: number, idB: number, path: string): Promise<Rec[]> {
+  const [ca, cb] = await Promise.all([w.a.children(idA), w.b.children(idB)]);
+  const ea = byName(ca);
+  const eb = byName(cb);
+  const parts: Promise<Rec[]>[] = [];
+  let i = 0;
+  let j = 0;
+  while (i < ea.length || j < eb.length) {
+    const c = i >= ea.length ? 1 : j >= eb.length ? -1 : compareBytes(ea[i]!.name, eb[j]!.name);
+    if (c === 0) {
+      const x = ea[i++]!;
+      const y = eb[j++]!;
+      const p = childPath(path, x.name);
+      parts.push(Promise.all([w.a.node(x.id), w.b.node(y.id)]).then(([na, nb]) => diffPair(w, na, nb, p)));
+    } else if (c < 0) {
+      const x = ea[i++]!;
+      parts.push(listEntry(w, 'removed', x.id, childPath(path, x.name)));
+    } else {
+      const y = eb[j++]!;
+      parts.push(listEntry(w, 'added', y.id, childPath(path, y.name)));
+    }
+  }
+  return append([], await Promise.all(parts));
+}
+
+/** Records for the children (recursively) of a directory that exists on one side only. */
+async function listBelow(w: Walk, kind: 'added' | 'removed', dir: ImageNode, path: string): Promise<Rec[]> {
+  const recs = await listEntry(w, kind, dir.id, path, dir);
+  return recs.slice(1);
+}
+
+/** A one-sided entry and, for a directory, everything below it, in name order, with identity keys. */
+async function listEntry(w: Walk, kind: 'added' | 'removed', id: number, path: string, known?: ImageNode): Promise<OneSided[]> {
+  const reader = kind === 'removed' ? w.a : w.b;
+  const node = known ?? (await reader.node(id));
+  const side: Side = { reader, node, view: w.view(node) };
+  const rec: OneSided = { kind, path, nodeKind: side.view.kind, key: 0, content: false, descendants: 0, link: linkId(node) };
+  if (node.kind !== 'dir') {
+    rec.key = w.intern(metadataKey(side, w.ignore));
+    rec.content = hasContent(side);
+    if (dataInImage(node)) rec.data = dataRef(side);
+    return [rec];
+  }
+  enterDir(kind === 'removed' ? w.seenA : w.seenB, node, path);
+  const entries = byName(await reader.children(id));
+  const below = await Promise.all(entries.map((e) => listEntry(w, kind, e.id, childPath(path, e.name))));
+  let key = 'dir:' + metadataKey(side, w.ignore);
+  below.forEach((sub, k) => {
+    const name = entries[k]!.name;
+    key += `/${name.length}:${bytesKey(name)}=${sub[0]!.key}`;
+    rec.content ||= sub[0]!.content;
+    rec.descendants += sub.length;
+  });
+  rec.key = w.intern(key);
+  return append([rec], below);
+}
+
+/**
+ * Pairs removed and added entries with equal identity into renames: whole directories first
+ * (outermost first, so a moved tree is one rename), then single entries. Among several equal
+ * candidates the first in path order wins, which keeps the result deterministic.
+ * Returns, per added index, the removed index it was renamed from; `drop` marks records folded
+ * into a rename.
+ */
+async function pairRenames(recs: Rec[], drop: Uint8Array): Promise<Map<number, number>> {
+  const from = new Map<number, number>();
+  const dataKeys = new Map<number, Promise<string>>();
+  const keyOfData = (i: number): Promise<string> | undefined => {
+    const ref = (recs[i] as OneSided).data;
+    if (!ref) return undefined;
+    let k = dataKeys.get(i);
+    if (!k) dataKeys.set(i, (k = dataKey(ref)));
+    return k;
+  };
+  const sameData = async (i: number, j: number): Promise<boolean> => {
+    const [x, y] = [keyOfData(i), keyOfData(j)];
+    return x === undefined || y === undefined ? x === y : (await x) === (await y);
+  };
+  const candidate = (r: Rec, kind: 'added' | 'removed', dir: boolean): r is OneSided =>
+    r.kind === kind && r.content && (r.nodeKind === 'dir') === dir;
+
+  const removedDirs = new Map<number, number[]>();
+  recs.forEach((r, i) => {
+    if (candidate(r, 'removed', true)) removedDirs.set(r.key, [...(removedDirs.get(r.key) ?? []), i]);
+  });
+  for (let i = 0; i < recs.length; i++) {
+    const r = recs[i]!;
+    if (drop[i] || !candidate(r, 'added', true)) continue;
+    for (const j of removedDirs.get(r.key) ?? []) {
+      if (drop[j]) continue;
+      let same = true;
+      for (let k = 1; k <= r.descendants && same; k++) same = await sameData(j + k, i + k);
+      if (!same) continue;
+      from.set(i, j);
+      drop.fill(1, j, j + r.descendants + 1);
+      drop.fill(1, i + 1, i + r.descendants + 1);
+      break;
+    }
+  }
+
+  const removedKeys = new Set<number>();
+  const addedKeys = new Set<number>();
+  recs.forEach((r, i) => {
+    if (drop[i]) return;
+    if (candidate(r, 'removed', false)) removedKeys.add(r.key);
+    if (candidate(r, 'added', false)) addedKeys.add(r.key);
+  });
+  const fullKey = async (i: number): Promise<string> => `${(recs[i] as OneSided).key}:${(await keyOfData(i)) ?? ''}`;
+  const queues = new Map<string, number[]>();
+  for (let j = 0; j < recs.length; j++) {
+    const r = recs[j]!;
+    if (drop[j] || !candidate(r, 'removed', false) || !addedKeys.has(r.key)) continue;
+    const k = await fullKey(j);
+    queues.set(k, [...(queues.get(k) ?? []), j]);
+  }
+  for (let i = 0; i < recs.length; i++) {
+    const r = recs[i]!;
+    if (drop[i] || !candidate(r, 'added', false) || !removedKeys.has(r.key)) continue;
+    const j = queues.get(await fullKey(i))?.shift();
+    if (j === undefined) continue;
+    from.set(i, j);
+    drop[j] = 1;
+  }
+  return from;
+}
+
+/** Adds a `hardlinks` change where the set of other paths sharing a path's inode differs. */
+function compareHardlinks(recs: Rec[]): void {
+  const groupsA = new Map<number, string[]>();
+  const groupsB = new Map<number, string[]>();
+  const add = (groups: Map<number, string[]>, id: number | undefined, path: string) => {
+    if (id !== undefined) groups.set(id, [...(groups.get(id) ?? []), path]);
+  };
+  for (const r of recs) {
+    if (r.kind === 'modified') {
+      add(groupsA, r.linkA, r.path);
+      add(groupsB, r.linkB, r.path);
+    } else add(r.kind === 'removed' ? groupsA : groupsB, r.link, r.path);
+  }
+  const partners = (groups: Map<number, string[]>, id: number | undefined, self: string): string =>
+    id === undefined ? '' : (groups.get(id) ?? []).filter((p) => p !== self).sort().join(' ');
+  for (const r of recs) {
+    if (r.kind !== 'modified' || (r.linkA === undefined && r.linkB === undefined)) continue;
+    const before = partners(groupsA, r.linkA, r.path);
+    const after = partners(groupsB, r.linkB, r.path);
+    if (before !== after) r.fields.push({ field: 'hardlinks', before, after });
+  }
+}
+
+/** diffImages with the composefs view supplied by the caller (index.ts binds the real one). */
+export async function diffWithView(a: ImageReader, b: ImageReader, view: ViewFn, options: DiffOptions = {}): Promise<DiffResult> {
+  const w: Walk = {
+    a,
+    b,
+    view,
+    ignore: compileIgnore(options),
+    sameFormat: a.format === b.format,
+    intern: keyTable(),
+    seenA: new Set(),
+    seenB: new Set(),
+  };
+  const [ra, rb] = await Promise.all([a.node(a.rootId), b.node(b.rootId)]);
+  const recs = await diffPair(w, ra, rb, '/');
+  const drop = new Uint8Array(recs.length);
+  const renamedFrom = await pairRenames(recs, drop);
+  compareHardlinks(recs);
+
+  const counts: Record<ChangeKind, number> = { added: 0, removed: 0, modified: 0, renamed: 0 };
+  const changes: Change[] = [];
+  recs.forEach((r, i) => {
+    if (drop[i]) return;
+    let change: Change;
+    if (r.kind === 'modified') {
+      if (!r.fields.length) return;
+      change = { kind: 'modified', path: r.path, nodeKind: r.nodeKind, fields: r.fields };
+    } else {
+      const j = renamedFrom.get(i);
+      change =
+        j === undefined
+          ? { kind: r.kind, path: r.path, nodeKind: r.nodeKind, fields: [] }
+          : { kind: 'renamed', path: r.path, oldPath: recs[j]!.path, nodeKind: r.nodeKind, fields: [] };
+    }
+    counts[change.kind]++;
+    changes.push(change);
+  });
+  return { counts, changes };
+}

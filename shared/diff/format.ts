@@ -1,0 +1,28 @@
+/**
+ * The one-line text form of a change, shared by the CLI and anything that logs diffs. Every
+ * token is free of whitespace, so lines split on spaces and grep cleanly:
+ *
+ *   added <kind> <path>
+ *   removed <kind> <path>
+ *   renamed <kind> <old path> -> <new path>
+ *   modified <kind> <path> <field>=<before>-><after> ...
+ *
+ * A value that is absent on one side is empty (`digest=->ab12…`); a present but empty value is
+ * `""`. Inside values `>` and `"` are escaped as \xNN, so the first `->` followed by `>` is always
+ * the separator; in field names `=` is escaped.
+ */
+import type { Change, FieldChange } from '../api.ts';
+import { token } from './text.ts';
+
+const value = (v: string | undefined): string => (v === undefined ? '' : v === '' ? '""' : token(v, '>"'));
+
+export function formatField(f: FieldChange): string {
+  return `${token(f.field, '=')}=${value(f.before)}->${value(f.after)}`;
+}
+
+export function formatChange(change: Change): string {
+  const head = `${change.kind} ${change.nodeKind}`;
+  if (change.kind === 'renamed') return `${head} ${token(change.oldPath ?? '')} -> ${token(change.path)}`;
+  if (change.kind !== 'modified') return `${head} ${token(change.path)}`;
+  return [head, token(change.path), ...change.fields.map(formatField)].join(' ');
+}
