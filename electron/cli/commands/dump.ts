@@ -1,0 +1,39 @@
+import { dumpLine, walkComposefs } from '../../../shared/composefs/dump.ts';
+import { bytesEqual, stringToBytes } from '../../../shared/model.ts';
+import { UsageError, parseArgs, type Command } from '../io.ts';
+import { withImage } from '../image.ts';
+import { failOnProblems, problemCollector } from '../problems.ts';
+
+const command: Command = {
+  usage: 'dump IMAGE [--filter PATH]...',
+  summary: 'print the tree in composefs-dump(5) format (composefs-info dump)',
+  async run({ args, out, err }) {
+    const { positional, flags } = parseArgs(args, ['filter'], []);
+    if (positional.length === 0) throw new UsageError('needs an IMAGE');
+    // --filter keeps entries at or below the given paths (like mkcomposefs/composefs-dump filters).
+    const filters = (flags.get('filter') ?? []).map((f) => stringToBytes(f.startsWith('/') ? f : '/' + f));
+    const keep = (path: Uint8Array) =>
+      filters.length === 0 ||
+      filters.some(
+        (f) =>
+          bytesEqual(path, f) ||
+          (path.length > f.length && bytesEqual(path.subarray(0, f.length), f) && (path[f.length] === 0x2f || f.length === 1)) ||
+          (f.length > path.length && bytesEqual(f.subarray(0, path.length), path) && (f[path.length] === 0x2f || path.length === 1)),
+      );
+    const problems = problemCollector();
+    for (const path of positional) {
+      await withImage(path, async (r) => {
+        if ('prefetchAll' in r) await (r as { prefetchAll(): Promise<boolean> }).prefetchAll();
+        await walkComposefs(
+          r,
+          async (e) => {
+            if (keep(e.path)) out.raw(await dumpLine(r, e));
+          },
+          problems.add(path),
+        );
+      });
+    }
+    return failOnProblems(problems, err);
+  },
+};
+export default command;

@@ -1,0 +1,22 @@
+import { lsLine, walkComposefs } from '../../../shared/composefs/dump.ts';
+import { UsageError, parseArgs, type Command } from '../io.ts';
+import { withImage } from '../image.ts';
+import { failOnProblems, problemCollector } from '../problems.ts';
+
+const command: Command = {
+  usage: 'ls IMAGE...',
+  summary: 'list every path (composefs-info ls format)',
+  async run({ args, out, err }) {
+    const { positional } = parseArgs(args, [], []);
+    if (positional.length === 0) throw new UsageError('needs an IMAGE');
+    const problems = problemCollector();
+    for (const path of positional) {
+      await withImage(path, async (r) => {
+        if ('prefetchAll' in r) await (r as { prefetchAll(): Promise<boolean> }).prefetchAll();
+        await walkComposefs(r, (e) => (e.depth > 0 ? out.raw(lsLine(e)) : undefined), problems.add(path));
+      });
+    }
+    return failOnProblems(problems, err);
+  },
+};
+export default command;

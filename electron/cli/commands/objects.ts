@@ -1,0 +1,26 @@
+import { collectObjects } from '../../../shared/composefs/dump.ts';
+import { latin1 } from '../../../shared/composefs/escape.ts';
+import { UsageError, parseArgs, type Command } from '../io.ts';
+import { withImage } from '../image.ts';
+import { failOnProblems, problemCollector } from '../problems.ts';
+
+const command: Command = {
+  usage: 'objects IMAGE... [--json]',
+  summary: 'list the backing objects the image refers to',
+  async run({ args, out, err }) {
+    const { positional, flags } = parseArgs(args, [], ['json']);
+    if (positional.length === 0) throw new UsageError('needs an IMAGE');
+    const problems = problemCollector();
+    const all = new Map<string, Uint8Array>();
+    for (const path of positional) {
+      await withImage(path, async (r) => {
+        for (const o of await collectObjects(r, problems.add(path))) all.set(latin1(o), o);
+      });
+    }
+    const sorted = [...all.keys()].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+    if (flags.has('json')) out.text(JSON.stringify(sorted.map((k) => Buffer.from(k, 'latin1').toString('utf8')), null, 2) + '\n');
+    else for (const k of sorted) out.raw(k + '\n');
+    return failOnProblems(problems, err);
+  },
+};
+export default command;

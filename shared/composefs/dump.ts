@@ -1,0 +1,80 @@
+/**
+ * composefs-info's listings (`ls`, `dump`, `objects`, `missing-objects`) over any ImageReader,
+ * byte-exact, except that redirects are printed correctly where composefs-info reads past them.
+ * Lines are latin1 strings (one char per byte) so callers can write them byte-exact.
+ */
+import { S_IFDIR, S_IFLNK, S_IFMT, S_IFREG, compareBytes, toHex, type ImageReader } from '../model.ts';
+import { walk, type WalkEntry, type WalkProblem } from '../walk.ts';
+import { composefsView, isRealWhiteout, type ComposefsView } from './overlay.ts';
+import { cstr, ESCAPE_EQUAL, ESCAPE_LONE_DASH, ESCAPE_STANDARD, NOESCAPE_SPACE, escapeBytes, latin1 } from './escape.ts';
+
+export interface ComposefsEntry extends WalkEntry {
+  view: ComposefsView;
+}
+
+/** composefs-info reads file content only for flat (uncompressed, non-chunked) layouts. */
+const hasFlatContent = (e: ComposefsEntry) =>
+  (e.view.mode & S_IFMT) === S_IFREG && e.view.size > 0 && /FLAT_(PLAIN|INLINE)$/.test(e.node.layout ?? '');
+
+/**
+ * Walks the image as composefs-info loads it: name-sorted depth-first, real whiteouts (char 0:0,
+ * e.g. the 256 hidden "00".."ff" in the root) left out, overlay xattrs interpreted.
+ */
+export async function walkComposefs(
+  reader: ImageReader,
+  visit: (e: ComposefsEntry) => void | Promise<void>,
+  onProblem?: (p: WalkProblem) => void,
+): Promise<void> {
+  await walk(reader, (e) => visit({ ...e, view: composefsView(e.node) }), {
+    skip: (node) => isRealWhiteout(node),
+    ...(onProblem ? { onProblem } : {}),
+  });
+}
+
+export function lsLine(e: ComposefsEntry): string {
+  let s = escapeBytes(e.path, NOESCAPE_SPACE);
+  if (e.hardlinkOf) return s + '\n';
+  const type = e.view.mode & S_IFMT;
+  if (type === S_IFDIR) s += '/\t';
+  else if (type === S_IFLNK) s += '\t-> ' + escapeBytes(cstr(e.node.target ?? new Uint8Array()), ESCAPE_STANDARD);
+  else if (type === S_IFREG && e.view.payload) s += '\t@ ' + escapeBytes(cstr(e.view.payload), ESCAPE_STANDARD);
+  return s + '\n';
+}
+
+export async function dumpLine(reader: ImageReader, e: ComposefsEntry): Promise<string> {
+  const v = e.view;
+  const n = e.node;
+  const type = v.mode & S_IFMT;
+  let s = escapeBytes(e.path, ESCAPE_STANDARD);
+  s += ` ${v.size} ${e.hardlinkOf ? '@' : ''}${v.mode.toString(8)} ${n.nlink} ${n.uid} ${n.gid} ${v.rdev >>> 0} ${n.mtime.sec}.${n.mtime.nsec} `;
+  const payload = e.hardlinkOf ?? (type === S_IFLNK ? n.target : type === S_IFREG ? v.payload : undefined);
+  s += payload ? escapeBytes(cstr(payload), ESCAPE_LONE_DASH) : '-';
+  s += ' ';
+  s += hasFlatContent(e) ? escapeBytes(await reader.readData(e.id, 0, v.size), ESCAPE_LONE_DASH) : '-';
+  s += v.digest ? ' ' + toHex(v.digest) : ' -';
+  for (const x of v.xattrs) s += ' ' + escapeBytes(cstr(x.name), ESCAPE_EQUAL) + '=' + escapeBytes(x.value, ESCAPE_EQUAL);
+  return s + '\n';
+}
+
+/** The distinct backing-object paths of regular files, sorted as strcmp sorts them. */
+export async function collectObjects(reader: ImageReader, onProblem?: (p: WalkProblem) => void): Promise<Uint8Array[]> {
+  const seen = new Map<string, Uint8Array>();
+  await walkComposefs(
+    reader,
+    (e) => {
+      if (e.hardlinkOf || (e.view.mode & S_IFMT) !== S_IFREG || !e.view.payload) return;
+      const p = cstr(e.view.payload);
+      const k = latin1(p);
+      if (!seen.has(k)) seen.set(k, p);
+    },
+    onProblem,
+  );
+  return [...seen.values()].sort(compareBytes);
+}
+
+/** Object path relative to a base directory, as composefs-info resolves it (leading '/'s dropped). */
+export function objectRelativePath(payload: Uint8Array): Uint8Array {
+  let i = 0;
+  while (i < payload.length && payload[i] === 0x2f) i++;
+  return payload.subarray(i);
+}

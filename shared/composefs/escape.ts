@@ -1,0 +1,52 @@
+/**
+ * composefs-dump(5) escaping, as composefs-info prints: backslash, \n, \r, \t as themselves, other
+ * bytes outside isgraph (or isprint where spaces may stay) as \xNN, '=' as \x3d in xattrs, and a
+ * lone '-' as \x2d where '-' means "none".
+ */
+export const ESCAPE_STANDARD = 0;
+export const NOESCAPE_SPACE = 1 << 0;
+export const ESCAPE_EQUAL = 1 << 1;
+export const ESCAPE_LONE_DASH = 1 << 2;
+
+const HEX = '0123456789abcdef';
+
+/** Returns a latin1 string (one char per output byte) so output can be written byte-exact. */
+export function escapeBytes(val: Uint8Array, flags: number): string {
+  if (flags & ESCAPE_LONE_DASH && val.length === 1 && val[0] === 0x2d) return '\\x2d';
+  const noescapeSpace = (flags & NOESCAPE_SPACE) !== 0;
+  const escapeEqual = (flags & ESCAPE_EQUAL) !== 0;
+  let s = '';
+  let run = 0; // start of a run of bytes that need no escaping
+  for (let i = 0; i < val.length; i++) {
+    const c = val[i]!;
+    let rep: string | undefined;
+    if (c === 0x5c) rep = '\\\\';
+    else if (c === 0x0a) rep = '\\n';
+    else if (c === 0x0d) rep = '\\r';
+    else if (c === 0x09) rep = '\\t';
+    else if (c === 0x3d) rep = escapeEqual ? '\\x3d' : undefined;
+    else if (noescapeSpace ? c < 0x20 || c > 0x7e : c <= 0x20 || c > 0x7e) rep = '\\x' + HEX[c >> 4] + HEX[c & 15];
+    if (rep !== undefined) {
+      if (i > run) s += latin1(val.subarray(run, i));
+      s += rep;
+      run = i + 1;
+    }
+  }
+  if (run === 0) return latin1(val);
+  if (run < val.length) s += latin1(val.subarray(run));
+  return s;
+}
+
+/** Bytes as a latin1 string (one char per byte), in chunks that stay within argument limits. */
+export function latin1(b: Uint8Array): string {
+  if (b.length <= 4096) return String.fromCharCode.apply(null, b as unknown as number[]);
+  let s = '';
+  for (let i = 0; i < b.length; i += 4096) s += String.fromCharCode.apply(null, b.subarray(i, i + 4096) as unknown as number[]);
+  return s;
+}
+
+/** C strings stop at the first NUL: composefs-info prints paths and payloads with strlen(). */
+export function cstr(b: Uint8Array): Uint8Array {
+  const z = b.indexOf(0);
+  return z < 0 ? b : b.subarray(0, z);
+}

@@ -1,0 +1,30 @@
+/** struct lcfs_erofs_header_s: the 32-byte composefs header at offset 0 of a composefs image. */
+import { Cursor, DecodeError, hex } from '../bytes/cursor.ts';
+
+export const LCFS_EROFS_MAGIC = 0xd078629a;
+export const LCFS_EROFS_VERSION = 1;
+export const LCFS_EROFS_FLAGS_HAS_ACL = 1 << 0;
+export const LCFS_EROFS_HEADER_SIZE = 32;
+
+export interface ComposefsHeader {
+  magic: number;
+  version: number;
+  flags: number;
+  composefsVersion: number;
+}
+
+export function isComposefsHeader(head: Uint8Array): boolean {
+  return head.length >= 4 && new Cursor(head, 0).u32('magic') === LCFS_EROFS_MAGIC;
+}
+
+export function decodeComposefsHeader(c: Cursor): ComposefsHeader {
+  const at = c.offset;
+  const magic = c.u32('lcfs_erofs_header.magic');
+  if (magic !== LCFS_EROFS_MAGIC) {
+    throw new DecodeError(`composefs header magic ${hex(magic)} is not ${hex(LCFS_EROFS_MAGIC)}`, at, 4, 'composefs.header.magic');
+  }
+  const version = c.u32('lcfs_erofs_header.version');
+  const flags = c.u32('lcfs_erofs_header.flags');
+  const composefsVersion = c.u32('lcfs_erofs_header.composefs_version');
+  return { magic, version, flags, composefsVersion };
+}

@@ -1,0 +1,403 @@
+/**
+ * The EROFS image reader: lazy, bounds-checked, format-exact. Opening reads the superblock and the
+ * root inode only; inodes, xattrs and directories are decoded when asked for.
+ */
+import { Cursor, DecodeError, hex } from '../bytes/cursor.ts';
+import { cachedSource, type CachedSource } from '../bytes/cache.ts';
+import type { ByteSource } from '../bytes/source.ts';
+import {
+  kindOfMode,
+  toHex,
+  type DataLocation,
+  type DirEntry,
+  type Finding,
+  type ImageInfo,
+  type ImageNode,
+  type ImageReader,
+  type NodeKind,
+  type Xattr,
+} from '../model.ts';
+import { decodeComposefsHeader, LCFS_EROFS_FLAGS_HAS_ACL, LCFS_EROFS_MAGIC, type ComposefsHeader } from '../composefs/header.ts';
+import { decodeChunks, chunkLayout, type Chunk, type ChunkLayout } from './chunk.ts';
+import { decodeDirentBlock, type RawDirent } from './dirent.ts';
+import {
+  COMPAT_FEATURE_NAMES,
+  EROFS_FT_BLKDEV,
+  EROFS_FT_CHRDEV,
+  EROFS_FT_DIR,
+  EROFS_FT_FIFO,
+  EROFS_FT_REG_FILE,
+  EROFS_FT_SOCK,
+  EROFS_FT_SYMLINK,
+  EROFS_INODE_CHUNK_BASED,
+  EROFS_INODE_COMPRESSED_COMPACT,
+  EROFS_INODE_COMPRESSED_FULL,
+  EROFS_INODE_EXTENDED_SIZE,
+  EROFS_INODE_FLAT_INLINE,
+  EROFS_INODE_FLAT_PLAIN,
+  EROFS_SB_SIZE,
+  EROFS_SUPER_OFFSET,
+  INCOMPAT_FEATURE_NAMES,
+} from './erofs_fs.ts';
+import { datalayoutName, decodeDev, decodeInode, inodeOffset, type RawInode } from './inode.ts';
+import { decodeSuperblock, type Superblock } from './superblock.ts';
+import {
+  decodeIbodyHeader,
+  decodeInlineEntries,
+  decodeXattrEntry,
+  entryToXattr,
+  ibodyEntriesStart,
+  type IbodyHeader,
+  type XattrEntry,
+} from './xattr.ts';
+
+export interface DataExtent {
+  /** Offset within the file. */
+  fileOffset: number;
+  length: number;
+  /** Absolute offset in the image, or null for a hole (reads as zeros). */
+  offset: number | null;
+  /** Data lives on an extra device (blob), not in this image. */
+  deviceId?: number;
+}
+
+export interface DecodedXattrs {
+  header?: IbodyHeader;
+  inline: XattrEntry[];
+  shared: { id: number; entry: XattrEntry }[];
+}
+
+/** Hook for compressed layouts (shared/erofs/zdata.ts registers one when present). */
+export type Decompressor = (r: ErofsReader, ino: RawInode, offset: number, length: number) => Promise<Uint8Array>;
+
+export interface ErofsReader extends ImageReader {
+  readonly sb: Superblock;
+  readonly header?: ComposefsHeader;
+  readonly blockSize: number;
+  rawInode(nid: number): Promise<RawInode>;
+  xattrEntries(ino: RawInode): Promise<DecodedXattrs>;
+  extents(ino: RawInode): Promise<DataExtent[]>;
+  chunks(ino: RawInode): Promise<{ layout: ChunkLayout; chunks: Chunk[] }>;
+  /** Each directory block with its decoded dirents (including . and ..), for check. */
+  dirBlocks(ino: RawInode): Promise<{ offset: number; length: number; dirents: RawDirent[] }[]>;
+  /** Offset and length of a FLAT_INLINE tail. */
+  inlineTail(ino: RawInode): { offset: number; length: number } | undefined;
+  /** Loads the whole image into the block cache when it is small enough (bulk walks). */
+  prefetchAll(limit?: number): Promise<boolean>;
+  readonly source: CachedSource;
+}
+
+const FT_KIND: NodeKind[] = ['unknown', 'file', 'dir', 'chardev', 'blockdev', 'fifo', 'socket', 'symlink'];
+export const fileTypeKind = (ft: number): NodeKind => FT_KIND[ft] ?? 'unknown';
+export const FT_OF_KIND: Record<NodeKind, number> = {
+  unknown: 0, file: EROFS_FT_REG_FILE, dir: EROFS_FT_DIR, chardev: EROFS_FT_CHRDEV, blockdev: EROFS_FT_BLKDEV,
+  fifo: EROFS_FT_FIFO, socket: EROFS_FT_SOCK, symlink: EROFS_FT_SYMLINK,
+};
+
+export interface OpenErofsOptions {
+  decompressor?: Decompressor;
+  /** Cache size in blocks. */
+  cacheBlocks?: number;
+}
+
+export async function openErofs(raw: ByteSource, options: OpenErofsOptions = {}): Promise<ErofsReader> {
+  const findings: Finding[] = [];
+  if (raw.size < EROFS_SUPER_OFFSET + EROFS_SB_SIZE) {
+    throw new DecodeError(
+      `image is ${raw.size} bytes, too small to hold an EROFS superblock (needs ${EROFS_SUPER_OFFSET + EROFS_SB_SIZE})`,
+      0,
+      raw.size,
+      'image.truncated',
+    );
+  }
+  const head = await raw.read(0, EROFS_SUPER_OFFSET + EROFS_SB_SIZE);
+  let header: ComposefsHeader | undefined;
+  if (new Cursor(head, 0).u32('magic') === LCFS_EROFS_MAGIC) header = decodeComposefsHeader(new Cursor(head, 0));
+  const { sb, findings: sbFindings } = decodeSuperblock(new Cursor(head, 0, EROFS_SUPER_OFFSET));
+  findings.push(...sbFindings);
+  const blockSize = 2 ** sb.blkszbits;
+  const src = cachedSource(raw, blockSize, options.cacheBlocks ?? Math.max(1024, (64 << 20) / blockSize));
+  const size = raw.size;
+  const metaStart = sb.metaBlkaddr * blockSize;
+  if (metaStart >= size) {
+    const [o, l] = sb.fieldRanges['meta_blkaddr']!;
+    throw new DecodeError(`meta_blkaddr ${sb.metaBlkaddr} (${hex(metaStart)}) lies beyond the image end (${size} bytes)`, o, l, 'erofs.superblock.meta_blkaddr');
+  }
+
+  const rawInode = async (nid: number): Promise<RawInode> => {
+    if (!Number.isSafeInteger(nid) || nid < 0) throw new DecodeError(`invalid nid ${nid}`, 0, 0, 'erofs.nid.invalid');
+    const off = inodeOffset(sb, nid);
+    if (off + 32 > size) {
+      throw new DecodeError(`nid ${nid} places its inode at ${hex(off)}, beyond the image end (${size} bytes)`, off, 32, 'erofs.nid.out-of-bounds');
+    }
+    const len = Math.min(EROFS_INODE_EXTENDED_SIZE, size - off);
+    const bytes = src.peek(off, len) ?? (await src.read(off, len));
+    return decodeInode(new Cursor(bytes, off), nid, sb);
+  };
+
+  const xattrArea = async (ino: RawInode): Promise<Cursor | undefined> => {
+    if (ino.xattrSize === 0) return undefined;
+    const off = ino.offset + ino.inodeSize;
+    if (off + ino.xattrSize > size) {
+      throw new DecodeError(`inode ${ino.nid}: xattr area ${hex(off)}+${ino.xattrSize} runs past the image end`, off, ino.xattrSize, 'erofs.xattr.out-of-bounds');
+    }
+    const bytes = src.peek(off, ino.xattrSize) ?? (await src.read(off, ino.xattrSize));
+    return new Cursor(bytes, off);
+  };
+
+  const sharedEntry = async (id: number): Promise<XattrEntry> => {
+    const off = sb.xattrBlkaddr * blockSize + id * 4;
+    if (off + 4 > size) throw new DecodeError(`shared xattr id ${id} points to ${hex(off)}, beyond the image end`, off, 4, 'erofs.xattr.shared-out-of-bounds');
+    const head4 = await src.read(off, 4);
+    const need = 4 + head4[0]! + (head4[2]! | (head4[3]! << 8));
+    if (off + need > size) throw new DecodeError(`shared xattr id ${id} at ${hex(off)} runs past the image end`, off, need, 'erofs.xattr.shared-out-of-bounds');
+    const bytes = await src.read(off, need);
+    return decodeXattrEntry(new Cursor(bytes, off));
+  };
+
+  const xattrEntries = async (ino: RawInode): Promise<DecodedXattrs> => {
+    const area = await xattrArea(ino);
+    if (!area) return { inline: [], shared: [] };
+    const header = decodeIbodyHeader(area);
+    area.pos = ibodyEntriesStart(header);
+    const inline = decodeInlineEntries(area);
+    const shared: { id: number; entry: XattrEntry }[] = [];
+    for (const id of header.sharedIds) shared.push({ id, entry: await sharedEntry(id) });
+    return { header, inline, shared };
+  };
+
+  const inlineTail = (ino: RawInode) => {
+    if (ino.datalayout !== EROFS_INODE_FLAT_INLINE) return undefined;
+    const nblocks = Math.ceil(ino.size / blockSize);
+    const length = ino.size - Math.max(0, nblocks - 1) * blockSize;
+    return { offset: ino.offset + ino.inodeSize + ino.xattrSize, length };
+  };
+
+  const chunks = async (ino: RawInode) => {
+    const layout = chunkLayout(ino, sb.blkszbits);
+    const bytesLen = layout.count * layout.entrySize;
+    if (layout.offset + bytesLen > size) {
+      throw new DecodeError(`inode ${ino.nid}: chunk map ${hex(layout.offset)}+${bytesLen} runs past the image end`, layout.offset, bytesLen, 'erofs.chunk.out-of-bounds');
+    }
+    const bytes = src.peek(layout.offset, bytesLen) ?? (await src.read(layout.offset, bytesLen));
+    return { layout, chunks: decodeChunks(new Cursor(bytes, layout.offset), layout) };
+  };
+
+  const extents = async (ino: RawInode): Promise<DataExtent[]> => {
+    const sizeOf = ino.size;
+    if (sizeOf === 0) return [];
+    switch (ino.datalayout) {
+      case EROFS_INODE_FLAT_PLAIN:
+        return [{ fileOffset: 0, length: sizeOf, offset: ino.iu * blockSize }];
+      case EROFS_INODE_FLAT_INLINE: {
+        const tail = inlineTail(ino)!;
+        const head = sizeOf - tail.length;
+        const out: DataExtent[] = [];
+        if (head > 0) out.push({ fileOffset: 0, length: head, offset: ino.iu * blockSize });
+        out.push({ fileOffset: head, length: tail.length, offset: tail.offset });
+        return out;
+      }
+      case EROFS_INODE_CHUNK_BASED: {
+        const { layout, chunks: list } = await chunks(ino);
+        return list.map((ch, i) => {
+          const fileOffset = i * layout.chunkSize;
+          const length = Math.min(layout.chunkSize, sizeOf - fileOffset);
+          if (ch.blkaddr === null) return { fileOffset, length, offset: null };
+          if (ch.deviceId > 0) return { fileOffset, length, offset: ch.blkaddr * blockSize, deviceId: ch.deviceId };
+          return { fileOffset, length, offset: ch.blkaddr * blockSize };
+        });
+      }
+      default:
+        throw new DecodeError(
+          `inode ${ino.nid}: ${datalayoutName(ino.datalayout)} data needs decompression`,
+          ino.offset,
+          2,
+          'erofs.data.compressed',
+        );
+    }
+  };
+
+  const readExtents = async (ino: RawInode, offset: number, length: number): Promise<Uint8Array> => {
+    const end = Math.min(ino.size, offset + length);
+    if (offset >= end) return new Uint8Array(0);
+    if (ino.datalayout === EROFS_INODE_COMPRESSED_FULL || ino.datalayout === EROFS_INODE_COMPRESSED_COMPACT) {
+      if (!options.decompressor) {
+        throw new DecodeError(`inode ${ino.nid}: compressed data is not supported by this reader`, ino.offset, 2, 'erofs.data.compressed');
+      }
+      return options.decompressor(reader, ino, offset, end - offset);
+    }
+    const out = new Uint8Array(end - offset);
+    for (const ex of await extents(ino)) {
+      const from = Math.max(offset, ex.fileOffset);
+      const to = Math.min(end, ex.fileOffset + ex.length);
+      if (from >= to || ex.offset === null) continue;
+      if (ex.deviceId) {
+        throw new DecodeError(`inode ${ino.nid}: data lives on extra device ${ex.deviceId}, which is not opened`, ino.offset, ino.inodeSize, 'erofs.data.device');
+      }
+      const abs = ex.offset + (from - ex.fileOffset);
+      if (abs + (to - from) > size) {
+        throw new DecodeError(`inode ${ino.nid}: data at ${hex(abs)}+${to - from} runs past the image end`, abs, to - from, 'erofs.data.out-of-bounds');
+      }
+      out.set(await src.read(abs, to - from), from - offset);
+    }
+    return out;
+  };
+
+  const dirBlocks = async (ino: RawInode) => {
+    const out: { offset: number; length: number; dirents: RawDirent[] }[] = [];
+    if ((ino.mode & 0o170000) !== 0o040000) throw new DecodeError(`inode ${ino.nid} is not a directory`, ino.offset, 4, 'erofs.dir.not-dir');
+    const exts = await extents(ino);
+    for (const ex of exts) {
+      if (ex.offset === null) throw new DecodeError(`directory ${ino.nid} has a hole`, ino.offset, ino.inodeSize, 'erofs.dir.hole');
+      // A directory extent is a sequence of blocks (or an inline tail shorter than a block).
+      for (let o = 0; o < ex.length; o += blockSize) {
+        const len = Math.min(blockSize, ex.length - o);
+        const abs = ex.offset + o;
+        if (abs + len > size) throw new DecodeError(`directory ${ino.nid}: block at ${hex(abs)} lies beyond the image end`, abs, len, 'erofs.dir.out-of-bounds');
+        const bytes = src.peek(abs, len) ?? (await src.read(abs, len));
+        out.push({ offset: abs, length: len, dirents: decodeDirentBlock(bytes, abs) });
+      }
+    }
+    return out;
+  };
+
+  const node = async (id: number): Promise<ImageNode> => {
+    const ino = await rawInode(id);
+    const kind = kindOfMode(ino.mode);
+    const xs = await xattrEntries(ino);
+    const xattrs: Xattr[] = [
+      ...xs.inline.map((e) => entryToXattr(e, false)),
+      ...xs.shared.map((s) => entryToXattr(s.entry, true)),
+    ];
+    const ranges = [{ label: `inode ${id} (${ino.extended ? 'extended' : 'compact'})`, offset: ino.offset, length: ino.inodeSize }];
+    if (ino.xattrSize) ranges.push({ label: 'xattr area', offset: ino.offset + ino.inodeSize, length: ino.xattrSize });
+    let data: DataLocation = { kind: 'none' };
+    let target: Uint8Array | undefined;
+    if (kind === 'file' || kind === 'symlink' || kind === 'dir') {
+      if (ino.datalayout === EROFS_INODE_COMPRESSED_FULL || ino.datalayout === EROFS_INODE_COMPRESSED_COMPACT) {
+        data = { kind: 'compressed', algorithm: 'lz4' };
+      } else if (ino.size > 0) {
+        const exts = await extents(ino);
+        const tail = inlineTail(ino);
+        if (tail) ranges.push({ label: 'inline data', offset: tail.offset, length: tail.length });
+        if (ino.datalayout === EROFS_INODE_CHUNK_BASED) {
+          const { layout, chunks: list } = await chunks(ino);
+          ranges.push({ label: layout.indexes ? 'chunk indexes' : 'chunk block map', offset: layout.offset, length: layout.count * layout.entrySize });
+          const nullCount = list.filter((c) => c.blkaddr === null).length;
+          const devices = [...new Set(list.map((c) => c.deviceId).filter((d) => d > 0))];
+          data = { kind: 'chunks', chunkSize: layout.chunkSize, count: layout.count, nullCount, ...(devices.length ? { deviceIds: devices } : {}) };
+        } else if (exts.length === 1 && tail && exts[0]!.offset === tail.offset) {
+          data = { kind: 'inline', offset: tail.offset, length: tail.length };
+        } else {
+          data = { kind: 'blocks', extents: exts.filter((e) => e.offset !== null).map((e) => ({ offset: e.offset!, length: e.length, fileOffset: e.fileOffset })) };
+        }
+      }
+      if (kind === 'symlink') target = await readExtents(ino, 0, ino.size);
+    }
+    return {
+      id,
+      kind,
+      mode: ino.mode,
+      uid: ino.uid,
+      gid: ino.gid,
+      size: ino.size,
+      mtime: { sec: ino.mtimeSec, nsec: ino.mtimeNsec },
+      nlink: ino.nlink,
+      rdev: kind === 'chardev' || kind === 'blockdev' ? ino.iu : 0,
+      ino: ino.ino,
+      layout: `${ino.extended ? 'extended' : 'compact'} ${datalayoutName(ino.datalayout)}`,
+      ...(target ? { target } : {}),
+      xattrs,
+      data,
+      ranges,
+    };
+  };
+
+  const children = async (id: number): Promise<DirEntry[]> => {
+    const ino = await rawInode(id);
+    const out: DirEntry[] = [];
+    for (const b of await dirBlocks(ino)) {
+      for (const d of b.dirents) {
+        const n = d.name;
+        if (n[0] === 0x2e && (n.length === 1 || (n.length === 2 && n[1] === 0x2e))) continue;
+        out.push({ name: n, id: d.nid, kind: fileTypeKind(d.fileType), range: { label: 'dirent', offset: d.offset, length: 12 } });
+      }
+    }
+    return out;
+  };
+
+  const info = (): ImageInfo => {
+    const fields: ImageInfo['fields'] = [];
+    const f = (label: string, value: string, name?: string) => {
+      const r = name ? sb.fieldRanges[name] : undefined;
+      fields.push(r ? { label, value, range: { label, offset: r[0], length: r[1] } } : { label, value });
+    };
+    if (header) {
+      fields.push({ label: 'composefs header magic', value: hex(header.magic), range: { label: 'header', offset: 0, length: 4 } });
+      fields.push({ label: 'composefs header version', value: String(header.version), range: { label: 'header', offset: 4, length: 4 } });
+      fields.push({ label: 'composefs flags', value: `${hex(header.flags)}${header.flags & LCFS_EROFS_FLAGS_HAS_ACL ? ' (HAS_ACL)' : ''}`, range: { label: 'header', offset: 8, length: 4 } });
+      fields.push({ label: 'composefs format version', value: String(header.composefsVersion), range: { label: 'header', offset: 12, length: 4 } });
+    }
+    f('EROFS magic', hex(sb.magic).toUpperCase().replace('0X', '0x'), 'magic');
+    f('block size', String(blockSize), 'blkszbits');
+    f('blocks', String(sb.blocks), 'blocks');
+    f('root nid', String(sb.rootNid), 'root_nid');
+    f('inode count', String(sb.inos), 'inos');
+    f('inode metadata start block', String(sb.metaBlkaddr), 'meta_blkaddr');
+    f('shared xattr start block', String(sb.xattrBlkaddr), 'xattr_blkaddr');
+    f('build time', `${sb.buildTime}.${String(sb.buildTimeNsec).padStart(9, '0')}`, 'build_time');
+    f('uuid', formatUuid(sb.uuid), 'uuid');
+    f('feature_compat', hex(sb.featureCompat), 'feature_compat');
+    f('feature_incompat', hex(sb.featureIncompat), 'feature_incompat');
+    if (sb.extraDevices) f('extra devices', String(sb.extraDevices), 'extra_devices');
+    const features = [
+      ...COMPAT_FEATURE_NAMES.filter(([bit]) => sb.featureCompat & bit).map(([, n]) => n),
+      ...INCOMPAT_FEATURE_NAMES.filter(([bit]) => sb.featureIncompat & bit).map(([, n]) => n),
+    ];
+    return { format: header ? 'composefs' : 'erofs', size, inodes: sb.inos, blockSize, fields, features };
+  };
+
+  // Opening proves the root is decodable (cheap: one inode) so a broken image fails early and clearly.
+  await rawInode(sb.rootNid);
+
+  const reader: ErofsReader = {
+    format: header ? 'composefs' : 'erofs',
+    rootId: sb.rootNid,
+    size,
+    sb,
+    ...(header ? { header } : {}),
+    blockSize,
+    source: src,
+    info,
+    node,
+    children,
+    readData: async (id, offset, length) => readExtents(await rawInode(id), offset, length),
+    findings: () => findings.slice(),
+    bytes: (offset, length) => {
+      const len = Math.max(0, Math.min(length, size - offset));
+      return src.read(offset, len);
+    },
+    close: async () => {
+      await src.close?.();
+    },
+    rawInode,
+    xattrEntries,
+    extents,
+    chunks,
+    dirBlocks,
+    inlineTail,
+    async prefetchAll(limit = 256 << 20) {
+      if (size > limit) return false;
+      await src.prefetch(0, size);
+      return true;
+    },
+  };
+  return reader;
+}
+
+export function formatUuid(u: Uint8Array): string {
+  const h = toHex(u);
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
+}
+
+export { decodeDev };

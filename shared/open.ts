@@ -1,0 +1,58 @@
+/**
+ * Format detection and opening: one entry point for every format the core reads. Readers for the
+ * other formats are loaded on demand so a composefs-only walk does not pay for them.
+ */
+import { Cursor, DecodeError } from './bytes/cursor.ts';
+import type { ByteSource } from './bytes/source.ts';
+import type { FormatId, ImageReader } from './model.ts';
+import { LCFS_EROFS_MAGIC } from './composefs/header.ts';
+import { EROFS_SUPER_MAGIC_V1, EROFS_SUPER_OFFSET } from './erofs/erofs_fs.ts';
+import { openErofs } from './erofs/reader.ts';
+
+export const LEGACY_CFS_MAGIC = 0xc078629a;
+
+export type DetectedFormat = FormatId | 'oci-tar-gzip' | 'oci-tar-zstd';
+
+/** Detects the format from the first bytes (at least 1028 of them when the image has them). */
+export function detectFormat(head: Uint8Array): DetectedFormat | undefined {
+  const u32 = (at: number) => (head.length >= at + 4 ? new Cursor(head, 0, at).u32('magic') : undefined);
+  const m0 = u32(0);
+  if (u32(EROFS_SUPER_OFFSET) === EROFS_SUPER_MAGIC_V1) return m0 === LCFS_EROFS_MAGIC ? 'composefs' : 'erofs';
+  if (m0 === LCFS_EROFS_MAGIC) return 'composefs'; // header present, superblock damaged: still ours to diagnose
+  if (m0 === LEGACY_CFS_MAGIC) return 'legacy-cfs';
+  if (head[0] === 0x1f && head[1] === 0x8b) return 'oci-tar-gzip';
+  if (m0 === 0xfd2fb528) return 'oci-tar-zstd';
+  if (head.length >= 262 && String.fromCharCode(...head.subarray(257, 262)) === 'ustar') return 'oci-tar';
+  return undefined;
+}
+
+export async function openImage(source: ByteSource): Promise<ImageReader> {
+  const head = await source.read(0, Math.min(source.size, EROFS_SUPER_OFFSET + 128));
+  const format = detectFormat(head);
+  switch (format) {
+    case 'composefs':
+    case 'erofs': {
+      const z = await import('./erofs/zdata.ts').catch(() => undefined);
+      return openErofs(source, z ? { decompressor: z.decompress } : {});
+    }
+    case 'legacy-cfs': {
+      const { openLegacy } = await import('./legacy/reader.ts');
+      return openLegacy(source);
+    }
+    case 'oci-tar':
+    case 'oci-tar-gzip':
+    case 'oci-tar-zstd': {
+      const { openOciTar } = await import('./oci/reader.ts');
+      return openOciTar(source);
+    }
+    default:
+      throw new DecodeError(
+        source.size === 0
+          ? 'the file is empty'
+          : 'not a composefs image: no composefs, EROFS, legacy composefs or OCI tar signature found',
+        0,
+        Math.min(source.size, 4),
+        'image.unknown-format',
+      );
+  }
+}

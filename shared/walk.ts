@@ -1,0 +1,120 @@
+/**
+ * Depth-first, name-sorted walk of an image, the order composefs-info prints in. Bounded: cycles
+ * and directories reachable twice are reported, not followed; depth is capped.
+ */
+import { compareBytes, type DirEntry, type ImageNode, type ImageReader } from './model.ts';
+
+export interface WalkEntry {
+  /** Absolute path bytes ("/" for the root). */
+  path: Uint8Array;
+  id: number;
+  node: ImageNode;
+  depth: number;
+  /** For a second or later name of the same inode: the path it was first met at. */
+  hardlinkOf?: Uint8Array;
+  /** The directory entry that led here (undefined for the root). */
+  entry?: DirEntry;
+}
+
+export interface WalkProblem {
+  path: Uint8Array;
+  id: number;
+  error?: unknown;
+  reason: 'decode' | 'cycle' | 'dir-reached-twice' | 'too-deep';
+}
+
+export interface WalkOptions {
+  /** Skip nodes for which this returns true (they are not visited and not descended into). */
+  skip?: (node: ImageNode, entry: DirEntry, depth: number) => boolean;
+  /** Called for every problem; the walk goes on with the rest of the tree. */
+  onProblem?: (p: WalkProblem) => void;
+  maxDepth?: number;
+  signal?: AbortSignal;
+}
+
+const SLASH = 0x2f;
+
+export function joinPath(parent: Uint8Array, name: Uint8Array): Uint8Array {
+  const isRoot = parent.length === 1 && parent[0] === SLASH;
+  const out = new Uint8Array((isRoot ? 1 : parent.length + 1) + name.length);
+  if (isRoot) {
+    out[0] = SLASH;
+    out.set(name, 1);
+  } else {
+    out.set(parent);
+    out[parent.length] = SLASH;
+    out.set(name, parent.length + 1);
+  }
+  return out;
+}
+
+export async function walk(
+  reader: ImageReader,
+  visit: (e: WalkEntry) => void | Promise<void>,
+  options: WalkOptions = {},
+): Promise<void> {
+  const maxDepth = options.maxDepth ?? 4096;
+  const firstPath = new Map<number, Uint8Array>();
+  const dirsSeen = new Set<number>();
+  const problem = (p: WalkProblem) => options.onProblem?.(p);
+
+  const root = await reader.node(reader.rootId);
+  const rootPath = new Uint8Array([SLASH]);
+  firstPath.set(root.id, rootPath);
+  dirsSeen.add(root.id);
+  await visit({ path: rootPath, id: root.id, node: root, depth: 0 });
+  if (root.kind !== 'dir') return;
+
+  // Explicit stack of directories whose children are still to be visited, so deep trees cannot
+  // overflow the JS stack; the stack itself is the ancestor chain for telling cycles apart.
+  type Frame = { id: number; path: Uint8Array; entries: DirEntry[]; next: number; depth: number };
+  const open = async (id: number, path: Uint8Array, depth: number): Promise<Frame | undefined> => {
+    try {
+      const entries = (await reader.children(id)).slice().sort((a, b) => compareBytes(a.name, b.name));
+      return { id, path, entries, next: 0, depth };
+    } catch (error) {
+      problem({ path, id, error, reason: 'decode' });
+      return undefined;
+    }
+  };
+  const first = await open(root.id, rootPath, 0);
+  const stack: Frame[] = first ? [first] : [];
+  while (stack.length) {
+    if (options.signal?.aborted) throw options.signal.reason ?? new Error('aborted');
+    const f = stack[stack.length - 1]!;
+    if (f.next >= f.entries.length) {
+      stack.pop();
+      continue;
+    }
+    const entry = f.entries[f.next++]!;
+    const path = joinPath(f.path, entry.name);
+    let node: ImageNode;
+    try {
+      node = await reader.node(entry.id);
+    } catch (error) {
+      problem({ path, id: entry.id, error, reason: 'decode' });
+      continue;
+    }
+    const depth = f.depth + 1;
+    if (options.skip?.(node, entry, depth)) continue;
+    const seenAt = firstPath.get(entry.id);
+    if (node.kind === 'dir') {
+      if (dirsSeen.has(entry.id)) {
+        const cycle = stack.some((fr) => fr.id === entry.id);
+        problem({ path, id: entry.id, reason: cycle ? 'cycle' : 'dir-reached-twice' });
+        continue;
+      }
+      dirsSeen.add(entry.id);
+    }
+    if (!seenAt) firstPath.set(entry.id, path);
+    await visit({ path, id: entry.id, node, depth, entry, ...(seenAt ? { hardlinkOf: seenAt } : {}) });
+    if (node.kind === 'dir') {
+      if (depth >= maxDepth) {
+        problem({ path, id: entry.id, reason: 'too-deep' });
+        continue;
+      }
+      const child = await open(entry.id, path, depth);
+      if (child) stack.push(child);
+    }
+  }
+}
