@@ -1,0 +1,94 @@
+#!/usr/bin/env node
+// Builds everything the app and the CLI run from, with esbuild:
+//   dist/renderer/{index.html,app.js,styles.css}   the window (browser bundle, no Node)
+//   dist/electron/main.cjs, preload.cjs            Electron main process and preload (CommonJS, `electron` external)
+//   dist/electron/verity-worker.mjs                the verity pool's worker, beside main.cjs where pool.ts looks for it
+//   dist/cli.mjs (+ dist/verity-worker.mjs)        the cfs-inspect CLI
+// Usage: node scripts/build.mjs [--only renderer,electron,cli] [--dev]
+import { build } from 'esbuild';
+import { copyFile, mkdir, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const dist = join(root, 'dist');
+const args = process.argv.slice(2);
+const dev = args.includes('--dev');
+const onlyArg = args.find((a) => a.startsWith('--only'));
+const only = onlyArg
+  ? (onlyArg.includes('=') ? onlyArg.split('=')[1] : args[args.indexOf(onlyArg) + 1] ?? '').split(',').filter(Boolean)
+  : ['renderer', 'electron', 'cli'];
+const unknown = only.filter((t) => !['renderer', 'electron', 'cli'].includes(t));
+if (unknown.length) {
+  console.error(`build: unknown target ${unknown.join(', ')} (renderer, electron, cli)`);
+  process.exit(2);
+}
+
+const common = {
+  bundle: true,
+  logLevel: 'warning',
+  sourcemap: dev ? 'inline' : false,
+  minify: !dev,
+  legalComments: 'none',
+  absWorkingDir: root,
+};
+
+// ESM bundles for Node still meet CommonJS dependencies that call require().
+const nodeEsmBanner = {
+  js: "import { createRequire as __cfsCreateRequire } from 'node:module'; const require = __cfsCreateRequire(import.meta.url);",
+};
+
+const targets = {
+  async renderer() {
+    const out = join(dist, 'renderer');
+    await rm(out, { recursive: true, force: true });
+    await mkdir(out, { recursive: true });
+    await build({
+      ...common,
+      entryPoints: ['renderer/main.tsx'],
+      outfile: join(out, 'app.js'),
+      platform: 'browser',
+      format: 'iife',
+      target: 'chrome120',
+      jsx: 'automatic',
+      define: { 'process.env.NODE_ENV': dev ? '"development"' : '"production"' },
+    });
+    await copyFile(join(root, 'renderer/index.html'), join(out, 'index.html'));
+    await copyFile(join(root, 'renderer/styles.css'), join(out, 'styles.css'));
+  },
+
+  async electron() {
+    const out = join(dist, 'electron');
+    await mkdir(out, { recursive: true });
+    const cjs = { ...common, platform: 'node', format: 'cjs', target: 'node20', external: ['electron'] };
+    await build({ ...cjs, entryPoints: ['electron/main.ts'], outfile: join(out, 'main.cjs') });
+    await build({ ...cjs, entryPoints: ['electron/preload.ts'], outfile: join(out, 'preload.cjs') });
+    await build({
+      ...common,
+      entryPoints: ['electron/verity/worker.ts'],
+      outfile: join(out, 'verity-worker.mjs'),
+      platform: 'node',
+      format: 'esm',
+      target: 'node20',
+      banner: nodeEsmBanner,
+    });
+  },
+
+  async cli() {
+    await mkdir(dist, { recursive: true });
+    const esm = { ...common, platform: 'node', format: 'esm', target: 'node20', banner: nodeEsmBanner };
+    await build({ ...esm, entryPoints: ['electron/cli/main.ts'], outfile: join(dist, 'cli.mjs') });
+    // The pool finds its worker beside the bundle that loaded it.
+    await build({ ...esm, entryPoints: ['electron/verity/worker.ts'], outfile: join(dist, 'verity-worker.mjs') });
+  },
+};
+
+const started = Date.now();
+try {
+  for (const t of only) await targets[t]();
+} catch (e) {
+  // esbuild has already printed the located errors; one line says which target failed.
+  console.error(`build failed: ${e instanceof Error ? e.message.split('\n')[0] : e}`);
+  process.exit(1);
+}
+console.log(`built ${only.join(', ')} into dist/ in ${Date.now() - started} ms`);
