@@ -1,0 +1,183 @@
+/**
+ * The tar stream as the scanner sees it: bytes by offset, where a read may come back short only at
+ * the end. An uncompressed layer is its source with a read-ahead window (headers are small and
+ * many); a compressed one is decompressed on demand into segments kept for readData, so the scan
+ * runs while decompressing and the layer is held once, never concatenated into a second copy.
+ */
+import { DecodeError, hex } from '../bytes/cursor.ts';
+import type { ByteSource } from '../bytes/source.ts';
+import { outOfRange } from '../bytes/source.ts';
+
+export interface TarStream {
+  /** Bytes at [offset, offset + length), shorter only where the stream ends. */
+  readUpTo(offset: number, length: number): Promise<Uint8Array>;
+  /** How many bytes before `end` exist: `end`, or the stream length when that is shorter. */
+  reach(end: number): Promise<number>;
+  /** Exactly `length` bytes, or a DecodeError naming the range. */
+  read(offset: number, length: number): Promise<Uint8Array>;
+}
+
+const EMPTY = new Uint8Array(0);
+
+export const READ_AHEAD = 256 * 1024;
+
+/** An uncompressed tar: the source itself, with a read-ahead window for small reads. */
+export function sourceStream(source: ByteSource, window = READ_AHEAD): TarStream {
+  const size = source.size;
+  let winStart = 0;
+  let win: Uint8Array = EMPTY;
+  const readUpTo = async (offset: number, length: number): Promise<Uint8Array> => {
+    const end = Math.min(size, offset + length);
+    if (offset < 0 || offset >= end) return EMPTY;
+    if (offset >= winStart && end <= winStart + win.length) return win.subarray(offset - winStart, end - winStart);
+    if (end - offset > window / 2) return source.read(offset, end - offset);
+    winStart = offset;
+    win = await source.read(offset, Math.min(window, size - offset));
+    return win.subarray(0, end - offset);
+  };
+  return {
+    readUpTo,
+    reach: async (end) => Math.min(end, size),
+    read: async (offset, length) => {
+      if (offset < 0 || length < 0 || offset + length > size) throw outOfRange(offset, length, size);
+      return readUpTo(offset, length);
+    },
+  };
+}
+
+export interface InflatedStream extends TarStream {
+  /** Bytes decompressed so far (the whole stream once `ended`). */
+  readonly length: number;
+  readonly ended: boolean;
+  /** Why decompression stopped early, if it did. */
+  readonly error: unknown;
+  /** Decompresses the rest. */
+  drain(): Promise<void>;
+}
+
+const FIRST_SEGMENT = 64 * 1024;
+const MAX_SEGMENT = 8 * 1024 * 1024;
+
+/**
+ * Decompressed bytes pulled from `chunks` as far as readers ask. Chunks are copied into segments
+ * that double up to 8 MiB, so a layer of N bytes costs N plus at most one partly filled segment.
+ */
+export function inflatedStream(chunks: AsyncIterator<Uint8Array>): InflatedStream {
+  const segs: Uint8Array[] = [];
+  const starts: number[] = [];
+  let length = 0;
+  let ended = false;
+  let error: unknown;
+
+  const append = (chunk: Uint8Array) => {
+    let p = 0;
+    while (p < chunk.length) {
+      let last = segs[segs.length - 1];
+      let used = last ? length - starts[starts.length - 1]! : 0;
+      if (!last || used === last.length) {
+        last = new Uint8Array(last ? Math.min(MAX_SEGMENT, last.length * 2) : FIRST_SEGMENT);
+        segs.push(last);
+        starts.push(length);
+        used = 0;
+      }
+      const n = Math.min(chunk.length - p, last.length - used);
+      last.set(chunk.subarray(p, p + n), used);
+      p += n;
+      length += n;
+    }
+  };
+
+  let pulling: Promise<boolean> | undefined;
+  const pullOnce = async (): Promise<boolean> => {
+    if (ended) return false;
+    try {
+      const r = await chunks.next();
+      if (r.done) {
+        ended = true;
+        return false;
+      }
+      append(r.value);
+      return true;
+    } catch (e) {
+      error = e;
+      ended = true;
+      return false;
+    }
+  };
+  // Concurrent callers share one pull: the iterator must not be advanced twice at once.
+  const pull = (): Promise<boolean> => {
+    pulling ??= pullOnce().finally(() => {
+      pulling = undefined;
+    });
+    return pulling;
+  };
+
+  const reach = async (end: number): Promise<number> => {
+    while (length < end && (await pull()));
+    return Math.min(end, length);
+  };
+
+  const segmentAt = (offset: number): number => {
+    let lo = 0;
+    let hi = starts.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (starts[mid]! <= offset) lo = mid;
+      else hi = mid - 1;
+    }
+    return lo;
+  };
+
+  const copyOut = (offset: number, end: number): Uint8Array => {
+    let i = segmentAt(offset);
+    const first = segs[i]!;
+    const rel = offset - starts[i]!;
+    if (end - starts[i]! <= first.length) return first.subarray(rel, end - starts[i]!);
+    const out = new Uint8Array(end - offset);
+    let p = offset;
+    while (p < end) {
+      const seg = segs[i]!;
+      const s = p - starts[i]!;
+      const n = Math.min(end - p, seg.length - s);
+      out.set(seg.subarray(s, s + n), p - offset);
+      p += n;
+      i++;
+    }
+    return out;
+  };
+
+  const readUpTo = async (offset: number, len: number): Promise<Uint8Array> => {
+    if (offset < 0 || len <= 0) return EMPTY;
+    const end = await reach(offset + len);
+    return offset >= end ? EMPTY : copyOut(offset, end);
+  };
+
+  return {
+    get length() {
+      return length;
+    },
+    get ended() {
+      return ended;
+    },
+    get error() {
+      return error;
+    },
+    readUpTo,
+    reach,
+    read: async (offset, len) => {
+      const got = await readUpTo(offset, len);
+      if (offset < 0 || len < 0 || got.length < len) {
+        throw new DecodeError(
+          `read of ${len} bytes at ${hex(offset)} runs past the end of the decompressed stream (${length} bytes)`,
+          offset,
+          len,
+          'image.truncated',
+        );
+      }
+      return got;
+    },
+    drain: async () => {
+      while (await pull());
+    },
+  };
+}
