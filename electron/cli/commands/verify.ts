@@ -1,0 +1,118 @@
+import { statSync } from 'node:fs';
+import type { VerityResult, VerityStatus } from '../../../shared/api.ts';
+import { normalizeDigest, verifyImage, type VerifyCounters } from '../../verity/verify.ts';
+import { CliError, UsageError, parseArgs, type Command } from '../io.ts';
+import { withImage } from '../image.ts';
+
+/** Summary order: good news first, then problems from the most to the least alarming. */
+const STATUS_ORDER: VerityStatus[] = ['verified', 'inline', 'escape', 'mismatch', 'size-mismatch', 'missing', 'unreadable', 'no-digest'];
+const OK: ReadonlySet<VerityStatus> = new Set(['verified', 'inline']);
+
+const gib = (n: number) => (n / 2 ** 30).toFixed(2);
+
+function problemLine(r: VerityResult): string {
+  const where = r.objectPath ? ` (${r.objectPath})` : '';
+  switch (r.status) {
+    case 'mismatch':
+      return `mismatch ${r.path}: expected sha256:${r.expected}, object has sha256:${r.actual}${where}`;
+    case 'size-mismatch':
+      return `size-mismatch ${r.path}: object is ${r.actualSize} bytes, the image says ${r.expectedSize}${where}`;
+    default:
+      return `${r.status} ${r.path}: ${r.message ?? r.status}${where}`;
+  }
+}
+
+function progressLine(p: VerifyCounters): string {
+  return `verifying: ${p.filesDone}/${p.filesTotal} files, ${gib(p.bytesDone)}/${gib(p.bytesTotal)} GiB`;
+}
+
+const command: Command = {
+  usage: 'verify IMAGE --basedir DIR [--basedir DIR2] [--digest HEX] [--json]',
+  summary: 'check every backing object against its fs-verity digest (exit 1 on any problem)',
+  async run({ args, out, err, stderrIsTTY }) {
+    const { positional, flags } = parseArgs(args, ['basedir', 'digest'], ['json']);
+    if (positional.length !== 1) throw new UsageError('needs exactly one IMAGE');
+    const image = positional[0]!;
+    const stores = flags.get('basedir') ?? [];
+    if (stores.length === 0) throw new UsageError('needs --basedir DIR (the object store)');
+    for (const s of stores) {
+      let isDir = false;
+      try {
+        isDir = statSync(s).isDirectory();
+      } catch {
+        throw new CliError(`${s}: no such directory`);
+      }
+      if (!isDir) throw new CliError(`${s}: not a directory`);
+    }
+    const digestFlag = flags.get('digest')?.at(-1);
+    let expectedImageDigest: string | undefined;
+    if (digestFlag !== undefined) {
+      try {
+        expectedImageDigest = normalizeDigest(digestFlag);
+      } catch (e) {
+        throw new UsageError((e as Error).message);
+      }
+    }
+    const json = flags.has('json');
+
+    // Ctrl-C stops the digests and still prints what was found so far.
+    const abort = new AbortController();
+    const onSigint = () => abort.abort();
+    process.once('SIGINT', onSigint);
+    let shown = false;
+    const clearProgress = () => {
+      if (shown) process.stderr.write('\r\x1b[K');
+      shown = false;
+    };
+    const outcome = await withImage(image, (reader) =>
+      verifyImage(reader, {
+        imagePath: image,
+        stores,
+        ...(expectedImageDigest ? { expectedImageDigest } : {}),
+        signal: abort.signal,
+        ...(stderrIsTTY
+          ? {
+              onProgress: (p: VerifyCounters) => {
+                process.stderr.write(`\r\x1b[K${progressLine(p)}`);
+                shown = true;
+              },
+            }
+          : {}),
+      }),
+    ).finally(() => {
+      process.removeListener('SIGINT', onSigint);
+      clearProgress();
+    });
+
+    const problems = outcome.results.filter((r) => !OK.has(r.status));
+    const imageMismatch = expectedImageDigest !== undefined && outcome.imageDigest !== expectedImageDigest;
+    const failed = problems.length > 0 || outcome.problems.length > 0 || imageMismatch;
+
+    if (json) {
+      const doc = {
+        image,
+        stores,
+        cancelled: outcome.cancelled,
+        counts: outcome.counts,
+        imageDigest: outcome.imageDigest,
+        expectedImageDigest: outcome.expectedImageDigest,
+        imageDigestMatches: expectedImageDigest === undefined ? undefined : !imageMismatch,
+        walkProblems: outcome.problems,
+        results: outcome.results,
+      };
+      out.text(JSON.stringify(doc, null, 2) + '\n');
+    } else {
+      for (const p of outcome.problems) out.text(`unreadable-image ${p}\n`);
+      for (const r of problems) out.text(problemLine(r) + '\n');
+      if (outcome.imageDigest) {
+        const verdict = expectedImageDigest === undefined ? '' : imageMismatch ? `, expected sha256:${expectedImageDigest}: MISMATCH` : ' (as expected)';
+        out.text(`image sha256:${outcome.imageDigest}${verdict}\n`);
+      }
+      const parts = STATUS_ORDER.filter((s) => outcome.counts[s]).map((s) => `${outcome.counts[s]} ${s}`);
+      out.text(`${outcome.results.length} files: ${parts.join(', ') || 'none'}${outcome.cancelled ? ' (cancelled before the end)' : ''}\n`);
+    }
+    if (outcome.cancelled) return 2;
+    return failed ? 1 : 0;
+  },
+};
+export default command;

@@ -1,0 +1,149 @@
+/**
+ * Object store resolution: a regular file's redirect payload names its backing object relative
+ * to one of the base directories (tried in order, like the `basedir=` mount option).
+ *
+ * An image is untrusted input, so a payload is an attack when it could reach outside the store:
+ * absolute, with a `..` component, or leading through a symlink inside the store to something
+ * outside it (even a dangling one). Such objects are reported as 'escape' and never opened.
+ */
+import { lstatSync, readlinkSync, realpathSync, statSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { isUtf8 } from '../../shared/model.ts';
+
+export type ResolveResult =
+  | { ok: true; path: string; size: number }
+  | { ok: false; reason: 'escape' | 'missing' | 'unreadable'; message: string; path?: string };
+
+/** Symlinks followed before giving up, as the kernel's MAXSYMLINKS. */
+const MAX_SYMLINKS = 40;
+
+const fail = (reason: 'escape' | 'missing' | 'unreadable', message: string, path?: string): ResolveResult => ({
+  ok: false,
+  reason,
+  message,
+  ...(path !== undefined ? { path } : {}),
+});
+
+/**
+ * The payload's path components, or why it may not be looked up at all. Empty and '.'
+ * components are harmless (the kernel's path walk skips them too); '..' never is.
+ */
+export function payloadComponents(payload: Uint8Array): { components: string[] } | { refused: string } {
+  if (payload.length === 0) return { refused: 'empty redirect' };
+  if (payload.includes(0)) return { refused: 'redirect contains a NUL byte' };
+  if (payload[0] === 0x2f) return { refused: 'absolute redirect: it would name a path outside the object store' };
+  if (!isUtf8(payload)) return { refused: 'redirect is not valid UTF-8' };
+  const text = Buffer.from(payload).toString('utf8');
+  const components = text.split('/').filter((c) => c !== '' && c !== '.');
+  if (components.includes('..')) return { refused: "redirect contains '..': it would leave the object store" };
+  if (components.length === 0) return { refused: 'redirect names the object store itself' };
+  return { components };
+}
+
+const inside = (p: string, root: string): boolean => p === root || p.startsWith(root === '/' ? '/' : root + '/');
+
+const errno = (e: unknown): string | undefined => (e as NodeJS.ErrnoException)?.code;
+
+/**
+ * Walks `components` below `root` one lstat at a time, following symlinks as the kernel would, to
+ * tell a missing object from one whose path leads outside the store. Only used when realpath
+ * could not resolve the path, so the common case costs a single syscall.
+ */
+function classifyUnresolved(root: string, components: string[]): ResolveResult {
+  const pending = components.slice().reverse();
+  let cur = root;
+  let links = 0;
+  while (pending.length > 0) {
+    const c = pending.pop()!;
+    if (c === '' || c === '.') continue;
+    if (c === '..') {
+      cur = dirname(cur);
+      continue;
+    }
+    const next = cur === '/' ? `/${c}` : `${cur}/${c}`;
+    let isLink: boolean;
+    try {
+      isLink = lstatSync(next).isSymbolicLink();
+    } catch (e) {
+      const code = errno(e);
+      if (code === 'ENOENT' || code === 'ENOTDIR') {
+        return inside(next, root)
+          ? fail('missing', 'no such object', next)
+          : fail('escape', `a symlink in the object store points outside it (to ${next})`, next);
+      }
+      return fail('unreadable', (e as Error).message, next);
+    }
+    if (!isLink) {
+      cur = next;
+      continue;
+    }
+    if (++links > MAX_SYMLINKS) return fail('unreadable', 'too many levels of symbolic links', next);
+    const target = readlinkSync(next);
+    if (target.startsWith('/')) cur = '/';
+    pending.push(...target.split('/').reverse());
+  }
+  return inside(cur, root)
+    ? fail('missing', 'no such object', cur)
+    : fail('escape', `a symlink in the object store points outside it (to ${cur})`, cur);
+}
+
+/** Resolves one payload in one store whose real path is `root`; undefined when it is not there. */
+function resolveIn(root: string, components: string[]): ResolveResult | undefined {
+  const candidate = (root === '/' ? '' : root) + '/' + components.join('/');
+  let real: string;
+  try {
+    real = realpathSync.native(candidate);
+  } catch (e) {
+    const code = errno(e);
+    if (code === 'ENOENT' || code === 'ENOTDIR') {
+      const r = classifyUnresolved(root, components);
+      return !r.ok && r.reason === 'missing' ? undefined : r;
+    }
+    if (code === 'ELOOP') return fail('unreadable', 'too many levels of symbolic links', candidate);
+    return fail('unreadable', (e as Error).message, candidate);
+  }
+  if (!inside(real, root)) return fail('escape', `a symlink in the object store points outside it (to ${real})`, real);
+  try {
+    const st = statSync(real);
+    if (!st.isFile()) return fail('unreadable', 'not a regular file', real);
+    return { ok: true, path: real, size: st.size };
+  } catch (e) {
+    return fail(errno(e) === 'ENOENT' ? 'missing' : 'unreadable', (e as Error).message, real);
+  }
+}
+
+export interface Resolver {
+  /** The stores that exist, as real paths, in the order they are tried. */
+  readonly roots: string[];
+  resolve(payload: Uint8Array): ResolveResult;
+}
+
+/** A resolver over fixed stores; their real paths are looked up once. Stores that do not exist are skipped. */
+export function createResolver(stores: string[]): Resolver {
+  const roots: string[] = [];
+  for (const s of stores) {
+    try {
+      if (statSync(s).isDirectory()) roots.push(realpathSync.native(s));
+    } catch {
+      // A store that is not there holds no objects; callers that want an error check up front.
+    }
+  }
+  return {
+    roots,
+    resolve(payload) {
+      const parsed = payloadComponents(payload);
+      if ('refused' in parsed) return fail('escape', parsed.refused);
+      for (const root of roots) {
+        const r = resolveIn(root, parsed.components);
+        if (r) return r;
+      }
+      const first = roots[0];
+      return fail('missing', roots.length ? 'no such object in any object store' : 'no object store', first && `${first}/${parsed.components.join('/')}`);
+    },
+  };
+}
+
+/** One-off resolution of a payload against `stores` (tried in order). */
+export function resolveObject(stores: string[], payload: Uint8Array): ResolveResult {
+  return createResolver(stores).resolve(payload);
+}

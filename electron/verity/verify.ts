@@ -1,0 +1,241 @@
+/**
+ * Verifies an image against its object stores: every regular file's backing object is found
+ * (store.ts), its size compared with the inode's, and its fs-verity digest compared with the one
+ * recorded in the metacopy xattr. Objects shared by several files are digested once. Optionally
+ * the image file's own fs-verity digest is measured and compared with an expected one (what the
+ * `digest=` mount option enforces).
+ */
+import { statSync } from 'node:fs';
+import type { VerityResult, VerityStatus } from '../../shared/api.ts';
+import { walkComposefs } from '../../shared/composefs/dump.ts';
+import { latin1 } from '../../shared/composefs/escape.ts';
+import { displayBytes } from '../../shared/diff/text.ts';
+import { bytesEqual, S_IFMT, S_IFREG, toHex, type ImageReader } from '../../shared/model.ts';
+import { AbortError } from './node-hash.ts';
+import { createVerityPool, type FileDigest, type VerityPool } from './pool.ts';
+import { createResolver } from './store.ts';
+
+export interface VerifyCounters {
+  filesDone: number;
+  filesTotal: number;
+  bytesDone: number;
+  bytesTotal: number;
+}
+
+export interface VerifyOptions {
+  /** The image file, to measure its own fs-verity digest. */
+  imagePath?: string;
+  /** Object store directories, tried in order. */
+  stores: string[];
+  /** Hex fs-verity digest the image must have ("sha256:" prefix allowed). */
+  expectedImageDigest?: string;
+  signal?: AbortSignal;
+  onProgress?: (p: VerifyCounters) => void;
+  /** Each file's result as soon as it is known (in completion order). */
+  onResult?: (r: VerityResult) => void;
+  /** A long-lived pool to use; otherwise one is made for this call and closed afterwards. */
+  pool?: VerityPool;
+}
+
+export interface VerifyOutcome {
+  cancelled: boolean;
+  counts: Partial<Record<VerityStatus, number>>;
+  imageDigest?: string;
+  expectedImageDigest?: string;
+  /** One result per regular file (hardlinks once), in walk order. */
+  results: VerityResult[];
+  /** Parts of the image that could not be walked (their files are not in the results). */
+  problems: string[];
+}
+
+/** Objects digested concurrently: enough to keep every thread fed, few enough to stay flat in memory. */
+const MAX_IN_FLIGHT = 256;
+const PROGRESS_INTERVAL_MS = 100;
+
+interface FileRec {
+  index: number;
+  nodeId: number;
+  path: string;
+  size: number;
+  payload?: Uint8Array;
+  digest?: Uint8Array;
+}
+
+/** Accepts `hex` or `sha256:hex`; returns lower-case hex, or throws a message fit for a user. */
+export function normalizeDigest(text: string): string {
+  const hex = text.trim().replace(/^sha256:/i, '').toLowerCase();
+  if (!/^[0-9a-f]{64}$/.test(hex)) throw new Error(`'${text}' is not a sha256 fs-verity digest (64 hex digits)`);
+  return hex;
+}
+
+const isAbort = (e: unknown): boolean => (e as { code?: string })?.code === 'ABORT_ERR' || (e as Error)?.name === 'AbortError';
+const nextTurn = () => new Promise<void>((r) => setImmediate(r));
+
+export async function verifyImage(reader: ImageReader, opts: VerifyOptions): Promise<VerifyOutcome> {
+  const expectedImageDigest = opts.expectedImageDigest === undefined ? undefined : normalizeDigest(opts.expectedImageDigest);
+  const { signal } = opts;
+  const problems: string[] = [];
+  const files: FileRec[] = [];
+  try {
+    await walkComposefs(
+      reader,
+      (e) => {
+        if (signal?.aborted) throw new AbortError();
+        if (e.hardlinkOf || (e.view.mode & S_IFMT) !== S_IFREG) return;
+        const digest = e.view.digest ?? e.view.legacyDigest;
+        files.push({
+          index: files.length,
+          nodeId: e.id,
+          path: displayBytes(e.path),
+          size: e.view.size,
+          ...(e.view.payload ? { payload: e.view.payload } : {}),
+          ...(digest ? { digest } : {}),
+        });
+      },
+      (p) => problems.push(`${displayBytes(p.path)}: ${p.reason === 'decode' ? String((p.error as Error)?.message ?? p.error) : p.reason}`),
+    );
+  } catch (e) {
+    if (!isAbort(e)) throw e;
+    return { cancelled: true, counts: {}, results: [], problems, ...(expectedImageDigest ? { expectedImageDigest } : {}) };
+  }
+
+  const results: (VerityResult | undefined)[] = new Array(files.length);
+  const counts: Partial<Record<VerityStatus, number>> = {};
+  const progress: VerifyCounters = { filesDone: 0, filesTotal: files.length, bytesDone: 0, bytesTotal: 0 };
+  let lastProgress = 0;
+  const report = (force = false) => {
+    const now = Date.now();
+    if (!opts.onProgress || (!force && now - lastProgress < PROGRESS_INTERVAL_MS)) return;
+    lastProgress = now;
+    opts.onProgress({ ...progress });
+  };
+  const onBytes = (n: number) => {
+    progress.bytesDone += n;
+    report();
+  };
+  const emit = (f: FileRec, status: VerityStatus, extra: Partial<VerityResult> = {}) => {
+    const r: VerityResult = {
+      nodeId: f.nodeId,
+      path: f.path,
+      status,
+      ...(f.digest ? { expected: toHex(f.digest) } : {}),
+      expectedSize: f.size,
+      ...extra,
+    };
+    results[f.index] = r;
+    counts[status] = (counts[status] ?? 0) + 1;
+    progress.filesDone++;
+    opts.onResult?.(r);
+    report();
+  };
+
+  // Files with the same payload share one object.
+  const objects = new Map<string, FileRec[]>();
+  for (const f of files) {
+    if (!f.payload) {
+      emit(f, 'inline', { message: f.size === 0 ? 'empty file: no backing object' : 'data stored in the image: no backing object' });
+      continue;
+    }
+    const key = latin1(f.payload);
+    const group = objects.get(key);
+    if (group) group.push(f);
+    else objects.set(key, [f]);
+  }
+  for (const group of objects.values()) if (group.some((f) => f.digest)) progress.bytesTotal += group[0]!.size;
+
+  const pool = opts.pool ?? createVerityPool();
+  const resolver = createResolver(opts.stores);
+  // Keyed by the object's real path, so two payloads reaching one file (through a symlink) cost one digest.
+  const digests = new Map<string, Promise<FileDigest>>();
+  let imageDigest: string | undefined;
+  let cancelled = false;
+
+  const verifyObject = async (group: FileRec[]): Promise<void> => {
+    const wanted = group.some((f) => f.digest) ? group[0]!.size : 0;
+    const r = resolver.resolve(group[0]!.payload!);
+    if (!r.ok) {
+      for (const f of group) emit(f, r.reason, { message: r.message, ...(r.path ? { objectPath: r.path } : {}) });
+      onBytes(wanted);
+      return;
+    }
+    const toDigest: FileRec[] = [];
+    for (const f of group) {
+      const where = { objectPath: r.path, actualSize: r.size };
+      if (f.size !== r.size) emit(f, 'size-mismatch', { ...where, message: `object is ${r.size} bytes, the inode says ${f.size}` });
+      else if (!f.digest) emit(f, 'no-digest', { ...where, message: 'no fs-verity digest recorded for this file' });
+      else toDigest.push(f);
+    }
+    if (toDigest.length === 0) {
+      onBytes(wanted);
+      return;
+    }
+    let pending = digests.get(r.path);
+    if (!pending) {
+      pending = pool.digestFile(r.path, { size: r.size, noFollow: true, onBytes, ...(signal ? { signal } : {}) });
+      digests.set(r.path, pending);
+    } else {
+      onBytes(wanted);
+    }
+    let measured: FileDigest;
+    try {
+      measured = await pending;
+    } catch (e) {
+      if (isAbort(e)) return; // cancelled: these files stay unreported
+      const code = (e as NodeJS.ErrnoException).code;
+      for (const f of toDigest) {
+        emit(f, code === 'ENOENT' ? 'missing' : 'unreadable', { objectPath: r.path, message: (e as Error).message });
+      }
+      return;
+    }
+    const actual = toHex(measured.digest);
+    for (const f of toDigest) {
+      const extra = { objectPath: r.path, actual, actualSize: measured.size };
+      if (bytesEqual(measured.digest, f.digest!)) emit(f, 'verified', extra);
+      else emit(f, 'mismatch', { ...extra, message: 'the object does not have the fs-verity digest recorded in the image' });
+    }
+  };
+
+  try {
+    let imageJob: Promise<void> | undefined;
+    if (opts.imagePath) {
+      const imagePath = opts.imagePath;
+      const size = statSync(imagePath).size;
+      progress.bytesTotal += size;
+      imageJob = pool.digestFile(imagePath, { size, onBytes, ...(signal ? { signal } : {}) }).then((d) => {
+        imageDigest = toHex(d.digest);
+      });
+      imageJob.catch(() => {}); // awaited below; this only keeps an early failure from going unhandled
+    }
+    report(true);
+    const inFlight = new Set<Promise<void>>();
+    let started = 0;
+    for (const group of objects.values()) {
+      if (signal?.aborted) break;
+      while (inFlight.size >= MAX_IN_FLIGHT) await Promise.race(inFlight);
+      const p: Promise<void> = verifyObject(group).finally(() => inFlight.delete(p));
+      inFlight.add(p);
+      // Resolution is synchronous; give progress, results and cancellation a turn now and then.
+      if (++started % 256 === 0) await nextTurn();
+    }
+    await Promise.all(inFlight);
+    if (imageJob) {
+      try {
+        await imageJob;
+      } catch (e) {
+        if (!isAbort(e)) throw e;
+      }
+    }
+    cancelled = signal?.aborted ?? false;
+  } finally {
+    if (!opts.pool) await pool.close();
+  }
+  report(true);
+  return {
+    cancelled,
+    counts,
+    ...(imageDigest ? { imageDigest } : {}),
+    ...(expectedImageDigest ? { expectedImageDigest } : {}),
+    results: results.filter((r): r is VerityResult => r !== undefined),
+    problems,
+  };
+}
