@@ -16,62 +16,7 @@ import {
 } from '../../electron/ipc.ts';
 import { loadRecentFiles } from '../../electron/recent.ts';
 import { loadStoreChoices } from '../../electron/object-store.ts';
-import { eventFrom, fakeIpcMain, fakeWindow, frame, withDir } from './fakes.ts';
-
-const summaryFor = (path: string, imageId = 'img-1', objectStores: string[] = []): ImageSummary => ({
-  imageId,
-  path,
-  name: path.split('/').pop()!,
-  info: { format: 'composefs', size: 4096, fields: [], features: [] },
-  rootId: 36,
-  objectStores,
-});
-
-/** An inspector that records what reached it; the IPC layer's job is to decide what may. */
-function recordingInspector(opened = new Map<string, ImageSummary>()) {
-  const calls: { method: string; args: unknown[] }[] = [];
-  const listeners = { progress: new Set<(p: VerifyProgress) => void>(), done: new Set<(s: VerifySummary) => void>() };
-  const record = (method: string) => (...args: unknown[]) => {
-    calls.push({ method, args });
-    return Promise.resolve({ method, args });
-  };
-  const inspector = {
-    calls,
-    listeners,
-    openImage: async (path: string) => {
-      calls.push({ method: 'openImage', args: [path] });
-      if (path.includes('missing')) throw new Error(`${path}: no such file`);
-      const s = summaryFor(path, `img-${opened.size + 1}`);
-      opened.set(s.imageId, s);
-      return s;
-    },
-    listImages: async () => [...opened.values()],
-    setObjectStores: async (imageId: string, dirs: string[]) => {
-      calls.push({ method: 'setObjectStores', args: [imageId, dirs] });
-      const s = { ...opened.get(imageId)!, objectStores: dirs };
-      opened.set(imageId, s);
-      return s;
-    },
-    closeImage: record('closeImage'),
-    children: record('children'),
-    node: record('node'),
-    lookup: record('lookup'),
-    bytes: record('bytes'),
-    check: record('check'),
-    verify: record('verify'),
-    cancelVerify: record('cancelVerify'),
-    diff: record('diff'),
-    onVerifyProgress(cb: (p: VerifyProgress) => void) {
-      listeners.progress.add(cb);
-      return () => void listeners.progress.delete(cb);
-    },
-    onVerifyDone(cb: (s: VerifySummary) => void) {
-      listeners.done.add(cb);
-      return () => void listeners.done.delete(cb);
-    },
-  };
-  return inspector as unknown as InspectorCore & typeof inspector;
-}
+import { eventFrom, fakeIpcMain, fakeWindow, frame, recordingInspector, summaryFor, withDir } from './fakes.ts';
 
 async function host(dir: string, picks: { image?: string | null; directory?: string | null } = {}) {
   const counts = { recentChanges: 0 };
