@@ -148,6 +148,17 @@ const isDash = (f: Uint8Array) => f.length === 1 && f[0] === DASH;
  * after; out-of-range values saturate at 2^64-1 and a minus sign negates modulo 2^64.
  */
 function parseUnsigned(field: Uint8Array, base: 8 | 10, what: string): bigint {
+  // Fast path for the plain digits nearly every line has.
+  if (field.length > 0 && field.length <= 15) {
+    let v = 0;
+    let i = 0;
+    for (; i < field.length; i++) {
+      const d = field[i]! - 0x30;
+      if (d < 0 || d >= base) break;
+      v = v * base + d;
+    }
+    if (i === field.length) return BigInt(v);
+  }
   const text = String.fromCharCode(...field);
   const m = /^[ \t\n\v\f\r]*([+-]?)([0-9]+)$/.exec(text);
   const digitsOk = m && (base === 10 || /^[0-7]+$/.test(m[2]!));
@@ -198,20 +209,21 @@ export function newEntry(mode: number, name: Uint8Array = new Uint8Array(0)): Du
 
 export const isDir = (e: DumpEntry): boolean => (e.mode & S_IFMT) === S_IFDIR;
 
-/** Binary search in a sorted child list: index of `name`, or -(insertion point) - 1. */
-function findChild(dir: DumpEntry, name: Uint8Array): number {
-  const c = dir.children;
-  // Dumps list children in sorted order, so appending is the common case.
-  if (c.length > 0) {
-    const last = compareBytes(name, c[c.length - 1]!.name);
-    if (last === 0) return c.length - 1;
-    if (last > 0) return -c.length - 1;
+/**
+ * Binary search in a name-sorted list: index of `name`, or -(insertion point) - 1. Dumps list
+ * children in sorted order, so the last element is checked first.
+ */
+export function findByName(list: readonly { name: Uint8Array }[], name: Uint8Array): number {
+  if (list.length > 0) {
+    const last = compareBytes(name, list[list.length - 1]!.name);
+    if (last === 0) return list.length - 1;
+    if (last > 0) return -list.length - 1;
   }
   let lo = 0;
-  let hi = c.length;
+  let hi = list.length;
   while (lo < hi) {
     const mid = (lo + hi) >>> 1;
-    const cmp = compareBytes(name, c[mid]!.name);
+    const cmp = compareBytes(name, list[mid]!.name);
     if (cmp === 0) return mid;
     if (cmp < 0) hi = mid;
     else lo = mid + 1;
@@ -220,7 +232,7 @@ function findChild(dir: DumpEntry, name: Uint8Array): number {
 }
 
 export function lookupChild(dir: DumpEntry, name: Uint8Array): DumpEntry | undefined {
-  const i = findChild(dir, name);
+  const i = findByName(dir.children, name);
   return i >= 0 ? dir.children[i] : undefined;
 }
 
@@ -259,7 +271,7 @@ export function addChild(parent: DumpEntry, entry: DumpEntry): void {
   if ((name.length === 1 && name[0] === DOT) || (name.length === 2 && name[0] === DOT && name[1] === DOT)) {
     throw new Error('invalid . or .. in path');
   }
-  const i = findChild(parent, name);
+  const i = findByName(parent.children, name);
   if (i >= 0) throw new Error('path already exists');
   parent.children.splice(-i - 1, 0, entry);
 }
@@ -281,12 +293,6 @@ function splitAt(b: Uint8Array, sep: number): [Uint8Array, Uint8Array, boolean] 
 }
 
 const N_FIXED_FIELDS = 11;
-
-interface PendingLink {
-  entry: DumpEntry;
-  target: Uint8Array;
-  line: number;
-}
 
 interface ParseState {
   root?: DumpEntry;
@@ -409,20 +415,27 @@ function bytesToPathText(b: Uint8Array): string {
   return new TextDecoder().decode(b);
 }
 
+/** A hardlink waiting for its target path to be resolved. */
+export interface PendingLink {
+  entry: DumpEntry;
+  target: Uint8Array;
+  /** Line of the dump (0 for entries made by code), for error messages. */
+  line: number;
+}
+
 /**
- * Resolves hardlink lines once every path exists (tree_resolve_hardlinks). A hardlink may name
- * another hardlink; like lcfs's follow_links, the chain ends at the real inode, and a cycle is an error.
+ * Resolves hardlinks once every path exists (tree_resolve_hardlinks). A hardlink may name another
+ * hardlink; like lcfs's follow_links, the chain ends at the real inode, and a cycle is an error.
  */
-function resolveLinks(state: ParseState): void {
-  const root = state.root!;
+export function resolveHardlinks(root: DumpEntry, links: PendingLink[]): void {
   const immediate = new Map<DumpEntry, DumpEntry>();
-  for (const { entry, target, line } of state.links) {
+  for (const { entry, target, line } of links) {
     const t = lookupPath(root, target);
     if (!t) throw new DumpParseError(`no target at ${bytesToPathText(target)} for hardlink`, line);
     if (t === entry) throw new DumpParseError(`self-referential hardlink ${bytesToPathText(target)}`, line);
     immediate.set(entry, t);
   }
-  for (const { entry, line } of state.links) {
+  for (const { entry, line } of links) {
     let t = immediate.get(entry)!;
     const seen = new Set<DumpEntry>([entry]);
     for (let next = immediate.get(t); next; next = immediate.get(t)) {
@@ -457,6 +470,6 @@ export function parseDump(input: Uint8Array | string, options: DumpParseOptions 
     pos = end + 1;
   }
   if (!state.root) throw new DumpParseError('no root directory ("/") in the dump', 0);
-  resolveLinks(state);
+  resolveHardlinks(state.root, state.links);
   return state.root;
 }
