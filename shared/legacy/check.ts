@@ -100,10 +100,7 @@ export async function checkLegacy(reader: LegacyReader): Promise<Finding[]> {
     if (reached.has(index)) continue;
     reached.add(index);
     entry.findings.forEach((f) => add(f, path));
-    if (!item.revisit) {
-      const list = await reader.directory(index);
-      list.findings.forEach((f) => add(f, path));
-    }
+    item.dir?.findings.forEach((f) => add(f, path));
   }
 
   const { numInodes } = reader.layout;

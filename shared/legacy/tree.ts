@@ -4,7 +4,7 @@
  * stack or loop: a directory reached a second time is reported but not entered again.
  */
 import { S_IFDIR, S_IFMT } from '../model.ts';
-import type { LegacyDirent } from './dirent.ts';
+import type { LegacyDirent, LegacyDirList } from './dirent.ts';
 import { CFS_ROOT_INO } from './inode.ts';
 import type { LegacyEntry, LegacyReader } from './reader.ts';
 
@@ -17,6 +17,8 @@ export interface LegacyTreeItem {
   dirent?: LegacyDirent;
   /** A directory already entered through another name (a hardlinked directory or a cycle). */
   revisit: boolean;
+  /** A directory's decoded entries, when the walk enters it. */
+  dir?: LegacyDirList;
 }
 
 export async function* legacyTree(reader: LegacyReader): AsyncGenerator<LegacyTreeItem> {
@@ -24,17 +26,17 @@ export async function* legacyTree(reader: LegacyReader): AsyncGenerator<LegacyTr
   type Frame = { dirents: LegacyDirent[]; next: number; path: Uint8Array[] };
   const stack: Frame[] = [];
 
-  const visit = async function* (entry: LegacyEntry, path: Uint8Array[], dirent?: LegacyDirent): AsyncGenerator<LegacyTreeItem> {
+  const item = async (entry: LegacyEntry, path: Uint8Array[], dirent?: LegacyDirent): Promise<LegacyTreeItem> => {
     const isDir = (entry.inode.mode & S_IFMT) === S_IFDIR;
     const revisit = isDir && entered.has(entry.inode.index);
-    yield { entry, path, depth: path.length, dirent, revisit };
-    if (!isDir || revisit) return;
+    if (!isDir || revisit) return { entry, path, depth: path.length, dirent, revisit };
     entered.add(entry.inode.index);
-    const list = await reader.directory(entry.inode.index);
-    stack.push({ dirents: list.dirents, next: 0, path });
+    const dir = await reader.directory(entry.inode.index);
+    stack.push({ dirents: dir.dirents, next: 0, path });
+    return { entry, path, depth: path.length, dirent, revisit, dir };
   };
 
-  yield* visit(await reader.entry(CFS_ROOT_INO), []);
+  yield await item(await reader.entry(CFS_ROOT_INO), []);
   while (stack.length > 0) {
     const frame = stack[stack.length - 1]!;
     if (frame.next >= frame.dirents.length) {
@@ -44,6 +46,6 @@ export async function* legacyTree(reader: LegacyReader): AsyncGenerator<LegacyTr
     const d = frame.dirents[frame.next++]!;
     // An entry whose inode is past the table was already reported by the dirent decoder.
     if (d.inodeNum >= reader.layout.numInodes) continue;
-    yield* visit(await reader.entry(d.inodeNum), [...frame.path, d.name], d);
+    yield await item(await reader.entry(d.inodeNum), [...frame.path, d.name], d);
   }
 }
