@@ -218,7 +218,7 @@ export async function scanTar(stream: TarStream): Promise<TarScan> {
         for (const p of problems) findings.push(finding('oci.pax.malformed', 'error', p.offset, p.length, `${label} at ${hex(pos)}: ${p.message}`));
         if (h.typeflag === XGLTYPE) {
           globalHeaders++;
-          globals = mergeGlobals(globals, records);
+          globals = [...mergeRecords(globals, records).values()];
           pending = fresh();
         } else {
           pending.records.push(...records);
@@ -249,14 +249,20 @@ export async function scanTar(stream: TarStream): Promise<TarScan> {
   return { members, findings, endMarker, end, globalHeaders };
 }
 
-/** Global records stay in force until overridden; an empty value removes a keyword. */
-function mergeGlobals(globals: PaxRecord[], records: PaxRecord[]): PaxRecord[] {
-  const m = new Map(globals.map((r) => [r.keyword, r] as const));
+const XATTR_KEYWORD = /^(SCHILY|LIBARCHIVE)\.xattr\./;
+
+/**
+ * Records in order, later ones overriding earlier ones. An empty value removes a keyword (POSIX),
+ * except for xattrs, where it is an xattr with an empty value.
+ */
+function mergeRecords(base: Iterable<PaxRecord>, records: PaxRecord[]): Map<string, PaxRecord> {
+  const m = new Map<string, PaxRecord>();
+  for (const r of base) m.set(r.keyword, r);
   for (const r of records) {
-    if (r.value.length === 0) m.delete(r.keyword);
+    if (r.value.length === 0 && !XATTR_KEYWORD.test(r.keyword)) m.delete(r.keyword);
     else m.set(r.keyword, r);
   }
-  return [...m.values()];
+  return m;
 }
 
 async function composeMember(
@@ -267,11 +273,7 @@ async function composeMember(
   index: number,
   findings: Finding[],
 ): Promise<TarMember> {
-  const pax = new Map<string, PaxRecord>();
-  for (const r of [...globals, ...pending.records]) {
-    if (r.value.length === 0) pax.delete(r.keyword);
-    else pax.set(r.keyword, r);
-  }
+  const pax = mergeRecords(globals, pending.records);
   const extensions = [...pending.extensions];
   if (globals.length > 0) extensions.push('pax-global');
   const bad = (r: PaxRecord, what: string) =>
