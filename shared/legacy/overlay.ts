@@ -13,20 +13,24 @@
  * trusted.overlay.* are escaped the way composefs escapes them (trusted.overlay.overlay.*), so they
  * come back out unchanged instead of being mistaken for the synthesized ones.
  */
+import {
+  FS_VERITY_HASH_ALG_SHA256,
+  LCFS_DIGEST_SIZE,
+  OVERLAY_XATTR_ESCAPE_PREFIX,
+  OVERLAY_XATTR_METACOPY,
+  OVERLAY_XATTR_PREFIX,
+  OVERLAY_XATTR_REDIRECT,
+  OVL_METACOPY_HEADER_SIZE,
+} from '../composefs/overlay.ts';
 import type { ByteRange, Xattr } from '../model.ts';
 import { stringToBytes } from '../model.ts';
 import type { LegacyXattr } from './xattr.ts';
 
-export const OVL_XATTR_PREFIX = 'trusted.overlay.';
-export const OVL_XATTR_ESCAPE_PREFIX = 'trusted.overlay.overlay.';
-export const OVL_XATTR_REDIRECT = 'trusted.overlay.redirect';
-export const OVL_XATTR_METACOPY = 'trusted.overlay.metacopy';
+/** struct ovl_metacopy header: version 0, len (header + digest), flags 0, digest_algo sha256. */
+export const OVL_METACOPY_HEADER = [0, OVL_METACOPY_HEADER_SIZE + LCFS_DIGEST_SIZE, 0, FS_VERITY_HASH_ALG_SHA256] as const;
 
-/** struct ovl_metacopy header: version, len (header + digest), flags, digest_algo. */
-export const OVL_METACOPY_HEADER = [0, 36, 0, 1] as const;
-
-const PREFIX = stringToBytes(OVL_XATTR_PREFIX);
-const ESCAPE = stringToBytes(OVL_XATTR_ESCAPE_PREFIX);
+const PREFIX = stringToBytes(OVERLAY_XATTR_PREFIX);
+const ESCAPE = stringToBytes(OVERLAY_XATTR_ESCAPE_PREFIX);
 
 const startsWith = (b: Uint8Array, p: Uint8Array): boolean => b.length >= p.length && p.every((x, i) => b[i] === x);
 
@@ -51,7 +55,7 @@ export function redirectXattr(payload: Uint8Array, range?: ByteRange): Xattr {
   const value = new Uint8Array(payload.length + 1);
   value[0] = 0x2f;
   value.set(payload, 1);
-  return { name: stringToBytes(OVL_XATTR_REDIRECT), value, range: range && { ...range, label: 'payload (as trusted.overlay.redirect)' } };
+  return { name: stringToBytes(OVERLAY_XATTR_REDIRECT), value, range: range && { ...range, label: 'payload (as trusted.overlay.redirect)' } };
 }
 
 export function metacopyXattr(digest: Uint8Array | undefined, range?: ByteRange): Xattr {
@@ -61,5 +65,5 @@ export function metacopyXattr(digest: Uint8Array | undefined, range?: ByteRange)
     value.set(OVL_METACOPY_HEADER);
     value.set(digest, OVL_METACOPY_HEADER.length);
   }
-  return { name: stringToBytes(OVL_XATTR_METACOPY), value, range: range && { ...range, label: 'digest (as trusted.overlay.metacopy)' } };
+  return { name: stringToBytes(OVERLAY_XATTR_METACOPY), value, range: range && { ...range, label: 'digest (as trusted.overlay.metacopy)' } };
 }
