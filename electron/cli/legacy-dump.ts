@@ -13,7 +13,7 @@
 import { S_IFDIR, S_IFLNK, S_IFMT, toHex } from '../../shared/model.ts';
 import { CFS_ROOT_INO, type LegacyInode } from '../../shared/legacy/inode.ts';
 import type { LegacyEntry, LegacyReader } from '../../shared/legacy/reader.ts';
-import { legacyTree } from '../../shared/legacy/tree.ts';
+import { itemPath, legacyTree } from '../../shared/legacy/tree.ts';
 import { isInSection, type VdataRef } from '../../shared/legacy/vdata.ts';
 import { CliError } from './io.ts';
 
@@ -62,8 +62,7 @@ async function shortLine(reader: LegacyReader, e: LegacyEntry, name: Uint8Array)
 /** `dump dump IMAGE` / `dump dump-extended IMAGE`. */
 export async function legacyDump(reader: LegacyReader, mode: LegacyDumpMode, write: Write): Promise<void> {
   for await (const item of legacyTree(reader)) {
-    const name = item.path[item.path.length - 1] ?? new Uint8Array(0);
-    const line = mode === 'dump' ? await shortLine(reader, item.entry, name) : await extendedLine(reader, item.entry, name);
+    const line = mode === 'dump' ? await shortLine(reader, item.entry, item.name) : await extendedLine(reader, item.entry, item.name);
     write('|' + '-'.repeat(item.depth) + line);
   }
 }
@@ -112,7 +111,7 @@ export async function legacyDecoded(reader: LegacyReader, write: Write): Promise
   for await (const item of legacyTree(reader)) {
     const { inode: i, payload, digest, xattrs } = item.entry;
     let line =
-      '/' + item.path.map(latin1).join('/') +
+      '/' + itemPath(item).map(latin1).join('/') +
       ` ino=${i.index} mode=${i.mode.toString(8)} nlink=${i.nlink} uid=${i.uid} gid=${i.gid} rdev=${i.rdev}` +
       ` size=${i.sizeBig} mtime=${i.mtime.sec}.${String(i.mtime.nsec).padStart(9, '0')}`;
     if (payload) line += ` payload=${latin1(payload)}`;

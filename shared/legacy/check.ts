@@ -16,7 +16,7 @@ import { legacyFinding } from './finding.ts';
 import { CFS_INODE_SIZE, inodeOffset } from './inode.ts';
 import { openLegacy, type LegacyReader } from './reader.ts';
 import { CFS_INODE_TABLE_OFFSET } from './superblock.ts';
-import { legacyTree } from './tree.ts';
+import { itemPath, legacyTree } from './tree.ts';
 
 const pathString = (path: Uint8Array[]): string => '/' + path.map(bytesToString).join('/');
 
@@ -63,19 +63,20 @@ export const LEGACY_RULES: Readonly<Record<string, string>> = {
 export async function checkLegacy(reader: LegacyReader): Promise<Finding[]> {
   const out: Finding[] = [];
   const seen = new Set<string>();
-  const add = (f: Finding, path?: string) => {
+  /** `path` is computed only for findings kept, so clean deep trees cost no path strings. */
+  const add = (f: Finding, path?: () => string) => {
     const key = `${f.code}@${f.offset}`;
     if (seen.has(key)) return;
     seen.add(key);
-    out.push(path !== undefined && f.path === undefined ? { ...f, path } : f);
+    out.push(path && f.path === undefined ? { ...f, path: path() } : f);
   };
   reader.superblockFindings.forEach((f) => add(f));
   // The root check is made when opening.
-  reader.findings().filter((f) => f.code === 'legacy.root.not-directory').forEach((f) => add(f, '/'));
+  reader.findings().filter((f) => f.code === 'legacy.root.not-directory').forEach((f) => add(f, () => '/'));
 
   const reached = new Set<number>();
   for await (const item of legacyTree(reader)) {
-    const path = pathString(item.path);
+    const path = () => pathString(itemPath(item));
     const { entry, dirent } = item;
     const index = entry.inode.index;
     if (dirent && item.revisit) {

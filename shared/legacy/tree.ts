@@ -10,8 +10,10 @@ import type { LegacyEntry, LegacyReader } from './reader.ts';
 
 export interface LegacyTreeItem {
   entry: LegacyEntry;
-  /** Name components from the root; empty for the root. */
-  path: Uint8Array[];
+  /** The name this item was reached by; empty for the root. */
+  name: Uint8Array;
+  /** The directory item it was reached from (a chain, so deep trees cost no per-item path copies). */
+  parent?: LegacyTreeItem;
   depth: number;
   /** The record that led here (absent for the root). */
   dirent?: LegacyDirent;
@@ -21,22 +23,30 @@ export interface LegacyTreeItem {
   dir?: LegacyDirList;
 }
 
+/** Name components from the root down to `item` (empty for the root). */
+export function itemPath(item: LegacyTreeItem): Uint8Array[] {
+  const out: Uint8Array[] = [];
+  for (let i: LegacyTreeItem | undefined = item; i?.parent; i = i.parent) out.push(i.name);
+  return out.reverse();
+}
+
 export async function* legacyTree(reader: LegacyReader): AsyncGenerator<LegacyTreeItem> {
   const entered = new Set<number>();
-  type Frame = { dirents: LegacyDirent[]; next: number; path: Uint8Array[] };
+  type Frame = { dirents: LegacyDirent[]; next: number; item: LegacyTreeItem };
   const stack: Frame[] = [];
 
-  const item = async (entry: LegacyEntry, path: Uint8Array[], dirent?: LegacyDirent): Promise<LegacyTreeItem> => {
+  const item = async (entry: LegacyEntry, parent?: LegacyTreeItem, dirent?: LegacyDirent): Promise<LegacyTreeItem> => {
     const isDir = (entry.inode.mode & S_IFMT) === S_IFDIR;
     const revisit = isDir && entered.has(entry.inode.index);
-    if (!isDir || revisit) return { entry, path, depth: path.length, dirent, revisit };
+    const it: LegacyTreeItem = { entry, name: dirent?.name ?? new Uint8Array(0), parent, depth: parent ? parent.depth + 1 : 0, dirent, revisit };
+    if (!isDir || revisit) return it;
     entered.add(entry.inode.index);
-    const dir = await reader.directory(entry.inode.index);
-    stack.push({ dirents: dir.dirents, next: 0, path });
-    return { entry, path, depth: path.length, dirent, revisit, dir };
+    it.dir = await reader.directory(entry.inode.index);
+    stack.push({ dirents: it.dir.dirents, next: 0, item: it });
+    return it;
   };
 
-  yield await item(await reader.entry(CFS_ROOT_INO), []);
+  yield await item(await reader.entry(CFS_ROOT_INO));
   while (stack.length > 0) {
     const frame = stack[stack.length - 1]!;
     if (frame.next >= frame.dirents.length) {
@@ -46,6 +56,6 @@ export async function* legacyTree(reader: LegacyReader): AsyncGenerator<LegacyTr
     const d = frame.dirents[frame.next++]!;
     // An entry whose inode is past the table was already reported by the dirent decoder.
     if (d.inodeNum >= reader.layout.numInodes) continue;
-    yield await item(await reader.entry(d.inodeNum), [...frame.path, d.name], d);
+    yield await item(await reader.entry(d.inodeNum), frame.item, d);
   }
 }

@@ -110,3 +110,20 @@ test('700 mutants of 09-legacy/readme-cfs: no crash, no hang, only DecodeErrors'
 test('200 mutants of 09-legacy/erofs-tree-cfs: no crash, no hang, only DecodeErrors', { skip: corpusSkip }, async () => {
   await run('erofs-tree-cfs', corpusImage('erofs-tree-cfs'), 200, 13);
 });
+
+test('a 20000-level directory chain is checked and dumped without stack overflow', async () => {
+  const depth = 20000;
+  const nodes = Array.from({ length: depth + 1 }, (_, i) => ({
+    mode: 0o040755,
+    nlink: 2,
+    children: i < depth ? [{ name: 'd', ino: i + 1 }] : undefined,
+  }));
+  const reader = await openLegacy(memorySource(buildLegacy(nodes).bytes));
+  const t0 = performance.now();
+  assert.deepEqual(await checkLegacy(reader), []);
+  let lines = 0;
+  await legacyDump(reader, 'dump', () => lines++);
+  assert.equal(lines, depth + 1);
+  const ms = performance.now() - t0;
+  assert.ok(ms < 10_000, `took ${ms.toFixed(0)} ms`);
+});
