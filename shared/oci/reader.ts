@@ -24,6 +24,8 @@ export interface OciTarReader extends ImageReader {
 export const isOciTarReader = (r: ImageReader): r is OciTarReader => r.format === 'oci-tar' && 'scan' in r && 'tree' in r;
 
 const EMPTY = new Uint8Array(0);
+/** Sparse files can claim any size; one read is kept to what one buffer can hold. */
+export const MAX_READ = 1 << 30;
 
 export async function openOciTar(source: ByteSource): Promise<OciTarReader> {
   const compression = detectCompression(await source.read(0, Math.min(source.size, 4)));
@@ -78,6 +80,9 @@ export async function openOciTar(source: ByteSource): Promise<OciTarReader> {
     if (n.kind !== 'file') throw new DecodeError(`node ${id} is a ${n.kind}; only regular files and symlinks have data`, n.member?.headerOffset ?? 0, 0, 'oci.data.not-file');
     const end = Math.min(n.size, offset + length);
     if (offset < 0 || offset >= end || n.data.kind !== 'blocks') return EMPTY;
+    if (end - offset > MAX_READ) {
+      throw new DecodeError(`node ${id}: a single read of ${end - offset} bytes is refused; read at most ${MAX_READ} at a time`, n.member?.headerOffset ?? 0, 0, 'oci.data.read-too-large');
+    }
     const exts = n.data.extents;
     if (exts.length === 1 && exts[0]!.fileOffset === 0 && exts[0]!.length >= end) return stream.read(exts[0]!.offset + offset, end - offset);
     // Sparse: holes read as zeros.
@@ -115,7 +120,7 @@ export async function openOciTar(source: ByteSource): Promise<OciTarReader> {
     findings: (): Finding[] => decodeFindings.slice(),
     bytes: async (offset, length) => {
       const len = Math.max(0, Math.min(length, size - offset));
-      return len > 0 && offset >= 0 ? stream.readUpTo(offset, len) : EMPTY;
+      return len > 0 && offset >= 0 ? stream.read(offset, len) : EMPTY;
     },
     close: async () => {
       await source.close?.();
@@ -125,6 +130,7 @@ export async function openOciTar(source: ByteSource): Promise<OciTarReader> {
 
 function infoOf(scan: TarScan, tree: LayerTree, compression: Compression, fileSize: number, streamSize: number): ImageInfo {
   const count = (pred: (n: TreeNode) => boolean) => tree.nodes.filter(pred).length;
+  const root = tree.nodes[tree.rootId]!;
   const dialects = [...new Set(scan.members.map((m) => m.dialect))];
   const extensions = [...new Set(scan.members.flatMap((m) => m.extensions))];
   const sparse = scan.members.filter((m) => m.sparse).length;
@@ -144,7 +150,8 @@ function infoOf(scan: TarScan, tree: LayerTree, compression: Compression, fileSi
     },
     { label: 'Whiteouts', value: `${count((n) => !!n.whiteout && n.nlink > 0)}` },
     { label: 'Opaque directories', value: `${count((n) => !!n.opaque)}` },
-    { label: 'Synthetic directories', value: `${count((n) => n.synthetic && n.nlink > 0)}` },
+    { label: 'Root directory', value: root.member ? `listed (member #${root.member.index})` : 'synthetic (no member names it)' },
+    { label: 'Synthetic directories', value: `${count((n) => n.synthetic && n.nlink > 0 && n !== root)}` },
     { label: 'Hardlinked inodes', value: `${linked}` },
     { label: 'Sparse files', value: `${sparse}` },
     { label: 'pax global headers', value: `${scan.globalHeaders}` },

@@ -38,9 +38,11 @@ export function sourceStream(source: ByteSource, window = READ_AHEAD): TarStream
   return {
     readUpTo,
     reach: async (end) => Math.min(end, size),
+    // Data reads go straight to the source: the window serves the header scan, not random access.
     read: async (offset, length) => {
       if (offset < 0 || length < 0 || offset + length > size) throw outOfRange(offset, length, size);
-      return readUpTo(offset, length);
+      if (offset >= winStart && offset + length <= winStart + win.length) return win.subarray(offset - winStart, offset + length - winStart);
+      return source.read(offset, length);
     },
   };
 }
