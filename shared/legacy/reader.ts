@@ -76,7 +76,8 @@ export interface LegacyReader extends ImageReader {
   directory(index: number): Promise<LegacyDirList>;
 }
 
-const ENTRY_CACHE_MAX = 8192;
+/** Entries copy the few bytes they keep (no views into cache blocks), so many fit cheaply. */
+const ENTRY_CACHE_MAX = 32768;
 
 export async function openLegacy(source: ByteSource): Promise<LegacyReader> {
   const size = source.size;
@@ -234,7 +235,7 @@ async function resolveEntry(src: ByteSource, layout: LegacyLayout, index: number
     } else {
       const loc = locateVdata(layout, vd, { code: 'legacy.payload', label, mapped: false, nodeId: index });
       if ('range' in loc) {
-        e.payload = await src.read(loc.range.offset, loc.range.length);
+        e.payload = (await src.read(loc.range.offset, loc.range.length)).slice();
         e.payloadRange = loc.range;
         const nul = e.payload.indexOf(0);
         if (nul >= 0) {
@@ -269,7 +270,7 @@ async function resolveEntry(src: ByteSource, layout: LegacyLayout, index: number
     const loc = locateVdata(layout, xr, { code: 'legacy.xattr', label: 'xattrs', mapped: true, nodeId: index });
     if ('range' in loc) {
       e.xattrRange = loc.range;
-      e.xattrs = decodeXattrs(await src.read(loc.range.offset, loc.range.length), loc.range.offset, index);
+      e.xattrs = decodeXattrs((await src.read(loc.range.offset, loc.range.length)).slice(), loc.range.offset, index);
       findings.push(...e.xattrs.findings);
     } else {
       findings.push(loc.finding);
@@ -284,7 +285,7 @@ async function resolveEntry(src: ByteSource, layout: LegacyLayout, index: number
     } else {
       const loc = locateVdata(layout, dr, { code: 'legacy.digest', label: 'fs-verity digest', mapped: false, nodeId: index });
       if ('range' in loc) {
-        e.digest = await src.read(loc.range.offset, loc.range.length);
+        e.digest = (await src.read(loc.range.offset, loc.range.length)).slice();
         e.digestRange = loc.range;
       } else {
         findings.push(loc.finding);
