@@ -61,8 +61,16 @@ async function* unzstd(source: ByteSource, chunkSize: number): AsyncGenerator<Ui
   });
   for (let off = 0; off < source.size; off += chunkSize) {
     const len = Math.min(chunkSize, source.size - off);
-    dec.push(await source.read(off, len), off + len >= source.size);
+    const input = await source.read(off, len);
+    let failure: unknown;
+    try {
+      dec.push(input, off + len >= source.size);
+    } catch (e) {
+      failure = e;
+    }
+    // Blocks decoded before a bad one are good data: hand them out before the error.
     while (out.length > 0) yield out.shift()!;
+    if (failure !== undefined) throw failure;
   }
 }
 

@@ -51,7 +51,7 @@ export async function openOciTar(source: ByteSource): Promise<OciTarReader> {
   }
   if (scan.members.length === 0 && scan.endMarker === undefined) {
     await source.close?.();
-    const first = decodeFindings[0];
+    const first = decodeFindings.find((f) => f.code === 'oci.compression.corrupt') ?? decodeFindings[0];
     throw new DecodeError(
       `not a tar archive${compression === 'none' ? '' : ` inside the ${compression} stream`}: ${first ? first.message : 'no member header found'}`,
       first?.offset ?? 0,
