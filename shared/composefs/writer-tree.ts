@@ -126,6 +126,7 @@ export function treeFromSpecs(specs: EntrySpec[]): DumpEntry {
   const root = newEntry(S_IFDIR | (rootSpec?.perm ?? 0o755));
   if (rootSpec) applyFields(root, { ...rootSpec, type: 'dir' });
   const links: PendingLink[] = [];
+  const explicitNlink = new Set<DumpEntry>();
   for (const spec of specs) {
     if (spec === rootSpec) continue;
     const parts = splitPath(bytes(spec.path));
@@ -151,11 +152,17 @@ export function treeFromSpecs(specs: EntrySpec[]): DumpEntry {
       links.push({ entry: e, target: bytes(spec.target), line: 0 });
     } else {
       applyFields(e, spec);
+      if (spec.nlink !== undefined) explicitNlink.add(e);
     }
     addChild(dir, e);
   }
   resolveHardlinks(root, links);
-  // A hardlink line carries its target's mode, as composefs-info prints it.
-  for (const { entry } of links) entry.mode = entry.linkTo!.mode;
+  for (const { entry } of links) {
+    const target = entry.linkTo!;
+    // A hardlink line carries its target's mode, as composefs-info prints it; each name counts
+    // in the target's link count unless the spec set one.
+    entry.mode = target.mode;
+    if (!explicitNlink.has(target)) target.nlink++;
+  }
   return root;
 }

@@ -14,9 +14,11 @@ import { decodeComposefsHeader, LCFS_EROFS_FLAGS_HAS_ACL } from '../../../shared
 import { Cursor } from '../../../shared/bytes/cursor.ts';
 import {
   S_IFBLK, S_IFCHR, S_IFDIR, S_IFIFO, S_IFLNK, S_IFMT, S_IFREG, S_IFSOCK,
-  bytesToString, compareBytes, stringToBytes, toHex, type ImageReader,
+  bytesEqual, bytesToString, compareBytes, stringToBytes, toHex, type ImageReader,
 } from '../../../shared/model.ts';
 import { buildImage, imageFromDump, openBytes } from '../../helpers/image-builder.ts';
+import { buildSamples, listGenerated, SAMPLES_DIR } from '../../../scripts/make-samples.ts';
+import { fsverityDigest } from '../../../shared/verity/merkle.ts';
 import { CORPUS, corpusPath, corpusSkip } from '../../helpers/corpus.ts';
 
 const B = stringToBytes;
@@ -458,4 +460,33 @@ test('every file type survives the round trip', async () => {
   const types = Object.fromEntries(back.children.map((c) => [bytesToString(c.name), c.mode & S_IFMT]));
   assert.deepEqual(types, { b: S_IFBLK, c: S_IFCHR, d: S_IFDIR, l: S_IFLNK, p: S_IFIFO, s: S_IFSOCK, w: S_IFCHR });
   assertSameTree(back, tree, 1);
+});
+
+// ---------------------------------------------------------------------------------------------
+// The bundled samples (samples/, made by scripts/make-samples.ts).
+
+test('the committed samples are exactly what `npm run samples` writes', async () => {
+  const files = await buildSamples();
+  assert.deepEqual(listGenerated(), [...files.keys()].sort(), 'same file list under samples/demo');
+  for (const [rel, data] of files) {
+    assert.ok(bytesEqual(readFileSync(join(SAMPLES_DIR, rel)), data), `${rel} is stale: run npm run samples`);
+  }
+});
+
+test('sample objects are named by their fs-verity digest, except the one altered in objects-broken', async () => {
+  const files = await buildSamples();
+  const bad: string[] = [];
+  for (const [rel, data] of files) {
+    const m = /^demo\/(objects(?:-broken)?)\/(..)\/(.{62})$/.exec(rel);
+    if (m && toHex(fsverityDigest(data)) !== m[2]! + m[3]!) bad.push(rel);
+  }
+  assert.equal(bad.length, 1);
+  assert.match(bad[0]!, /^demo\/objects-broken\//);
+});
+
+test('v1 and v2 samples pass fsck.erofs; broken.cfs fails it', { skip: hasFsck ? false : 'fsck.erofs is not installed' }, async () => {
+  const files = await buildSamples();
+  assert.ok(fsck(files.get('demo/v1.cfs')!).ok);
+  assert.ok(fsck(files.get('demo/v2.cfs')!).ok);
+  assert.match(fsck(files.get('demo/broken.cfs')!).output, /wrong dirent name order/);
 });
