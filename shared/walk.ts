@@ -34,9 +34,28 @@ export interface WalkOptions {
 
 const SLASH = 0x2f;
 
-export function joinPath(parent: Uint8Array, name: Uint8Array): Uint8Array {
+/**
+ * Hands out small byte arrays as views of larger slabs: a walk makes one path per entry, and one
+ * ArrayBuffer each would cost more in garbage collection than the walk itself.
+ */
+export function slabAllocator(slabSize = 1 << 16): (n: number) => Uint8Array {
+  let slab = new Uint8Array(slabSize);
+  let used = 0;
+  return (n) => {
+    if (n > slabSize >> 2) return new Uint8Array(n);
+    if (used + n > slab.length) {
+      slab = new Uint8Array(slabSize);
+      used = 0;
+    }
+    const out = slab.subarray(used, used + n);
+    used += n;
+    return out;
+  };
+}
+
+export function joinPath(parent: Uint8Array, name: Uint8Array, alloc: (n: number) => Uint8Array = (n) => new Uint8Array(n)): Uint8Array {
   const isRoot = parent.length === 1 && parent[0] === SLASH;
-  const out = new Uint8Array((isRoot ? 1 : parent.length + 1) + name.length);
+  const out = alloc((isRoot ? 1 : parent.length + 1) + name.length);
   if (isRoot) {
     out[0] = SLASH;
     out.set(name, 1);
@@ -54,7 +73,9 @@ export async function walk(
   options: WalkOptions = {},
 ): Promise<void> {
   const maxDepth = options.maxDepth ?? 4096;
+  // Only inodes that can be reached under several names need remembering (hardlinks).
   const firstPath = new Map<number, Uint8Array>();
+  const alloc = slabAllocator();
   const dirsSeen = new Set<number>();
   const problem = (p: WalkProblem) => options.onProblem?.(p);
 
@@ -70,7 +91,11 @@ export async function walk(
   type Frame = { id: number; path: Uint8Array; entries: DirEntry[]; next: number; depth: number };
   const open = async (id: number, path: Uint8Array, depth: number): Promise<Frame | undefined> => {
     try {
-      const entries = (await reader.children(id)).slice().sort((a, b) => compareBytes(a.name, b.name));
+      const entries = await reader.children(id);
+      // On-disk order is already sorted in valid images; sort (a copy) only when it is not.
+      let sorted = true;
+      for (let i = 1; i < entries.length && sorted; i++) sorted = compareBytes(entries[i - 1]!.name, entries[i]!.name) < 0;
+      if (!sorted) entries.sort((a, b) => compareBytes(a.name, b.name));
       return { id, path, entries, next: 0, depth };
     } catch (error) {
       problem({ path, id, error, reason: 'decode' });
@@ -87,7 +112,7 @@ export async function walk(
       continue;
     }
     const entry = f.entries[f.next++]!;
-    const path = joinPath(f.path, entry.name);
+    const path = joinPath(f.path, entry.name, alloc);
     let node: ImageNode;
     try {
       node = await reader.node(entry.id);
@@ -106,7 +131,7 @@ export async function walk(
       }
       dirsSeen.add(entry.id);
     }
-    if (!seenAt) firstPath.set(entry.id, path);
+    if (!seenAt && node.kind !== 'dir' && node.nlink > 1) firstPath.set(entry.id, path);
     await visit({ path, id: entry.id, node, depth, entry, ...(seenAt ? { hardlinkOf: seenAt } : {}) });
     if (node.kind === 'dir') {
       if (depth >= maxDepth) {

@@ -73,7 +73,7 @@ export function createOutput(fd = 1) {
     raw(s: string) {
       chunks.push(s);
       size += s.length;
-      if (size > 1 << 20) flush();
+      if (size > 1 << 16) flush();
     },
     /** Writes Unicode text as UTF-8. */
     text(s: string) {

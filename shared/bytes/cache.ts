@@ -15,6 +15,8 @@ export interface CachedSource extends ByteSource {
 export function cachedSource(inner: ByteSource, blockSize = 4096, maxBlocks = 16384): CachedSource {
   const blocks = new Map<number, Uint8Array>();
   const size = inner.size;
+  // After prefetch of the whole source, every access is a view into one buffer: no copies, no lookups.
+  let whole: Uint8Array | undefined;
   const shift = Math.log2(blockSize);
   if (!Number.isInteger(shift)) throw new Error('block size must be a power of two');
 
@@ -29,6 +31,7 @@ export function cachedSource(inner: ByteSource, blockSize = 4096, maxBlocks = 16
 
   const peek = (offset: number, length: number): Uint8Array | undefined => {
     if (offset < 0 || length < 0 || offset + length > size) return undefined;
+    if (whole) return whole.subarray(offset, offset + length);
     const first = Math.floor(offset / blockSize);
     const last = Math.floor((offset + Math.max(length, 1) - 1) / blockSize);
     if (first === last) {
@@ -64,7 +67,12 @@ export function cachedSource(inner: ByteSource, blockSize = 4096, maxBlocks = 16
     size,
     peek,
     async prefetch(offset, length) {
-      if (length <= 0) return;
+      if (length <= 0 || whole) return;
+      if (offset === 0 && length >= size) {
+        whole = await inner.read(0, size);
+        blocks.clear();
+        return;
+      }
       const first = Math.floor(offset / blockSize);
       const last = Math.floor((Math.min(size, offset + length) - 1) / blockSize);
       await load(first, last);

@@ -3,7 +3,7 @@
  * byte-exact, except that redirects are printed correctly where composefs-info reads past them.
  * Lines are latin1 strings (one char per byte) so callers can write them byte-exact.
  */
-import { S_IFDIR, S_IFLNK, S_IFMT, S_IFREG, compareBytes, toHex, type ImageReader } from '../model.ts';
+import { S_IFDIR, S_IFLNK, S_IFMT, S_IFREG, compareBytes, toHex, type ImageReader, type Xattr } from '../model.ts';
 import { walk, type WalkEntry, type WalkProblem } from '../walk.ts';
 import { composefsView, isRealWhiteout, type ComposefsView } from './overlay.ts';
 import { cstr, ESCAPE_EQUAL, ESCAPE_LONE_DASH, ESCAPE_STANDARD, NOESCAPE_SPACE, escapeBytes, latin1 } from './escape.ts';
@@ -14,7 +14,7 @@ export interface ComposefsEntry extends WalkEntry {
 
 /** composefs-info reads file content only for flat (uncompressed, non-chunked) layouts. */
 const hasFlatContent = (e: ComposefsEntry) =>
-  (e.view.mode & S_IFMT) === S_IFREG && e.view.size > 0 && /FLAT_(PLAIN|INLINE)$/.test(e.node.layout ?? '');
+  (e.view.mode & S_IFMT) === S_IFREG && e.view.size > 0 && (e.node.data.kind === 'inline' || e.node.data.kind === 'blocks');
 
 /**
  * Walks the image as composefs-info loads it: name-sorted depth-first, real whiteouts (char 0:0,
@@ -25,7 +25,11 @@ export async function walkComposefs(
   visit: (e: ComposefsEntry) => void | Promise<void>,
   onProblem?: (p: WalkProblem) => void,
 ): Promise<void> {
-  await walk(reader, (e) => visit({ ...e, view: composefsView(e.node) }), {
+  await walk(reader, (e) => {
+    const ce = e as ComposefsEntry;
+    ce.view = composefsView(e.node);
+    return visit(ce);
+  }, {
     skip: (node) => isRealWhiteout(node),
     ...(onProblem ? { onProblem } : {}),
   });
@@ -41,7 +45,11 @@ export function lsLine(e: ComposefsEntry): string {
   return s + '\n';
 }
 
-export async function dumpLine(reader: ImageReader, e: ComposefsEntry): Promise<string> {
+/**
+ * One dump line. `memo` (owned by the caller, one per walk) caches the text of shared xattrs, which
+ * the reader hands out as the same object for every inode that references them.
+ */
+export async function dumpLine(reader: ImageReader, e: ComposefsEntry, memo?: WeakMap<Xattr, string>): Promise<string> {
   const v = e.view;
   const n = e.node;
   const type = v.mode & S_IFMT;
@@ -52,7 +60,14 @@ export async function dumpLine(reader: ImageReader, e: ComposefsEntry): Promise<
   s += ' ';
   s += hasFlatContent(e) ? escapeBytes(await reader.readData(e.id, 0, v.size), ESCAPE_LONE_DASH) : '-';
   s += v.digest ? ' ' + toHex(v.digest) : ' -';
-  for (const x of v.xattrs) s += ' ' + escapeBytes(cstr(x.name), ESCAPE_EQUAL) + '=' + escapeBytes(x.value, ESCAPE_EQUAL);
+  for (const x of v.xattrs) {
+    let t = x.shared ? memo?.get(x) : undefined;
+    if (t === undefined) {
+      t = ' ' + escapeBytes(cstr(x.name), ESCAPE_EQUAL) + '=' + escapeBytes(x.value, ESCAPE_EQUAL);
+      if (x.shared) memo?.set(x, t);
+    }
+    s += t;
+  }
   return s + '\n';
 }
 

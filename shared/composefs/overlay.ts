@@ -35,6 +35,9 @@ const VERITY_LEGACY = B(OVERLAY_XATTR_VERITY_LEGACY);
 const ESC_WHITEOUT = B(OVERLAY_XATTR_ESCAPED_WHITEOUT);
 const SKIPPED = [OVERLAY_XATTR_ESCAPED_WHITEOUTS, OVERLAY_XATTR_USERXATTR_WHITEOUT, OVERLAY_XATTR_USERXATTR_WHITEOUTS].map(B);
 const PREFIX = B(OVERLAY_XATTR_PREFIX);
+const OPAQUE = B(OVERLAY_XATTR_OPAQUE);
+const T = 0x74; // 't': every name this module interprets starts with "trusted." or "user.overlay."
+const U = 0x75;
 const ESC_PREFIX = B(OVERLAY_XATTR_ESCAPE_PREFIX);
 
 const startsWith = (a: Uint8Array, p: Uint8Array) => a.length >= p.length && bytesEqual(a.subarray(0, p.length), p);
@@ -83,6 +86,17 @@ export interface ComposefsView {
 export const isRealWhiteout = (node: Pick<ImageNode, 'mode' | 'rdev'>): boolean =>
   (node.mode & S_IFMT) === S_IFCHR && node.rdev === 0;
 
+/** lcfs_node_set_xattr replaces an existing value of the same name in place. */
+function addVisible(list: Xattr[], x: Xattr): void {
+  for (let i = 0; i < list.length; i++) {
+    if (bytesEqual(list[i]!.name, x.name)) {
+      list[i] = x;
+      return;
+    }
+  }
+  list.push(x);
+}
+
 export function composefsView(node: ImageNode): ComposefsView {
   let mode = node.mode;
   let size = node.size;
@@ -99,6 +113,10 @@ export function composefsView(node: ImageNode): ComposefsView {
   node.xattrs.forEach((x, index) => {
     const name = x.name;
     const v = x.value;
+    if (name[0] !== T && name[0] !== U) {
+      addVisible(xattrs, x);
+      return;
+    }
     if (bytesEqual(name, REDIRECT)) {
       if (isReg()) payload = v.length > 1 && v[0] === 0x2f ? v.subarray(1) : v;
       bookkeeping.push({ index, meaning: 'redirect: path of the backing object in the object store' });
@@ -134,7 +152,7 @@ export function composefsView(node: ImageNode): ComposefsView {
         bookkeeping.push({ index, meaning: 'pre-1.0 composefs: fs-verity digest of the backing object' });
         return;
       }
-      if (bytesEqual(name, B(OVERLAY_XATTR_OPAQUE))) {
+      if (bytesEqual(name, OPAQUE)) {
         opaque = v.length === 1 && (v[0] === 0x79 || v[0] === 0x78);
         bookkeeping.push({ index, meaning: 'opaque: overlayfs does not look into lower layers below this directory' });
         return;
@@ -142,10 +160,7 @@ export function composefsView(node: ImageNode): ComposefsView {
       bookkeeping.push({ index, meaning: 'overlayfs bookkeeping (hidden by composefs)' });
       return;
     }
-    // lcfs_node_set_xattr replaces an existing value of the same name in place.
-    const dup = xattrs.findIndex((y) => bytesEqual(y.name, name));
-    if (dup >= 0) xattrs[dup] = x;
-    else xattrs.push(x);
+    addVisible(xattrs, x);
   });
   if (isRealWhiteout({ mode, rdev })) whiteout = true;
   return {

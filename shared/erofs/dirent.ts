@@ -71,7 +71,7 @@ export function decodeDirentBlock(block: Uint8Array, base: number): RawDirent[] 
         'erofs.dirent.namelen',
       );
     }
-    out.push({ ...r, name: block.subarray(r.nameoff, end), nameOffset: base + r.nameoff });
+    out.push({ offset: r.offset, nid: r.nid, nameoff: r.nameoff, fileType: r.fileType, name: block.subarray(r.nameoff, end), nameOffset: base + r.nameoff });
   }
   return out;
 }

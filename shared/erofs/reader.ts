@@ -39,6 +39,7 @@ import {
   EROFS_SUPER_OFFSET,
   INCOMPAT_FEATURE_NAMES,
 } from './erofs_fs.ts';
+import { slabAllocator } from '../walk.ts';
 import { datalayoutName, decodeDev, decodeInode, inodeOffset, type RawInode } from './inode.ts';
 import { decodeSuperblock, type Superblock } from './superblock.ts';
 import {
@@ -118,6 +119,7 @@ export async function openErofs(raw: ByteSource, options: OpenErofsOptions = {})
   const blockSize = 2 ** sb.blkszbits;
   const src = cachedSource(raw, blockSize, options.cacheBlocks ?? Math.max(1024, (64 << 20) / blockSize));
   const size = raw.size;
+  const alloc = slabAllocator();
   const metaStart = sb.metaBlkaddr * blockSize;
   if (metaStart >= size) {
     const [o, l] = sb.fieldRanges['meta_blkaddr']!;
@@ -145,7 +147,18 @@ export async function openErofs(raw: ByteSource, options: OpenErofsOptions = {})
     return new Cursor(bytes, off);
   };
 
-  const sharedEntry = async (id: number): Promise<XattrEntry> => {
+  // Shared xattrs exist to be referenced by many inodes (security.selinux on every file): decode once.
+  const sharedCache = new Map<number, { entry: XattrEntry; xattr: Xattr }>();
+  const sharedEntry = async (id: number): Promise<XattrEntry> => (await sharedDecoded(id)).entry;
+  const sharedDecoded = async (id: number): Promise<{ entry: XattrEntry; xattr: Xattr }> => {
+    const hit = sharedCache.get(id);
+    if (hit) return hit;
+    const entry = await sharedEntryUncached(id);
+    const decoded = { entry, xattr: entryToXattr(entry, true) };
+    if (sharedCache.size < 65536) sharedCache.set(id, decoded);
+    return decoded;
+  };
+  const sharedEntryUncached = async (id: number): Promise<XattrEntry> => {
     const off = sb.xattrBlkaddr * blockSize + id * 4;
     if (off + 4 > size) throw new DecodeError(`shared xattr id ${id} points to ${hex(off)}, beyond the image end`, off, 4, 'erofs.xattr.shared-out-of-bounds');
     const head4 = await src.read(off, 4);
@@ -264,11 +277,14 @@ export async function openErofs(raw: ByteSource, options: OpenErofsOptions = {})
   const node = async (id: number): Promise<ImageNode> => {
     const ino = await rawInode(id);
     const kind = kindOfMode(ino.mode);
-    const xs = await xattrEntries(ino);
-    const xattrs: Xattr[] = [
-      ...xs.inline.map((e) => entryToXattr(e, false)),
-      ...xs.shared.map((s) => entryToXattr(s.entry, true)),
-    ];
+    const xattrs: Xattr[] = [];
+    const area = await xattrArea(ino);
+    if (area) {
+      const h = decodeIbodyHeader(area);
+      area.pos = ibodyEntriesStart(h);
+      for (const e of decodeInlineEntries(area)) xattrs.push(entryToXattr(e, false, undefined, alloc));
+      for (const id of h.sharedIds) xattrs.push((await sharedDecoded(id)).xattr);
+    }
     const ranges = [{ label: `inode ${id} (${ino.extended ? 'extended' : 'compact'})`, offset: ino.offset, length: ino.inodeSize }];
     if (ino.xattrSize) ranges.push({ label: 'xattr area', offset: ino.offset + ino.inodeSize, length: ino.xattrSize });
     let data: DataLocation = { kind: 'none' };
@@ -277,18 +293,22 @@ export async function openErofs(raw: ByteSource, options: OpenErofsOptions = {})
       if (ino.datalayout === EROFS_INODE_COMPRESSED_FULL || ino.datalayout === EROFS_INODE_COMPRESSED_COMPACT) {
         data = { kind: 'compressed', algorithm: 'lz4' };
       } else if (ino.size > 0) {
-        const exts = await extents(ino);
         const tail = inlineTail(ino);
         if (tail) ranges.push({ label: 'inline data', offset: tail.offset, length: tail.length });
         if (ino.datalayout === EROFS_INODE_CHUNK_BASED) {
           const { layout, chunks: list } = await chunks(ino);
           ranges.push({ label: layout.indexes ? 'chunk indexes' : 'chunk block map', offset: layout.offset, length: layout.count * layout.entrySize });
-          const nullCount = list.filter((c) => c.blkaddr === null).length;
-          const devices = [...new Set(list.map((c) => c.deviceId).filter((d) => d > 0))];
-          data = { kind: 'chunks', chunkSize: layout.chunkSize, count: layout.count, nullCount, ...(devices.length ? { deviceIds: devices } : {}) };
-        } else if (exts.length === 1 && tail && exts[0]!.offset === tail.offset) {
+          let nullCount = 0;
+          let devices: number[] | undefined;
+          for (const c of list) {
+            if (c.blkaddr === null) nullCount++;
+            if (c.deviceId > 0 && !devices?.includes(c.deviceId)) (devices ??= []).push(c.deviceId);
+          }
+          data = { kind: 'chunks', chunkSize: layout.chunkSize, count: layout.count, nullCount, ...(devices ? { deviceIds: devices } : {}) };
+        } else if (tail && tail.length === ino.size) {
           data = { kind: 'inline', offset: tail.offset, length: tail.length };
         } else {
+          const exts = await extents(ino);
           data = { kind: 'blocks', extents: exts.filter((e) => e.offset !== null).map((e) => ({ offset: e.offset!, length: e.length, fileOffset: e.fileOffset })) };
         }
       }

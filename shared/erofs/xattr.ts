@@ -68,7 +68,7 @@ export interface LongPrefix {
 }
 
 /** Full attribute name = prefix for e_name_index + suffix. Unknown indexes are an error. */
-export function xattrFullName(e: XattrEntry, longPrefixes: LongPrefix[] = []): Uint8Array {
+export function xattrFullName(e: XattrEntry, longPrefixes: LongPrefix[] = [], alloc: (n: number) => Uint8Array = (n) => new Uint8Array(n)): Uint8Array {
   let prefix: Uint8Array | undefined;
   if (e.nameIndex & EROFS_XATTR_LONG_PREFIX) {
     const lp = longPrefixes[e.nameIndex & EROFS_XATTR_LONG_PREFIX_MASK];
@@ -89,15 +89,15 @@ export function xattrFullName(e: XattrEntry, longPrefixes: LongPrefix[] = []): U
       'erofs.xattr.prefix',
     );
   }
-  const out = new Uint8Array(prefix.length + e.suffix.length);
+  const out = alloc(prefix.length + e.suffix.length);
   out.set(prefix);
   out.set(e.suffix, prefix.length);
   return out;
 }
 
-export function entryToXattr(e: XattrEntry, shared: boolean, longPrefixes?: LongPrefix[]): Xattr {
+export function entryToXattr(e: XattrEntry, shared: boolean, longPrefixes?: LongPrefix[], alloc?: (n: number) => Uint8Array): Xattr {
   return {
-    name: xattrFullName(e, longPrefixes),
+    name: xattrFullName(e, longPrefixes, alloc),
     value: e.value,
     shared,
     range: { label: shared ? 'shared xattr' : 'xattr', offset: e.offset, length: e.size },

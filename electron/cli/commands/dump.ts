@@ -23,11 +23,12 @@ const command: Command = {
     const problems = problemCollector();
     for (const path of positional) {
       await withImage(path, async (r) => {
+        const memo = new WeakMap();
         if ('prefetchAll' in r) await (r as { prefetchAll(): Promise<boolean> }).prefetchAll();
         await walkComposefs(
           r,
           async (e) => {
-            if (keep(e.path)) out.raw(await dumpLine(r, e));
+            if (keep(e.path)) out.raw(await dumpLine(r, e, memo));
           },
           problems.add(path),
         );

@@ -1,0 +1,87 @@
+import { walkComposefs } from '../../../shared/composefs/dump.ts';
+import { S_IFMT, S_IFREG, toHex, type ImageReader } from '../../../shared/model.ts';
+import { digestFileSync } from '../../verity/node-hash.ts';
+import { UsageError, parseArgs, type Command } from '../io.ts';
+import { withImage } from '../image.ts';
+
+interface Counts {
+  entries: number;
+  byKind: Record<string, number>;
+  hardlinks: number;
+  whiteouts: number;
+  withObject: number;
+  withDigest: number;
+  inlineFiles: number;
+  objects: number;
+  problems: number;
+}
+
+async function count(r: ImageReader): Promise<Counts> {
+  const c: Counts = { entries: 0, byKind: {}, hardlinks: 0, whiteouts: 0, withObject: 0, withDigest: 0, inlineFiles: 0, objects: 0, problems: 0 };
+  const objects = new Set<string>();
+  await walkComposefs(
+    r,
+    (e) => {
+      c.entries++;
+      if (e.hardlinkOf) {
+        c.hardlinks++;
+        return;
+      }
+      const kind = e.view.whiteout ? 'whiteout' : e.node.kind;
+      c.byKind[kind] = (c.byKind[kind] ?? 0) + 1;
+      if (e.view.whiteout) c.whiteouts++;
+      if ((e.view.mode & S_IFMT) === S_IFREG) {
+        if (e.view.payload) {
+          c.withObject++;
+          objects.add(toHex(e.view.payload));
+        }
+        if (e.view.digest) c.withDigest++;
+        if (e.node.data.kind === 'inline' || e.node.data.kind === 'blocks') c.inlineFiles++;
+      }
+    },
+    () => c.problems++,
+  );
+  c.objects = objects.size;
+  return c;
+}
+
+const command: Command = {
+  usage: 'info IMAGE [--json] [--no-digest]',
+  summary: 'header, superblock, features, counts and the image fs-verity digest',
+  async run({ args, out }) {
+    const { positional, flags } = parseArgs(args, [], ['json', 'no-digest']);
+    if (positional.length !== 1) throw new UsageError('needs exactly one IMAGE');
+    const path = positional[0]!;
+    return withImage(path, async (r) => {
+      const info = r.info();
+      if ('prefetchAll' in r) await (r as { prefetchAll(): Promise<boolean> }).prefetchAll();
+      const counts = await count(r);
+      const digest = flags.has('no-digest') ? undefined : toHex(digestFileSync(path).digest);
+      if (flags.has('json')) {
+        out.text(JSON.stringify({ path, ...info, counts, ...(digest ? { fsverityDigest: digest } : {}) }, null, 2) + '\n');
+        return counts.problems ? 1 : 0;
+      }
+      const rows: [string, string][] = [
+        ['format', info.format],
+        ['size', `${info.size} bytes`],
+        ...info.fields.map((f) => [f.label, f.value] as [string, string]),
+        ['features', info.features.join(' ') || '(none)'],
+        ['entries', String(counts.entries)],
+        ...Object.entries(counts.byKind)
+          .sort()
+          .map(([k, v]) => [`  ${k}`, String(v)] as [string, string]),
+        ['hardlinks (extra names)', String(counts.hardlinks)],
+        ['files with backing object', String(counts.withObject)],
+        ['files with fs-verity digest', String(counts.withDigest)],
+        ['files with data in the image', String(counts.inlineFiles)],
+        ['distinct backing objects', String(counts.objects)],
+      ];
+      if (counts.problems) rows.push(['unreadable subtrees', `${counts.problems} (run cfs-inspect check)`]);
+      if (digest) rows.push(['image fs-verity digest', `sha256:${digest}`]);
+      const w = Math.max(...rows.map(([k]) => k.length)) + 2;
+      for (const [k, v] of rows) out.text(`${(k + ':').padEnd(w)}${v}\n`);
+      return counts.problems ? 1 : 0;
+    });
+  },
+};
+export default command;

@@ -1,0 +1,44 @@
+/**
+ * Opening an image reads O(1) of it: the superblock and the root inode, not the tree. Proven on
+ * the 200k-inode benchmark image (when available) and on the largest corpus images.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, readFileSync } from 'node:fs';
+import { gunzipSync } from 'node:zlib';
+import { join } from 'node:path';
+import { BENCH_DIR, corpusPath, corpusSkip } from '../../helpers/corpus.ts';
+import { countingSource, memorySource } from '../../../shared/bytes/source.ts';
+import { openImage } from '../../../shared/open.ts';
+
+async function openCounting(bytes: Uint8Array) {
+  const src = countingSource(memorySource(bytes));
+  const reader = await openImage(src);
+  return { src, reader };
+}
+
+const load = (p: string) => new Uint8Array(p.endsWith('.gz') ? gunzipSync(readFileSync(p)) : readFileSync(p));
+
+test('opening an image and listing its root reads a few blocks, whatever the image size', { skip: corpusSkip }, async () => {
+  const images = [
+    corpusPath('01-readme', 'image.cfs'),
+    corpusPath('02-fs-tree', 'image.cfs'),
+    corpusPath('05-upstream', 'cs9-x86_64-minimal', 'image.cfs.gz'),
+    ...(BENCH_DIR && existsSync(join(BENCH_DIR, 'big.cfs.gz')) ? [join(BENCH_DIR, 'big.cfs.gz')] : []),
+  ];
+  const read: number[] = [];
+  for (const p of images) {
+    const bytes = load(p);
+    const { src, reader } = await openCounting(bytes);
+    const afterOpen = src.bytesRead;
+    const root = await reader.children(reader.rootId);
+    assert.ok(root.length > 0, `${p}: root has entries`);
+    read.push(src.bytesRead);
+    // Superblock block + root inode + the root's directory blocks: bounded by a small constant
+    // number of blocks, not by the image size.
+    assert.ok(afterOpen <= 3 * 4096, `${p}: open read ${afterOpen} bytes`);
+    assert.ok(src.bytesRead <= 16 * 4096, `${p}: open + root listing read ${src.bytesRead} of ${bytes.length} bytes`);
+  }
+  // The same bound holds for a 16 KiB image and a 51 MiB one.
+  assert.ok(Math.max(...read) <= 16 * 4096);
+});
