@@ -1,0 +1,45 @@
+// electron-builder configuration (`npm run dist`); this file name is one electron-builder finds by
+// itself (it looks for electron-builder.{yml,json,js,cjs,...}). CommonJS because electron-builder require()s it
+// and package.json makes .js files ESM; a script (not YAML) because fpm needs an absolute path.
+// Validated by test/build/electron-builder.test.ts with electron-builder's own schema.
+const path = require('node:path');
+
+const MIME_XML = path.join(__dirname, 'build', 'mime', 'composefs-inspector.xml');
+
+/** @type {import('electron-builder').Configuration} */
+module.exports = {
+  appId: 'io.github.composefs-inspector',
+  productName: 'Composefs Inspector',
+  executableName: 'composefs-inspector',
+  directories: { output: 'out', buildResources: 'build' },
+  // The app is the bundles scripts/build.mjs writes, plus the demo images the README opens.
+  files: ['dist/**', 'samples/**', 'package.json', '!**/*.map'],
+  // The magic-based MIME definitions also ride along in resources/ for AppImage users, whose
+  // package manager does not install them.
+  extraResources: [{ from: 'build/mime/composefs-inspector.xml', to: 'mime/composefs-inspector.xml' }],
+  asar: true,
+  npmRebuild: false,
+  publish: null,
+  icon: 'build/icon.png',
+  fileAssociations: [
+    { ext: 'cfs', name: 'composefs image', description: 'composefs image', mimeType: 'application/x-composefs', role: 'Viewer' },
+    { ext: 'erofs', name: 'EROFS image', description: 'EROFS filesystem image', mimeType: 'application/x-erofs', role: 'Viewer' },
+    // .img is everyone's disk image: offer to open it, never claim it.
+    { ext: 'img', name: 'EROFS image', description: 'EROFS filesystem image', mimeType: 'application/x-erofs', role: 'Viewer', rank: 'Alternate' },
+  ],
+  linux: {
+    target: ['AppImage', 'deb'],
+    category: 'Development',
+    icon: 'build/icons',
+    synopsis: 'Inspect, verify, check and diff composefs and EROFS images',
+    description:
+      'A desktop inspector for composefs images: browse the tree, read every inode field and xattr, ' +
+      'verify backing objects against their fs-verity digests, find corrupt bytes and diff two images.',
+    mimeTypes: ['application/x-composefs', 'application/x-erofs'],
+  },
+  deb: {
+    // electron-builder's own MIME file only has globs; ours recognises images by their magic
+    // (composefs header at 0, EROFS superblock at 1024). The post-install script runs update-mime-database.
+    fpm: [`${MIME_XML}=/usr/share/mime/packages/composefs-inspector-magic.xml`],
+  },
+};
