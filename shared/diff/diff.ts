@@ -11,6 +11,7 @@ import { compareBytes, type DirEntry, type ImageNode, type ImageReader, type Nod
 import { compareData, compareMeta, dataInImage, dataRef, type CompareContext, type DataRef, type Side, type ViewFn } from './compare.ts';
 import { bytesKey, dataKey, hasContent, keyTable, metadataKey } from './identity.ts';
 import { compileIgnore } from './options.ts';
+import { erofsShortcut, type Shortcut } from './erofs-shortcut.ts';
 import { displayBytes } from './text.ts';
 
 export interface DiffResult {
@@ -52,6 +53,7 @@ interface Walk extends CompareContext {
   intern: (key: string) => number;
   seenA: Set<number>;
   seenB: Set<number>;
+  shortcut?: Shortcut;
 }
 
 const childPath = (dir: string, name: Uint8Array): string => (dir === '/' ? '/' : dir + '/') + displayBytes(name);
@@ -67,32 +69,41 @@ function byName(entries: DirEntry[]): DirEntry[] {
 }
 
 /** A directory reached a second time means a loop (or a hardlinked directory); walking on would never end. */
-function enterDir(seen: Set<number>, node: ImageNode, path: string): void {
-  if (seen.has(node.id)) {
-    const at = node.ranges[0];
-    throw new DecodeError(
-      `${path}: directory inode ${node.id} is reached a second time (directory loop)`,
-      at?.offset ?? 0,
-      at?.length ?? 0,
-      'diff.directory-loop',
-    );
+function enterDir(seen: Set<number>, id: number, path: string): void {
+  if (seen.has(id)) {
+    throw new DecodeError(`${path}: directory inode ${id} is reached a second time (directory loop)`, 0, 0, 'diff.directory-loop');
   }
-  seen.add(node.id);
+  seen.add(id);
 }
 
 const linkId = (n: ImageNode): number | undefined => (n.kind !== 'dir' && n.nlink > 1 ? n.id : undefined);
-
-function append<T>(into: T[], parts: T[][]): T[] {
-  for (const p of parts) for (const x of p) into.push(x);
-  return into;
-}
 
 function insertBeforeXattrs(fields: FieldChange[], change: FieldChange): void {
   const at = fields.findIndex((f) => f.field.startsWith('xattr:'));
   fields.splice(at < 0 ? fields.length : at, 0, change);
 }
 
-async function diffPair(w: Walk, na: ImageNode, nb: ImageNode, path: string): Promise<Rec[]> {
+/*
+ * The walk is sequential on purpose: decoding is CPU-bound once the metadata is cached, and
+ * hundreds of thousands of concurrently pending node promises cost far more (memory, GC) than
+ * they could overlap.
+ */
+
+/**
+ * Compares one path present in both images, then what lies below it. The path text is built only
+ * when needed: most shared paths are unchanged files.
+ */
+async function diffEntry(w: Walk, idA: number, idB: number, dir: string, name: Uint8Array, out: Rec[]): Promise<void> {
+  const same = await w.shortcut?.unchanged(idA, idB);
+  // Hardlinked nodes are decoded even when unchanged: their partners are compared afterwards.
+  if (same && (same.kind === 'dir' || same.nlink <= 1)) {
+    if (same.kind === 'dir') await diffDir(w, idA, idB, childPath(dir, name), out);
+    return;
+  }
+  await diffPair(w, await w.a.node(idA), await w.b.node(idB), childPath(dir, name), out);
+}
+
+async function diffPair(w: Walk, na: ImageNode, nb: ImageNode, path: string, out: Rec[]): Promise<void> {
   const sa: Side = { reader: w.a, node: na, view: w.view(na) };
   const sb: Side = { reader: w.b, node: nb, view: w.view(nb) };
   const fields = compareMeta(sa, sb, w);
@@ -102,76 +113,72 @@ async function diffPair(w: Walk, na: ImageNode, nb: ImageNode, path: string): Pr
   }
   const linkA = linkId(na);
   const linkB = linkId(nb);
-  const recs: Rec[] = [];
   if (fields.length || linkA !== undefined || linkB !== undefined) {
-    recs.push({ kind: 'modified', path, nodeKind: sb.view.kind, fields, linkA, linkB });
+    out.push({ kind: 'modified', path, nodeKind: sb.view.kind, fields, linkA, linkB });
   }
-  if (na.kind === 'dir' && nb.kind === 'dir') {
-    enterDir(w.seenA, na, path);
-    enterDir(w.seenB, nb, path);
-    return append(recs, [await diffDir(w, na.id, nb.id, path)]);
-  }
+  if (na.kind === 'dir' && nb.kind === 'dir') return diffDir(w, na.id, nb.id, path, out);
   // A directory replaced by something else (or the reverse): everything below it went or came.
-  if (na.kind === 'dir') return append(recs, [await listBelow(w, 'removed', na, path)]);
-  if (nb.kind === 'dir') return append(recs, [await listBelow(w, 'added', nb, path)]);
-  return recs;
+  if (na.kind === 'dir') await listChildren(w, 'removed', na.id, path, out);
+  else if (nb.kind === 'dir') await listChildren(w, 'added', nb.id, path, out);
 }
 
-async function diffDir(w: Walk, idA: number, idB: number, path: string): Promise<Rec[]> {
-  const [ca, cb] = await Promise.all([w.a.children(idA), w.b.children(idB)]);
-  const ea = byName(ca);
-  const eb = byName(cb);
-  const parts: Promise<Rec[]>[] = [];
+async function diffDir(w: Walk, idA: number, idB: number, path: string, out: Rec[]): Promise<void> {
+  enterDir(w.seenA, idA, path);
+  enterDir(w.seenB, idB, path);
+  const ea = byName(await w.a.children(idA));
+  if (await w.shortcut?.sameEntries(idA, idB)) {
+    for (const e of ea) await diffEntry(w, e.id, e.id, path, e.name, out);
+    return;
+  }
+  const eb = byName(await w.b.children(idB));
   let i = 0;
   let j = 0;
   while (i < ea.length || j < eb.length) {
     const c = i >= ea.length ? 1 : j >= eb.length ? -1 : compareBytes(ea[i]!.name, eb[j]!.name);
     if (c === 0) {
       const x = ea[i++]!;
-      const y = eb[j++]!;
-      const p = childPath(path, x.name);
-      parts.push(Promise.all([w.a.node(x.id), w.b.node(y.id)]).then(([na, nb]) => diffPair(w, na, nb, p)));
+      await diffEntry(w, x.id, eb[j++]!.id, path, x.name, out);
     } else if (c < 0) {
       const x = ea[i++]!;
-      parts.push(listEntry(w, 'removed', x.id, childPath(path, x.name)));
+      await listEntry(w, 'removed', x.id, childPath(path, x.name), out);
     } else {
       const y = eb[j++]!;
-      parts.push(listEntry(w, 'added', y.id, childPath(path, y.name)));
+      await listEntry(w, 'added', y.id, childPath(path, y.name), out);
     }
   }
-  return append([], await Promise.all(parts));
 }
 
-/** Records for the children (recursively) of a directory that exists on one side only. */
-async function listBelow(w: Walk, kind: 'added' | 'removed', dir: ImageNode, path: string): Promise<Rec[]> {
-  const recs = await listEntry(w, kind, dir.id, path, dir);
-  return recs.slice(1);
+/** Records for everything below a directory that exists on one side only; returns its entries' keys. */
+async function listChildren(w: Walk, kind: 'added' | 'removed', id: number, path: string, out: Rec[]): Promise<string> {
+  const reader = kind === 'removed' ? w.a : w.b;
+  enterDir(kind === 'removed' ? w.seenA : w.seenB, id, path);
+  let keys = '';
+  for (const e of byName(await reader.children(id))) {
+    const at = out.length;
+    await listEntry(w, kind, e.id, childPath(path, e.name), out);
+    keys += `/${e.name.length}:${bytesKey(e.name)}=${(out[at] as OneSided).key}`;
+  }
+  return keys;
 }
 
 /** A one-sided entry and, for a directory, everything below it, in name order, with identity keys. */
-async function listEntry(w: Walk, kind: 'added' | 'removed', id: number, path: string, known?: ImageNode): Promise<OneSided[]> {
+async function listEntry(w: Walk, kind: 'added' | 'removed', id: number, path: string, out: Rec[]): Promise<void> {
   const reader = kind === 'removed' ? w.a : w.b;
-  const node = known ?? (await reader.node(id));
+  const node = await reader.node(id);
   const side: Side = { reader, node, view: w.view(node) };
   const rec: OneSided = { kind, path, nodeKind: side.view.kind, key: 0, content: false, descendants: 0, link: linkId(node) };
+  out.push(rec);
   if (node.kind !== 'dir') {
     rec.key = w.intern(metadataKey(side, w.ignore));
     rec.content = hasContent(side);
     if (dataInImage(node)) rec.data = dataRef(side);
-    return [rec];
+    return;
   }
-  enterDir(kind === 'removed' ? w.seenA : w.seenB, node, path);
-  const entries = byName(await reader.children(id));
-  const below = await Promise.all(entries.map((e) => listEntry(w, kind, e.id, childPath(path, e.name))));
-  let key = 'dir:' + metadataKey(side, w.ignore);
-  below.forEach((sub, k) => {
-    const name = entries[k]!.name;
-    key += `/${name.length}:${bytesKey(name)}=${sub[0]!.key}`;
-    rec.content ||= sub[0]!.content;
-    rec.descendants += sub.length;
-  });
-  rec.key = w.intern(key);
-  return append([rec], below);
+  const at = out.length;
+  const keys = await listChildren(w, kind, id, path, out);
+  rec.key = w.intern(`dir:${metadataKey(side, w.ignore)}${keys}`);
+  rec.descendants = out.length - at;
+  for (let k = at; k < out.length; k++) rec.content ||= (out[k] as OneSided).content;
 }
 
 /**
@@ -267,7 +274,12 @@ function compareHardlinks(recs: Rec[]): void {
 }
 
 /** diffImages with the composefs view supplied by the caller (index.ts binds the real one). */
-export async function diffWithView(a: ImageReader, b: ImageReader, view: ViewFn, options: DiffOptions = {}): Promise<DiffResult> {
+export interface EngineOptions extends DiffOptions {
+  /** Decode and compare every node even where raw bytes prove it unchanged (tests use this to check the shortcut). */
+  exhaustive?: boolean;
+}
+
+export async function diffWithView(a: ImageReader, b: ImageReader, view: ViewFn, options: EngineOptions = {}): Promise<DiffResult> {
   const w: Walk = {
     a,
     b,
@@ -277,9 +289,12 @@ export async function diffWithView(a: ImageReader, b: ImageReader, view: ViewFn,
     intern: keyTable(),
     seenA: new Set(),
     seenB: new Set(),
+    shortcut: options.exhaustive ? undefined : await erofsShortcut(a, b),
   };
-  const [ra, rb] = await Promise.all([a.node(a.rootId), b.node(b.rootId)]);
-  const recs = await diffPair(w, ra, rb, '/');
+  const recs: Rec[] = [];
+  const same = await w.shortcut?.unchanged(a.rootId, b.rootId);
+  if (same?.kind === 'dir') await diffDir(w, a.rootId, b.rootId, '/', recs);
+  else await diffPair(w, await a.node(a.rootId), await b.node(b.rootId), '/', recs);
   const drop = new Uint8Array(recs.length);
   const renamedFrom = await pairRenames(recs, drop);
   compareHardlinks(recs);

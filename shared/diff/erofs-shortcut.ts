@@ -1,0 +1,239 @@
+/**
+ * An exact shortcut for diffing two EROFS (composefs) images: a node is proved unchanged from its
+ * raw bytes, without decoding it, when everything its decoded form depends on is byte-identical.
+ *
+ * What a decoded EROFS node depends on: its inode (mode, nlink, size, owner, mtime, rdev, data
+ * layout), its inline xattr area (including the ids of shared xattrs), the shared xattr entries
+ * those ids name, the superblock fields that change how inodes decode (block size, build time for
+ * compact mtimes, incompatible features), and its data: an inline tail, a chunk map, or blocks.
+ * The inode and everything that follows it in the metadata area form one contiguous span, so the
+ * test is one byte comparison plus one per shared xattr id (cached).
+ *
+ * Excluded from the comparison, because the diff never looks at them: i_ino (mkcomposefs numbers
+ * inodes in walk order, so one added file renumbers every later inode) and, for directories, the
+ * block address of the dirents (the entries themselves are diffed name by name).
+ * Anything else (data in blocks, compressed layouts, long xattr prefixes, ...) is not shortcut:
+ * the caller decodes and compares the node normally.
+ */
+import { kindOfMode, type ImageReader, type NodeKind } from '../model.ts';
+import type { ErofsReader } from '../erofs/reader.ts';
+import type { RawInode } from '../erofs/inode.ts';
+import { chunkLayout, type ChunkLayout } from '../erofs/chunk.ts';
+import {
+  EROFS_FEATURE_INCOMPAT_48BIT,
+  EROFS_FEATURE_INCOMPAT_METABOX,
+  EROFS_FEATURE_INCOMPAT_XATTR_PREFIXES,
+  EROFS_INODE_CHUNK_BASED,
+  EROFS_INODE_FLAT_INLINE,
+  EROFS_INODE_FLAT_PLAIN,
+  EROFS_XATTR_ENTRY_SIZE,
+} from '../erofs/erofs_fs.ts';
+
+/** Byte ranges inside the inode core ignored by the comparison (same place in compact and extended inodes). */
+const I_U = [16, 20] as const;
+const I_INO = [20, 24] as const;
+/** struct erofs_xattr_ibody_header: h_name_filter (4), h_shared_count (1), reserved (7), ids. */
+const IBODY_SHARED_COUNT = 4;
+const IBODY_SHARED_IDS = 12;
+/** Features whose decoding this shortcut does not model. */
+const UNMODELLED = EROFS_FEATURE_INCOMPAT_XATTR_PREFIXES | EROFS_FEATURE_INCOMPAT_48BIT | EROFS_FEATURE_INCOMPAT_METABOX;
+
+export interface Unchanged {
+  kind: NodeKind;
+  nlink: number;
+}
+
+export interface Shortcut {
+  /** Kind and link count when nodes `idA` and `idB` decode identically; undefined means "compare them". */
+  unchanged(idA: number, idB: number): Promise<Unchanged | undefined>;
+  /** True when directories `idA` and `idB` list byte-identical entries (same names, same nids). */
+  sameEntries(idA: number, idB: number): Promise<boolean>;
+}
+
+/** Byte equality, four bytes at a time where both views are aligned (whole blocks nearly always are). */
+function equalBytes(x: Uint8Array, y: Uint8Array): boolean {
+  if (x.length !== y.length) return false;
+  let i = 0;
+  if (x.byteOffset % 4 === 0 && y.byteOffset % 4 === 0) {
+    const n = x.length >> 2;
+    const wx = new Uint32Array(x.buffer, x.byteOffset, n);
+    const wy = new Uint32Array(y.buffer, y.byteOffset, n);
+    for (; i < n; i++) if (wx[i] !== wy[i]) return false;
+    i = n << 2;
+  }
+  for (; i < x.length; i++) if (x[i] !== y[i]) return false;
+  return true;
+}
+
+const isErofs = (r: ImageReader): r is ErofsReader =>
+  (r.format === 'composefs' || r.format === 'erofs') &&
+  typeof (r as Partial<ErofsReader>).rawInode === 'function' &&
+  typeof (r as Partial<ErofsReader>).source?.peek === 'function';
+
+export async function erofsShortcut(a: ImageReader, b: ImageReader): Promise<Shortcut | undefined> {
+  if (!isErofs(a) || !isErofs(b)) return undefined;
+  const sa = a.sb;
+  const sb = b.sb;
+  if (
+    sa.blkszbits !== sb.blkszbits ||
+    sa.buildTime !== sb.buildTime ||
+    sa.buildTimeNsec !== sb.buildTimeNsec ||
+    sa.featureIncompat !== sb.featureIncompat ||
+    sa.featureIncompat & UNMODELLED
+  ) {
+    return undefined;
+  }
+  // A full walk touches every metadata block; one sequential read beats thousands of small ones.
+  await Promise.all([a.prefetchAll(), b.prefetchAll()]);
+  const blockSize = a.blockSize;
+  const metaStartB = sb.metaBlkaddr * blockSize;
+  const sharedSame = new Map<number, boolean>();
+
+  const bytesOf = async (r: ErofsReader, offset: number, length: number): Promise<Uint8Array> =>
+    r.source.peek(offset, length) ?? (await r.source.read(offset, length));
+
+  /*
+   * Whole-block equality at equal offsets, decided once per block: when an image was rebuilt or
+   * patched with few changes, most nodes sit at the same offset in blocks that did not change, and
+   * one lookup replaces a byte comparison per node.
+   */
+  const SAME = 1;
+  const DIFFERENT = 2;
+  const blockState = new Uint8Array(Math.ceil(Math.min(a.size, b.size) / blockSize));
+  /** Synchronous: blocks not in the cache count as "not known to be the same" (the caller compares bytes). */
+  const sameBlocks = (offset: number, length: number): boolean => {
+    const last = Math.floor((offset + length - 1) / blockSize);
+    if (last >= blockState.length) return false;
+    for (let k = Math.floor(offset / blockSize); k <= last; k++) {
+      if (blockState[k] === 0) {
+        const at = k * blockSize;
+        const n = Math.min(blockSize, a.size - at, b.size - at);
+        const x = a.source.peek(at, n);
+        const y = b.source.peek(at, n);
+        if (!x || !y) return false;
+        blockState[k] = equalBytes(x, y) ? SAME : DIFFERENT;
+      }
+      if (blockState[k] !== SAME) return false;
+    }
+    return true;
+  };
+
+  /** Length of the span from the inode's start that holds all it decodes from, or undefined. */
+  const spanLength = (ino: RawInode, kind: NodeKind, layout: ChunkLayout | undefined): number | undefined => {
+    const base = ino.inodeSize + ino.xattrSize;
+    if (kind === 'dir' || kind === 'chardev' || kind === 'blockdev' || kind === 'fifo' || kind === 'socket') {
+      return ino.datalayout === EROFS_INODE_FLAT_PLAIN || ino.datalayout === EROFS_INODE_FLAT_INLINE || kind === 'dir'
+        ? base
+        : undefined;
+    }
+    if (kind !== 'file' && kind !== 'symlink') return undefined;
+    if (ino.size === 0 && ino.datalayout !== EROFS_INODE_CHUNK_BASED) return base;
+    if (ino.datalayout === EROFS_INODE_FLAT_INLINE && ino.size <= blockSize) return base + ino.size;
+    if (layout && kind === 'file') return layout.offset - ino.offset + layout.count * layout.entrySize;
+    return undefined;
+  };
+
+  /** A chunk format the decoder would reject is left to the decoder to report. */
+  const layoutOf = (ino: RawInode): ChunkLayout | undefined => {
+    try {
+      return chunkLayout(ino, sa.blkszbits);
+    } catch {
+      return undefined;
+    }
+  };
+
+  /** Every chunk a hole: the file's data lives only behind its redirect, not in the image. */
+  const allChunksNull = (ino: RawInode, layout: ChunkLayout, span: Uint8Array): boolean => {
+    const first = layout.offset - ino.offset;
+    const addrAt = layout.indexes ? 4 : 0;
+    for (let i = 0; i < layout.count; i++) {
+      const p = first + i * layout.entrySize + addrAt;
+      if ((span[p]! & span[p + 1]! & span[p + 2]! & span[p + 3]!) !== 0xff) return false;
+    }
+    return true;
+  };
+
+  const sameSpan = (x: Uint8Array, y: Uint8Array, dir: boolean): boolean => {
+    for (let i = 0; i < x.length; i++) {
+      if (x[i] !== y[i]) {
+        if (i >= I_INO[0] && i < I_INO[1]) continue;
+        if (dir && i >= I_U[0] && i < I_U[1]) continue;
+        return false;
+      }
+    }
+    return true;
+  };
+
+  const sharedEntry = async (r: ErofsReader, id: number): Promise<Uint8Array> => {
+    const off = r.sb.xattrBlkaddr * blockSize + id * 4;
+    const head = await bytesOf(r, off, EROFS_XATTR_ENTRY_SIZE);
+    return bytesOf(r, off, EROFS_XATTR_ENTRY_SIZE + head[0]! + (head[2]! | (head[3]! << 8)));
+  };
+
+  /**
+   * Whether every shared xattr the inode names is the same entry in both images. Synchronous once
+   * each id has been compared (security.selinux is shared by nearly every file).
+   */
+  const sameShared = (ino: RawInode, span: Uint8Array): boolean | Promise<boolean> => {
+    const h = ino.inodeSize;
+    const count = span[h + IBODY_SHARED_COUNT]!;
+    let unknown: number[] | undefined;
+    for (let k = 0; k < count; k++) {
+      const p = h + IBODY_SHARED_IDS + 4 * k;
+      if (p + 4 > h + ino.xattrSize) return false; // malformed header: let the decoder report it
+      const id = (span[p]! | (span[p + 1]! << 8) | (span[p + 2]! << 16)) + span[p + 3]! * 0x1000000;
+      const same = sharedSame.get(id);
+      if (same === false) return false;
+      if (same === undefined) (unknown ??= []).push(id);
+    }
+    if (!unknown) return true;
+    return (async () => {
+      for (const id of unknown) {
+        const same = equalBytes(await sharedEntry(a, id), await sharedEntry(b, id));
+        sharedSame.set(id, same);
+        if (!same) return false;
+      }
+      return true;
+    })();
+  };
+
+  return {
+    async sameEntries(idA, idB) {
+      const [ea, eb] = [await a.extents(await a.rawInode(idA)), await b.extents(await b.rawInode(idB))];
+      if (ea.length !== eb.length) return false;
+      for (let i = 0; i < ea.length; i++) {
+        const x = ea[i]!;
+        const y = eb[i]!;
+        if (x.offset === null || x.offset !== y.offset || x.length !== y.length || x.fileOffset !== y.fileOffset) return false;
+        if (!sameBlocks(x.offset, x.length)) return false;
+      }
+      return true;
+    },
+
+    async unchanged(idA, idB) {
+      const ia = await a.rawInode(idA);
+      const kind = kindOfMode(ia.mode);
+      const layout = ia.datalayout === EROFS_INODE_CHUNK_BASED ? layoutOf(ia) : undefined;
+      const len = spanLength(ia, kind, layout);
+      if (len === undefined) return undefined;
+      // Equal bytes decode equally, so B's inode need not be decoded: only located. Chunk maps are
+      // aligned to their entry size, which divides the 32-byte inode slot, so they sit at the same
+      // place relative to both inodes.
+      // EROFS places inode nid at meta_blkaddr * block size + nid * 32 (EROFS_ISLOTBITS).
+      const ob = metaStartB + idB * 32;
+      if (!Number.isSafeInteger(ob) || ob < 0 || ia.offset + len > a.size || ob + len > b.size) return undefined;
+      // peek first: nearly always cached, and an await per node is a measurable cost at 200k nodes.
+      const x = a.source.peek(ia.offset, len) ?? (await a.source.read(ia.offset, len));
+      if (ob !== ia.offset || !sameBlocks(ob, len)) {
+        const y = b.source.peek(ob, len) ?? (await b.source.read(ob, len));
+        if (!sameSpan(x, y, kind === 'dir')) return undefined;
+      }
+      if (layout && !allChunksNull(ia, layout, x)) return undefined;
+      if (ia.xattrSize) {
+        const shared = sameShared(ia, x);
+        if (!(shared === true || (shared !== false && (await shared)))) return undefined;
+      }
+      return { kind, nlink: ia.nlink };
+    },
+  };
+}
