@@ -5,7 +5,7 @@
  */
 import { Cursor } from '../bytes/cursor.ts';
 import { compareBytes, type Finding, type NodeKind } from '../model.ts';
-import { legacyFinding } from './finding.ts';
+import { legacyFinding } from './codes.ts';
 
 export const CFS_DIR_HEADER_SIZE = 4;
 export const CFS_DIRENT_SIZE = 12;

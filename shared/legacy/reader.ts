@@ -8,7 +8,6 @@
  * inspecting a broken image), leave the bad part out and record a finding instead.
  */
 import { cachedSource } from '../bytes/cache.ts';
-import { DecodeError } from '../bytes/cursor.ts';
 import type { ByteSource } from '../bytes/source.ts';
 import {
   S_IFDIR,
@@ -25,7 +24,7 @@ import {
   type Xattr,
 } from '../model.ts';
 import { decodeDirents, kindOfDtype, type LegacyDirList } from './dirent.ts';
-import { findingError, legacyFinding } from './finding.ts';
+import { findingError, legacyFinding } from './codes.ts';
 import { CFS_INODE_FIELD, CFS_INODE_SIZE, CFS_ROOT_INO, decodeInode, inodeOffset, type LegacyInode } from './inode.ts';
 import { metacopyXattr, redirectXattr, storedXattr } from './overlay.ts';
 import {
@@ -180,7 +179,11 @@ export async function openLegacy(source: ByteSource): Promise<LegacyReader> {
       }
       const data = type === S_IFLNK && e.payload ? e.payload : new Uint8Array(0);
       if (offset < 0 || length < 0 || offset + length > data.length) {
-        throw new DecodeError(`read of ${length} bytes at ${offset} is outside the ${data.length} bytes held in the image for inode ${id}`, e.inode.offset, CFS_INODE_SIZE, 'legacy.data.out-of-range');
+        throw findingError(
+          legacyFinding('legacy.data.out-of-range', e.inode.offset, CFS_INODE_SIZE, `read of ${length} bytes at ${offset} is outside the ${data.length} bytes held in the image for inode ${id}`, {
+            nodeId: id,
+          }),
+        );
       }
       return data.subarray(offset, offset + length);
     },
@@ -220,7 +223,7 @@ async function resolveEntry(src: ByteSource, layout: LegacyLayout, index: number
   const lenField = (ref: VdataRef) => ({ offset: ref.at + 8, length: 4 });
 
   if (type === S_IFDIR && vd.len > 0) {
-    const loc = locateVdata(layout, vd, { code: 'legacy.dirent', label: 'dirents', mapped: true, nodeId: index });
+    const loc = locateVdata(layout, vd, { outOfBounds: 'legacy.dirent.out-of-bounds', tooLarge: 'legacy.dirent.too-large', label: 'dirents', nodeId: index });
     if ('range' in loc) e.direntsRange = loc.range;
     else findings.push(loc.finding);
   }
@@ -233,13 +236,13 @@ async function resolveEntry(src: ByteSource, layout: LegacyLayout, index: number
       findings.push(legacyFinding('legacy.payload.too-long', f.offset, f.length, `${label} of ${vd.len} bytes exceeds PATH_MAX (${PATH_MAX})`, { nodeId: index, expected: `<= ${PATH_MAX}`, actual: String(vd.len) }));
       payloadFailed = true;
     } else {
-      const loc = locateVdata(layout, vd, { code: 'legacy.payload', label, mapped: false, nodeId: index });
+      const loc = locateVdata(layout, vd, { outOfBounds: 'legacy.payload.out-of-bounds', label, nodeId: index });
       if ('range' in loc) {
         e.payload = (await src.read(loc.range.offset, loc.range.length)).slice();
         e.payloadRange = loc.range;
         const nul = e.payload.indexOf(0);
         if (nul >= 0) {
-          findings.push(legacyFinding('legacy.payload.nul', loc.range.offset + nul, 1, `${label} contains a NUL byte; the kernel's path ends there`, { nodeId: index, severity: 'warning' }));
+          findings.push(legacyFinding('legacy.payload.nul', loc.range.offset + nul, 1, `${label} contains a NUL byte; the kernel's path ends there`, { nodeId: index }));
         }
       } else {
         findings.push(loc.finding);
@@ -267,7 +270,7 @@ async function resolveEntry(src: ByteSource, layout: LegacyLayout, index: number
     const f = lenField(xr);
     findings.push(legacyFinding('legacy.xattr.too-small', f.offset, f.length, `xattr block of ${xr.len} byte cannot hold n_attr`, { nodeId: index, expected: `0 or >= ${CFS_XATTR_HEADER_SIZE}`, actual: String(xr.len) }));
   } else if (xr.len > 0) {
-    const loc = locateVdata(layout, xr, { code: 'legacy.xattr', label: 'xattrs', mapped: true, nodeId: index });
+    const loc = locateVdata(layout, xr, { outOfBounds: 'legacy.xattr.out-of-bounds', tooLarge: 'legacy.xattr.too-large', label: 'xattrs', nodeId: index });
     if ('range' in loc) {
       e.xattrRange = loc.range;
       e.xattrs = decodeXattrs((await src.read(loc.range.offset, loc.range.length)).slice(), loc.range.offset, index);
@@ -283,7 +286,7 @@ async function resolveEntry(src: ByteSource, layout: LegacyLayout, index: number
       const f = lenField(dr);
       findings.push(legacyFinding('legacy.digest.size', f.offset, f.length, `digest of ${dr.len} bytes; only ${CFS_DIGEST_SIZE}-byte sha256 digests are valid`, { nodeId: index, expected: String(CFS_DIGEST_SIZE), actual: String(dr.len) }));
     } else {
-      const loc = locateVdata(layout, dr, { code: 'legacy.digest', label: 'fs-verity digest', mapped: false, nodeId: index });
+      const loc = locateVdata(layout, dr, { outOfBounds: 'legacy.digest.out-of-bounds', label: 'fs-verity digest', nodeId: index });
       if ('range' in loc) {
         e.digest = (await src.read(loc.range.offset, loc.range.length)).slice();
         e.digestRange = loc.range;

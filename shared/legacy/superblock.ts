@@ -4,7 +4,7 @@
  */
 import { Cursor } from '../bytes/cursor.ts';
 import type { Finding } from '../model.ts';
-import { legacyFinding } from './finding.ts';
+import { legacyFinding } from './codes.ts';
 import { CFS_INODE_SIZE } from './inode.ts';
 
 export const CFS_VERSION = 1;
@@ -121,16 +121,13 @@ export function checkSuperblock(sb: LegacySuperblock, fileSize: number): { findi
         sb.vdataOffset - tail,
         tail,
         `the inode table ends with ${tail} bytes that are not a whole ${CFS_INODE_SIZE}-byte inode (the writer never leaves any)`,
-        { severity: 'warning' },
       ),
       false,
     );
   }
   if (sb.unusedNonZero) {
     add(
-      legacyFinding('legacy.superblock.unused-nonzero', F.unused, CFS_SUPERBLOCK_SIZE - F.unused, 'reserved superblock bytes are not zero', {
-        severity: 'warning',
-      }),
+      legacyFinding('legacy.superblock.unused-nonzero', F.unused, CFS_SUPERBLOCK_SIZE - F.unused, 'reserved superblock bytes are not zero'),
       false,
     );
   }

@@ -4,7 +4,7 @@
  */
 import type { Cursor } from '../bytes/cursor.ts';
 import type { ByteRange, Finding } from '../model.ts';
-import { legacyFinding } from './finding.ts';
+import { legacyFinding, type LegacyCode } from './codes.ts';
 
 export const CFS_VDATA_SIZE = 12;
 
@@ -46,19 +46,19 @@ const pagesSpanned = (offset: number, size: number): number =>
   Math.floor((offset + size - 1) / PAGE_SIZE) - Math.floor(offset / PAGE_SIZE) + 1;
 
 /**
- * Locates a non-empty vdata element in the image. `mapped` elements (dirents, xattrs) are mapped
- * page by page by the kernel, which refuses more than CFS_BUF_MAXPAGES pages.
+ * Locates a non-empty vdata element in the image. Elements the kernel maps page by page (dirents,
+ * xattrs: those given a `tooLarge` code) may span at most CFS_BUF_MAXPAGES pages.
  */
 export function locateVdata(
   section: VdataSection,
   ref: VdataRef,
-  what: { code: string; label: string; mapped: boolean; nodeId: number },
+  what: { outOfBounds: LegacyCode; tooLarge?: LegacyCode; label: string; nodeId: number },
 ): { range: ByteRange } | { finding: Finding } {
   const { vdataOffset, fileSize } = section;
   if (!isInSection(vdataOffset, fileSize, ref.off, ref.len)) {
     return {
       finding: legacyFinding(
-        `${what.code}.out-of-bounds`,
+        what.outOfBounds,
         ref.at,
         CFS_VDATA_SIZE,
         `${what.label}: vdata ${ref.off}+${ref.len} lies outside the variable data section (${fileSize - vdataOffset} bytes)`,
@@ -67,10 +67,10 @@ export function locateVdata(
     };
   }
   const offset = vdataOffset + ref.off;
-  if (what.mapped && pagesSpanned(offset, ref.len) > CFS_BUF_MAXPAGES) {
+  if (what.tooLarge && pagesSpanned(offset, ref.len) > CFS_BUF_MAXPAGES) {
     return {
       finding: legacyFinding(
-        `${what.code}.too-large`,
+        what.tooLarge,
         ref.at + 8,
         4,
         `${what.label}: ${ref.len} bytes span more than the ${CFS_BUF_MAXPAGES} pages the kernel maps at once`,

@@ -5,7 +5,7 @@
  */
 import { Cursor } from '../bytes/cursor.ts';
 import type { Finding } from '../model.ts';
-import { legacyFinding } from './finding.ts';
+import { legacyFinding } from './codes.ts';
 
 export const CFS_XATTR_HEADER_SIZE = 2;
 export const CFS_XATTR_ELEM_SIZE = 4;
@@ -89,10 +89,7 @@ export function decodeXattrs(bytes: Uint8Array, base: number, nodeId: number): L
   }
   if (findings.length === 0 && data !== bytes.length) {
     findings.push(
-      legacyFinding('legacy.xattr.trailing-bytes', base + data, bytes.length - data, `${bytes.length - data} bytes follow the last xattr value`, {
-        nodeId,
-        severity: 'warning',
-      }),
+      legacyFinding('legacy.xattr.trailing-bytes', base + data, bytes.length - data, `${bytes.length - data} bytes follow the last xattr value`, { nodeId }),
     );
   }
   return { count, xattrs, findings };

@@ -2,18 +2,27 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { DecodeError } from '../../../shared/bytes/cursor.ts';
 import { memorySource, type ByteSource } from '../../../shared/bytes/source.ts';
-import { checkLegacy, checkLegacySource, LEGACY_RULES } from '../../../shared/legacy/check.ts';
+import { checkLegacy, checkLegacySource } from '../../../shared/legacy/check.ts';
+import { LEGACY_CODES, type LegacyCode } from '../../../shared/legacy/codes.ts';
 import { openLegacy } from '../../../shared/legacy/reader.ts';
 import type { Finding } from '../../../shared/model.ts';
 import { buildLegacy, CHR, DIR, LNK, poke, REG, sampleTree, type BuildNode } from './build.ts';
 
+/** Codes some test below has produced and pinned to a byte range. */
+const proven = new Set<string>();
+
 const check = async (bytes: Uint8Array): Promise<Finding[]> => checkLegacy(await openLegacy(memorySource(bytes)));
 
-/** The one finding with this code (a code LEGACY_RULES documents); fails listing all findings otherwise. */
-function only(findings: Finding[], code: string): Finding {
-  assert.ok(LEGACY_RULES[code], `${code} is not in LEGACY_RULES`);
+/**
+ * The one finding with this code, which LEGACY_CODES must document with the severity the finding
+ * carries; fails listing all findings otherwise.
+ */
+function only(findings: Finding[], code: LegacyCode): Finding {
+  proven.add(code);
+  assert.ok(Object.hasOwn(LEGACY_CODES, code), `${code} is not in LEGACY_CODES`);
   const hits = findings.filter((f) => f.code === code);
   assert.equal(hits.length, 1, `expected one ${code}, got: ${JSON.stringify(findings.map((f) => [f.code, f.offset, f.length]))}`);
+  assert.equal(hits[0]!.severity, LEGACY_CODES[code].severity, code);
   return hits[0]!;
 }
 
@@ -28,7 +37,8 @@ async function rejection(bytes: Uint8Array | ByteSource): Promise<DecodeError> {
     (e: unknown) => e,
   );
   assert.ok(err instanceof DecodeError, String(err));
-  assert.ok(LEGACY_RULES[err.code], `${err.code} is not in LEGACY_RULES`);
+  assert.ok(Object.hasOwn(LEGACY_CODES, err.code), `${err.code} is not in LEGACY_CODES`);
+  proven.add(err.code);
   return err;
 }
 
@@ -329,4 +339,28 @@ describe('legacy reader: findings met while decoding', () => {
     assert.deepEqual(codes(reader.findings()), ['legacy.digest.size']);
     assert.equal(node.xattrs.find((x) => new TextDecoder().decode(x.name) === 'trusted.overlay.metacopy')?.value.length, 0);
   });
+});
+
+describe('legacy reader: readData', () => {
+  test('a regular file has no data in the image: rejected, naming the inode', async () => {
+    const built = buildLegacy(sampleTree());
+    const reader = await openLegacy(memorySource(built.bytes));
+    await assert.rejects(reader.readData(1, 0, 1), (e: DecodeError) => {
+      proven.add(e.code);
+      return e.code === 'legacy.data.external' && e.offset === built.inodeAt(1) && e.length === 96;
+    });
+  });
+  test('a read past a symlink target is rejected; within it returns the target bytes', async () => {
+    const built = buildLegacy(sampleTree());
+    const reader = await openLegacy(memorySource(built.bytes));
+    assert.deepEqual([...(await reader.readData(4, 0, 1))], [0x61]);
+    await assert.rejects(reader.readData(4, 0, 2), (e: DecodeError) => {
+      proven.add(e.code);
+      return e.code === 'legacy.data.out-of-range' && e.offset === built.inodeAt(4);
+    });
+  });
+});
+
+test('every code in LEGACY_CODES is produced and pinned to a range by a test in this file', () => {
+  assert.deepEqual(Object.keys(LEGACY_CODES).filter((c) => !proven.has(c)), []);
 });
