@@ -141,9 +141,11 @@ export async function scanTar(stream: TarStream): Promise<TarScan> {
   for (;;) {
     const block = await stream.readUpTo(pos, BLOCKSIZE);
     if (block.length === 0) {
-      dangling(pos);
-      findings.push(finding('oci.tar.no-end-marker', 'warning', pos, 0, `the stream ends at ${hex(pos)} without the two zero blocks that end a tar archive`));
-      end = pos;
+      // The last member's padding may be missing too, so the stream can end before `pos`.
+      const at = await stream.reach(pos);
+      dangling(at);
+      findings.push(finding('oci.tar.no-end-marker', 'warning', at, 0, `the stream ends at ${hex(at)} without the two zero blocks that end a tar archive`));
+      end = at;
       break;
     }
     if (block.length < BLOCKSIZE) {
@@ -203,6 +205,12 @@ export async function scanTar(stream: TarStream): Promise<TarScan> {
       if (h.size > MAX_EXTENDED_HEADER) {
         findings.push(finding('oci.header.oversized-extended', 'error', pos + 124, 12, `${label} at ${hex(pos)} claims ${h.size} bytes; more than ${MAX_EXTENDED_HEADER} is refused`));
         pending = fresh();
+        const reached = await stream.reach(dataOffset + h.size);
+        if (reached < dataOffset + h.size) {
+          findings.push(finding('oci.member.truncated', 'error', pos, reached - pos, `${label} at ${hex(pos)}: the stream ends inside its ${h.size} bytes`));
+          end = reached;
+          break;
+        }
         pos = dataOffset + padded(h.size);
         continue;
       }
