@@ -23,7 +23,7 @@ import {
   type ImageReader,
   type Xattr,
 } from '../model.ts';
-import { decodeDirents, kindOfDtype, type LegacyDirList } from './dirent.ts';
+import { CFS_DIRENT_SIZE, decodeDirents, kindOfDtype, type LegacyDirList } from './dirent.ts';
 import { findingError, legacyFinding } from './codes.ts';
 import { CFS_INODE_FIELD, CFS_INODE_SIZE, CFS_ROOT_INO, decodeInode, inodeOffset, type LegacyInode } from './inode.ts';
 import { metacopyXattr, redirectXattr, storedXattr } from './overlay.ts';
@@ -88,7 +88,7 @@ export async function openLegacy(source: ByteSource): Promise<LegacyReader> {
   const src = cachedSource(source);
   const sb = decodeSuperblock(await src.read(0, CFS_SUPERBLOCK_SIZE));
   const sbCheck = checkSuperblock(sb, size);
-  if (sbCheck.fatal) throw findingError(sbCheck.findings.find((f) => isFatalSuperblockCode(f.code))!);
+  if (sbCheck.fatal) throw findingError(sbCheck.fatal);
 
   const layout: LegacyLayout = { vdataOffset: sb.vdataOffset, fileSize: size, numInodes: inodeCount(sb) };
   const found: Finding[] = [...sbCheck.findings];
@@ -163,7 +163,7 @@ export async function openLegacy(source: ByteSource): Promise<LegacyReader> {
           name: d.name,
           id: d.inodeNum,
           kind: kindOfDtype(d.dType),
-          range: { label: 'dirent', offset: d.at, length: 12 },
+          range: { label: 'dirent', offset: d.at, length: CFS_DIRENT_SIZE },
         }),
       );
     },
@@ -196,14 +196,6 @@ export async function openLegacy(source: ByteSource): Promise<LegacyReader> {
   };
 }
 
-const FATAL_SUPERBLOCK = new Set([
-  'legacy.image.too-small',
-  'legacy.superblock.magic',
-  'legacy.superblock.vdata-offset.out-of-bounds',
-  'legacy.superblock.vdata-offset.too-small',
-  'legacy.superblock.too-many-inodes',
-]);
-const isFatalSuperblockCode = (code: string): boolean => FATAL_SUPERBLOCK.has(code);
 
 /** cfs_init_inode(): the record plus its payload, digest and xattrs, each checked as the kernel does. */
 async function resolveEntry(src: ByteSource, layout: LegacyLayout, index: number): Promise<LegacyEntry> {

@@ -47,14 +47,15 @@ export const inodeCount = (sb: LegacySuperblock): number =>
 
 /**
  * The checks of cfs_init_ctx(), in its order, plus two the kernel did not need (reserved bytes,
- * a partial record at the end of the inode table). `fatal` findings make the image unreadable.
+ * a partial record at the end of the inode table). `fatal` is the first finding that makes the
+ * image unreadable.
  */
-export function checkSuperblock(sb: LegacySuperblock, fileSize: number): { findings: Finding[]; fatal: boolean } {
+export function checkSuperblock(sb: LegacySuperblock, fileSize: number): { findings: Finding[]; fatal?: Finding } {
   const findings: Finding[] = [];
-  let fatal = false;
+  let fatal: Finding | undefined;
   const add = (f: Finding, isFatal: boolean) => {
     findings.push(f);
-    fatal ||= isFatal;
+    if (isFatal) fatal ??= f;
   };
   const F = CFS_SUPERBLOCK_FIELD;
   if (fileSize <= CFS_DESCRIPTOR_MIN_SIZE) {
