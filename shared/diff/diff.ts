@@ -12,6 +12,7 @@ import { compareData, compareMeta, dataInImage, dataRef, type CompareContext, ty
 import { bytesKey, dataKey, hasContent, keyTable, metadataKey } from './identity.ts';
 import { compileIgnore } from './options.ts';
 import { erofsShortcut, type Shortcut } from './erofs-shortcut.ts';
+import { onSide, type ImageSide } from './errors.ts';
 import { displayBytes } from './text.ts';
 
 export interface DiffResult {
@@ -273,6 +274,18 @@ function compareHardlinks(recs: Rec[]): void {
   }
 }
 
+/**
+ * The reader with its decoding calls marking failures as coming from `side`. Other properties
+ * (format specifics the shortcut uses) show through the prototype.
+ */
+function sided(r: ImageReader, side: ImageSide): ImageReader {
+  const w = Object.create(r) as ImageReader;
+  w.node = (id) => onSide(side, () => r.node(id));
+  w.children = (id) => onSide(side, () => r.children(id));
+  w.readData = (id, offset, length) => onSide(side, () => r.readData(id, offset, length));
+  return w;
+}
+
 /** diffImages with the composefs view supplied by the caller (index.ts binds the real one). */
 export interface EngineOptions extends DiffOptions {
   /** Decode and compare every node even where raw bytes prove it unchanged (tests use this to check the shortcut). */
@@ -281,8 +294,8 @@ export interface EngineOptions extends DiffOptions {
 
 export async function diffWithView(a: ImageReader, b: ImageReader, view: ViewFn, options: EngineOptions = {}): Promise<DiffResult> {
   const w: Walk = {
-    a,
-    b,
+    a: sided(a, 'a'),
+    b: sided(b, 'b'),
     view,
     ignore: compileIgnore(options),
     sameFormat: a.format === b.format,

@@ -18,6 +18,7 @@
 import { kindOfMode, type ImageReader, type NodeKind } from '../model.ts';
 import type { ErofsReader } from '../erofs/reader.ts';
 import type { RawInode } from '../erofs/inode.ts';
+import { markSide, onSide } from './errors.ts';
 import { chunkLayout, type ChunkLayout } from '../erofs/chunk.ts';
 import {
   EROFS_FEATURE_INCOMPAT_48BIT,
@@ -189,7 +190,7 @@ export async function erofsShortcut(a: ImageReader, b: ImageReader): Promise<Sho
     if (!unknown) return true;
     return (async () => {
       for (const id of unknown) {
-        const same = equalBytes(await sharedEntry(a, id), await sharedEntry(b, id));
+        const same = equalBytes(await onSide('a', () => sharedEntry(a, id)), await onSide('b', () => sharedEntry(b, id)));
         sharedSame.set(id, same);
         if (!same) return false;
       }
@@ -199,7 +200,8 @@ export async function erofsShortcut(a: ImageReader, b: ImageReader): Promise<Sho
 
   return {
     async sameEntries(idA, idB) {
-      const [ea, eb] = [await a.extents(await a.rawInode(idA)), await b.extents(await b.rawInode(idB))];
+      const ea = await onSide('a', async () => a.extents(await a.rawInode(idA)));
+      const eb = await onSide('b', async () => b.extents(await b.rawInode(idB)));
       if (ea.length !== eb.length) return false;
       for (let i = 0; i < ea.length; i++) {
         const x = ea[i]!;
@@ -211,7 +213,12 @@ export async function erofsShortcut(a: ImageReader, b: ImageReader): Promise<Sho
     },
 
     async unchanged(idA, idB) {
-      const ia = await a.rawInode(idA);
+      let ia: RawInode;
+      try {
+        ia = await a.rawInode(idA);
+      } catch (e) {
+        throw markSide(e, 'a');
+      }
       const kind = kindOfMode(ia.mode);
       const layout = ia.datalayout === EROFS_INODE_CHUNK_BASED ? layoutOf(ia) : undefined;
       const len = spanLength(ia, kind, layout);
@@ -223,9 +230,9 @@ export async function erofsShortcut(a: ImageReader, b: ImageReader): Promise<Sho
       const ob = metaStartB + idB * 32;
       if (!Number.isSafeInteger(ob) || ob < 0 || ia.offset + len > a.size || ob + len > b.size) return undefined;
       // peek first: nearly always cached, and an await per node is a measurable cost at 200k nodes.
-      const x = a.source.peek(ia.offset, len) ?? (await a.source.read(ia.offset, len));
+      const x = a.source.peek(ia.offset, len) ?? (await onSide('a', () => a.source.read(ia.offset, len)));
       if (ob !== ia.offset || !sameBlocks(ob, len)) {
-        const y = b.source.peek(ob, len) ?? (await b.source.read(ob, len));
+        const y = b.source.peek(ob, len) ?? (await onSide('b', () => b.source.read(ob, len)));
         if (!sameSpan(x, y, kind === 'dir')) return undefined;
       }
       if (layout && !allChunksNull(ia, layout, x)) return undefined;

@@ -1,0 +1,56 @@
+/**
+ * cfs-inspect diff A B: what changed from image A to image B, as a summary line and then one
+ * greppable line per change (shared/diff/format.ts). Exit 0 when equal, 1 when different, 2 on
+ * errors, like diff(1).
+ */
+import type { DiffOptions } from '../../../shared/api.ts';
+import { diffImages, formatChange } from '../../../shared/diff/index.ts';
+import { failedImage } from '../../../shared/diff/errors.ts';
+import type { ImageReader } from '../../../shared/model.ts';
+import { CliError, UsageError, parseArgs, type Command } from '../io.ts';
+import { describeError, openForCli } from '../image.ts';
+
+/** `--ignore mtime|ownership|xattr:PATTERN`, repeatable; a comma also separates classes. */
+export function ignoreOptions(values: string[]): DiffOptions {
+  const options: DiffOptions = {};
+  for (const v of values.flatMap((x) => x.split(','))) {
+    if (v === 'mtime') options.ignoreMtime = true;
+    else if (v === 'ownership' || v === 'owner') options.ignoreOwnership = true;
+    else if (v.startsWith('xattr:') && v.length > 'xattr:'.length) (options.ignoreXattrs ??= []).push(v.slice('xattr:'.length));
+    else throw new UsageError(`--ignore takes mtime, ownership or xattr:PATTERN, not '${v}'`);
+  }
+  return options;
+}
+
+const command: Command = {
+  usage: 'diff A B [--json] [--ignore mtime|ownership|xattr:PATTERN ...]',
+  summary: 'what changed from image A to image B (exit 0 equal, 1 different, 2 error)',
+  async run({ args, out }) {
+    const { positional, flags } = parseArgs(args, ['ignore'], ['json']);
+    if (positional.length !== 2) throw new UsageError('needs two images, A (old) and B (new)');
+    const [pathA, pathB] = positional as [string, string];
+    const options = ignoreOptions(flags.get('ignore') ?? []);
+    const opened: ImageReader[] = [];
+    try {
+      opened.push(await openForCli(pathA));
+      opened.push(await openForCli(pathB));
+      const [a, b] = opened as [ImageReader, ImageReader];
+      const result = await diffImages(a, b, options).catch((e: unknown) => {
+        const side = failedImage(e);
+        throw new CliError(side ? describeError(side === 'a' ? pathA : pathB, e) : `${pathA} vs ${pathB}: ${describeError('diff', e)}`);
+      });
+      const { counts, changes } = result;
+      if (flags.has('json')) {
+        out.text(JSON.stringify({ a: pathA, b: pathB, options, counts, changes }, null, 2) + '\n');
+      } else {
+        out.text(`${counts.added} added, ${counts.removed} removed, ${counts.modified} modified, ${counts.renamed} renamed\n`);
+        for (const c of changes) out.text(formatChange(c) + '\n');
+      }
+      return changes.length ? 1 : 0;
+    } finally {
+      await Promise.all(opened.map((r) => r.close()));
+    }
+  },
+};
+
+export default command;
