@@ -17,7 +17,9 @@ module.exports = {
   // The magic-based MIME definitions also ride along in resources/ for AppImage users, whose
   // package manager does not install them.
   extraResources: [{ from: 'build/mime/composefs-inspector.xml', to: 'mime/composefs-inspector.xml' }],
-  asar: true,
+  // No asar: the verity pool starts worker threads that import dist/electron/verity-worker.mjs, and
+  // ES module loading from inside an asar archive in a worker is not something we can rely on.
+  asar: false,
   npmRebuild: false,
   publish: null,
   icon: 'build/icon.png',
