@@ -44,6 +44,14 @@ export interface CompareContext {
   sameFormat: boolean;
 }
 
+/** A field change; a side where the value is absent has no key at all (clean JSON, structured clone). */
+export function fieldChange(field: string, before: string | undefined, after: string | undefined): FieldChange {
+  const f: FieldChange = { field };
+  if (before !== undefined) f.before = before;
+  if (after !== undefined) f.after = after;
+  return f;
+}
+
 export const formatMode = (mode: number): string => mode.toString(8);
 export const formatMtime = (t: { sec: number; nsec: number }): string => `${t.sec}.${String(t.nsec).padStart(9, '0')}`;
 
@@ -102,14 +110,14 @@ function xattrChanges(a: Xattr[], b: Xattr[], ignore: Ignore, out: FieldChange[]
   while (i < xa.length || j < xb.length) {
     const c = i >= xa.length ? 1 : j >= xb.length ? -1 : compareBytes(xa[i]!.name, xb[j]!.name);
     if (c < 0) {
-      out.push({ field: `xattr:${displayBytes(xa[i]!.name)}`, before: displayBytes(xa[i]!.value) });
+      out.push(fieldChange(`xattr:${displayBytes(xa[i]!.name)}`, displayBytes(xa[i]!.value), undefined));
       i++;
     } else if (c > 0) {
-      out.push({ field: `xattr:${displayBytes(xb[j]!.name)}`, after: displayBytes(xb[j]!.value) });
+      out.push(fieldChange(`xattr:${displayBytes(xb[j]!.name)}`, undefined, displayBytes(xb[j]!.value)));
       j++;
     } else {
       if (!bytesEqual(xa[i]!.value, xb[j]!.value)) {
-        out.push({ field: `xattr:${displayBytes(xa[i]!.name)}`, before: displayBytes(xa[i]!.value), after: displayBytes(xb[j]!.value) });
+        out.push(fieldChange(`xattr:${displayBytes(xa[i]!.name)}`, displayBytes(xa[i]!.value), displayBytes(xb[j]!.value)));
       }
       i++;
       j++;
@@ -142,18 +150,18 @@ export function compareMeta(a: Side, b: Side, ctx: CompareContext): FieldChange[
   }
   num('nlink', na.nlink, nb.nlink);
   num('rdev', va.rdev, vb.rdev);
-  if (!optBytes(na.target, nb.target)) out.push({ field: 'target', before: show(na.target), after: show(nb.target) });
+  if (!optBytes(na.target, nb.target)) out.push(fieldChange('target', show(na.target), show(nb.target)));
   if (va.whiteout !== vb.whiteout) out.push({ field: 'whiteout', before: String(va.whiteout), after: String(vb.whiteout) });
   if (va.opaque !== vb.opaque) out.push({ field: 'opaque', before: String(va.opaque), after: String(vb.opaque) });
   if (!optBytes(va.digest, vb.digest)) {
-    out.push({ field: 'digest', before: va.digest && toHex(va.digest), after: vb.digest && toHex(vb.digest) });
+    out.push(fieldChange('digest', va.digest && toHex(va.digest), vb.digest && toHex(vb.digest)));
   }
   if (!optBytes(va.payload, vb.payload)) {
     const derived =
       (va.payload === undefined || isDigestPath(va.payload, va.digest)) &&
       (vb.payload === undefined || isDigestPath(vb.payload, vb.digest)) &&
       !optBytes(va.digest, vb.digest);
-    if (!derived) out.push({ field: 'redirect', before: show(va.payload), after: show(vb.payload) });
+    if (!derived) out.push(fieldChange('redirect', show(va.payload), show(vb.payload)));
   }
   xattrChanges(va.xattrs, vb.xattrs, ctx.ignore, out);
   return out;
@@ -204,5 +212,5 @@ export async function compareData(a: Side, b: Side): Promise<FieldChange | undef
   if (!ra && !rb) return undefined;
   if (ra && rb && (await sameData(ra, rb))) return undefined;
   const [before, after] = await Promise.all([ra && describeData(ra), rb && describeData(rb)]);
-  return { field: 'data', before, after };
+  return fieldChange('data', before, after);
 }

@@ -8,7 +8,7 @@
 import { DecodeError } from '../bytes/cursor.ts';
 import type { Change, ChangeKind, DiffOptions, FieldChange } from '../api.ts';
 import { compareBytes, type DirEntry, type ImageNode, type ImageReader, type NodeKind } from '../model.ts';
-import { compareData, compareMeta, dataInImage, dataRef, type CompareContext, type DataRef, type Side, type ViewFn } from './compare.ts';
+import { compareData, compareMeta, dataInImage, dataRef, fieldChange, type CompareContext, type DataRef, type Side, type ViewFn } from './compare.ts';
 import { bytesKey, dataKey, hasContent, keyTable, metadataKey } from './identity.ts';
 import { compileIgnore } from './options.ts';
 import { erofsShortcut, type Shortcut } from './erofs-shortcut.ts';
@@ -270,7 +270,7 @@ function compareHardlinks(recs: Rec[]): void {
     if (r.kind !== 'modified' || (r.linkA === undefined && r.linkB === undefined)) continue;
     const before = partners(groupsA, r.linkA, r.path);
     const after = partners(groupsB, r.linkB, r.path);
-    if (before !== after) r.fields.push({ field: 'hardlinks', before, after });
+    if (before !== after) r.fields.push(fieldChange('hardlinks', before || undefined, after || undefined));
   }
 }
 
