@@ -137,6 +137,12 @@ export interface ImageReader {
   node(id: number): Promise<ImageNode>;
   /** Directory entries in on-disk order, without "." and "..". */
   children(id: number): Promise<DirEntry[]>;
+  /**
+   * Optional synchronous forms for bulk walks: the same result as node()/children() when every
+   * byte needed is already in memory, undefined otherwise. Errors are thrown as by the async forms.
+   */
+  tryNode?(id: number): ImageNode | undefined;
+  tryChildren?(id: number): DirEntry[] | undefined;
   /** Bytes of a regular file's or symlink's data held inside the image (inline/blocks/compressed). */
   readData(id: number, offset: number, length: number): Promise<Uint8Array>;
   /** Problems met while decoding so far (bad fields that did not stop decoding). */

@@ -19,7 +19,7 @@ export function detectFormat(head: Uint8Array): DetectedFormat | undefined {
   const m0 = u32(0);
   if (u32(EROFS_SUPER_OFFSET) === EROFS_SUPER_MAGIC_V1) return m0 === LCFS_EROFS_MAGIC ? 'composefs' : 'erofs';
   if (m0 === LCFS_EROFS_MAGIC) return 'composefs'; // header present, superblock damaged: still ours to diagnose
-  if (m0 === LEGACY_CFS_MAGIC) return 'legacy-cfs';
+  if (u32(4) === LEGACY_CFS_MAGIC) return 'legacy-cfs'; // after the 4-byte version field
   if (head[0] === 0x1f && head[1] === 0x8b) return 'oci-tar-gzip';
   if (m0 === 0xfd2fb528) return 'oci-tar-zstd';
   if (head.length >= 262 && String.fromCharCode(...head.subarray(257, 262)) === 'ustar') return 'oci-tar';

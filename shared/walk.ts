@@ -73,7 +73,8 @@ export async function walk(
   options: WalkOptions = {},
 ): Promise<void> {
   const maxDepth = options.maxDepth ?? 4096;
-  // Only inodes that can be reached under several names need remembering (hardlinks).
+  // Every non-directory's first path, as composefs-info finds hardlinks by nid (not by nlink, which
+  // a damaged or hand-made image may get wrong). Paths are slab views, so this stays cheap.
   const firstPath = new Map<number, Uint8Array>();
   const alloc = slabAllocator();
   const dirsSeen = new Set<number>();
@@ -91,7 +92,7 @@ export async function walk(
   type Frame = { id: number; path: Uint8Array; entries: DirEntry[]; next: number; depth: number };
   const open = async (id: number, path: Uint8Array, depth: number): Promise<Frame | undefined> => {
     try {
-      const entries = await reader.children(id);
+      const entries = reader.tryChildren?.(id) ?? (await reader.children(id));
       // On-disk order is already sorted in valid images; sort (a copy) only when it is not.
       let sorted = true;
       for (let i = 1; i < entries.length && sorted; i++) sorted = compareBytes(entries[i - 1]!.name, entries[i]!.name) < 0;
@@ -115,7 +116,7 @@ export async function walk(
     const path = joinPath(f.path, entry.name, alloc);
     let node: ImageNode;
     try {
-      node = await reader.node(entry.id);
+      node = reader.tryNode?.(entry.id) ?? (await reader.node(entry.id));
     } catch (error) {
       problem({ path, id: entry.id, error, reason: 'decode' });
       continue;
@@ -131,8 +132,9 @@ export async function walk(
       }
       dirsSeen.add(entry.id);
     }
-    if (!seenAt && node.kind !== 'dir' && node.nlink > 1) firstPath.set(entry.id, path);
-    await visit({ path, id: entry.id, node, depth, entry, ...(seenAt ? { hardlinkOf: seenAt } : {}) });
+    if (!seenAt && node.kind !== 'dir') firstPath.set(entry.id, path);
+    const pending = visit({ path, id: entry.id, node, depth, entry, ...(seenAt ? { hardlinkOf: seenAt } : {}) });
+    if (pending) await pending;
     if (node.kind === 'dir') {
       if (depth >= maxDepth) {
         problem({ path, id: entry.id, reason: 'too-deep' });

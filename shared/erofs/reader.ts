@@ -52,6 +52,17 @@ import {
   type XattrEntry,
 } from './xattr.ts';
 
+/** Thrown (not an Error: no stack to capture) when decoding needs bytes not yet in the cache. */
+class NeedBytes {
+  constructor(
+    readonly offset: number,
+    readonly length: number,
+  ) {}
+}
+const needBytes = (offset: number, length: number): never => {
+  throw new NeedBytes(offset, length);
+};
+
 export interface DataExtent {
   /** Offset within the file. */
   fileOffset: number;
@@ -126,56 +137,62 @@ export async function openErofs(raw: ByteSource, options: OpenErofsOptions = {})
     throw new DecodeError(`meta_blkaddr ${sb.metaBlkaddr} (${hex(metaStart)}) lies beyond the image end (${size} bytes)`, o, l, 'erofs.superblock.meta_blkaddr');
   }
 
-  const rawInode = async (nid: number): Promise<RawInode> => {
+  // Metadata decoding is synchronous over cached bytes: `get` throws NeedBytes for a range not in
+  // the cache, and `load` fetches it and retries. Walks over a prefetched image never await.
+  const get = (off: number, len: number): Uint8Array => src.peek(off, len) ?? needBytes(off, len);
+  const load = async <T>(f: () => T): Promise<T> => {
+    for (let tries = 0; ; tries++) {
+      try {
+        return f();
+      } catch (e) {
+        if (!(e instanceof NeedBytes) || tries > 64) throw e;
+        await src.read(e.offset, e.length);
+      }
+    }
+  };
+
+  const rawInodeSync = (nid: number): RawInode => {
     if (!Number.isSafeInteger(nid) || nid < 0) throw new DecodeError(`invalid nid ${nid}`, 0, 0, 'erofs.nid.invalid');
     const off = inodeOffset(sb, nid);
     if (off + 32 > size) {
       throw new DecodeError(`nid ${nid} places its inode at ${hex(off)}, beyond the image end (${size} bytes)`, off, 32, 'erofs.nid.out-of-bounds');
     }
     const len = Math.min(EROFS_INODE_EXTENDED_SIZE, size - off);
-    const bytes = src.peek(off, len) ?? (await src.read(off, len));
-    return decodeInode(new Cursor(bytes, off), nid, sb);
+    return decodeInode(new Cursor(get(off, len), off), nid, sb);
   };
 
-  const xattrArea = async (ino: RawInode): Promise<Cursor | undefined> => {
+  const xattrArea = (ino: RawInode): Cursor | undefined => {
     if (ino.xattrSize === 0) return undefined;
     const off = ino.offset + ino.inodeSize;
     if (off + ino.xattrSize > size) {
       throw new DecodeError(`inode ${ino.nid}: xattr area ${hex(off)}+${ino.xattrSize} runs past the image end`, off, ino.xattrSize, 'erofs.xattr.out-of-bounds');
     }
-    const bytes = src.peek(off, ino.xattrSize) ?? (await src.read(off, ino.xattrSize));
-    return new Cursor(bytes, off);
+    return new Cursor(get(off, ino.xattrSize), off);
   };
 
   // Shared xattrs exist to be referenced by many inodes (security.selinux on every file): decode once.
   const sharedCache = new Map<number, { entry: XattrEntry; xattr: Xattr }>();
-  const sharedEntry = async (id: number): Promise<XattrEntry> => (await sharedDecoded(id)).entry;
-  const sharedDecoded = async (id: number): Promise<{ entry: XattrEntry; xattr: Xattr }> => {
+  const sharedDecoded = (id: number): { entry: XattrEntry; xattr: Xattr } => {
     const hit = sharedCache.get(id);
     if (hit) return hit;
-    const entry = await sharedEntryUncached(id);
+    const off = sb.xattrBlkaddr * blockSize + id * 4;
+    if (off + 4 > size) throw new DecodeError(`shared xattr id ${id} points to ${hex(off)}, beyond the image end`, off, 4, 'erofs.xattr.shared-out-of-bounds');
+    const head4 = get(off, 4);
+    const need = 4 + head4[0]! + (head4[2]! | (head4[3]! << 8));
+    if (off + need > size) throw new DecodeError(`shared xattr id ${id} at ${hex(off)} runs past the image end`, off, need, 'erofs.xattr.shared-out-of-bounds');
+    const entry = decodeXattrEntry(new Cursor(get(off, need), off));
     const decoded = { entry, xattr: entryToXattr(entry, true) };
     if (sharedCache.size < 65536) sharedCache.set(id, decoded);
     return decoded;
   };
-  const sharedEntryUncached = async (id: number): Promise<XattrEntry> => {
-    const off = sb.xattrBlkaddr * blockSize + id * 4;
-    if (off + 4 > size) throw new DecodeError(`shared xattr id ${id} points to ${hex(off)}, beyond the image end`, off, 4, 'erofs.xattr.shared-out-of-bounds');
-    const head4 = await src.read(off, 4);
-    const need = 4 + head4[0]! + (head4[2]! | (head4[3]! << 8));
-    if (off + need > size) throw new DecodeError(`shared xattr id ${id} at ${hex(off)} runs past the image end`, off, need, 'erofs.xattr.shared-out-of-bounds');
-    const bytes = await src.read(off, need);
-    return decodeXattrEntry(new Cursor(bytes, off));
-  };
 
-  const xattrEntries = async (ino: RawInode): Promise<DecodedXattrs> => {
-    const area = await xattrArea(ino);
+  const xattrEntriesSync = (ino: RawInode): DecodedXattrs => {
+    const area = xattrArea(ino);
     if (!area) return { inline: [], shared: [] };
     const header = decodeIbodyHeader(area);
     area.pos = ibodyEntriesStart(header);
     const inline = decodeInlineEntries(area);
-    const shared: { id: number; entry: XattrEntry }[] = [];
-    for (const id of header.sharedIds) shared.push({ id, entry: await sharedEntry(id) });
+    const shared = header.sharedIds.map((id) => ({ id, entry: sharedDecoded(id).entry }));
     return { header, inline, shared };
   };
 
@@ -186,17 +203,16 @@ export async function openErofs(raw: ByteSource, options: OpenErofsOptions = {})
     return { offset: ino.offset + ino.inodeSize + ino.xattrSize, length };
   };
 
-  const chunks = async (ino: RawInode) => {
+  const chunksSync = (ino: RawInode) => {
     const layout = chunkLayout(ino, sb.blkszbits);
     const bytesLen = layout.count * layout.entrySize;
     if (layout.offset + bytesLen > size) {
       throw new DecodeError(`inode ${ino.nid}: chunk map ${hex(layout.offset)}+${bytesLen} runs past the image end`, layout.offset, bytesLen, 'erofs.chunk.out-of-bounds');
     }
-    const bytes = src.peek(layout.offset, bytesLen) ?? (await src.read(layout.offset, bytesLen));
-    return { layout, chunks: decodeChunks(new Cursor(bytes, layout.offset), layout) };
+    return { layout, chunks: decodeChunks(new Cursor(get(layout.offset, bytesLen), layout.offset), layout) };
   };
 
-  const extents = async (ino: RawInode): Promise<DataExtent[]> => {
+  const extentsSync = (ino: RawInode): DataExtent[] => {
     const sizeOf = ino.size;
     if (sizeOf === 0) return [];
     switch (ino.datalayout) {
@@ -211,7 +227,7 @@ export async function openErofs(raw: ByteSource, options: OpenErofsOptions = {})
         return out;
       }
       case EROFS_INODE_CHUNK_BASED: {
-        const { layout, chunks: list } = await chunks(ino);
+        const { layout, chunks: list } = chunksSync(ino);
         return list.map((ch, i) => {
           const fileOffset = i * layout.chunkSize;
           const length = Math.min(layout.chunkSize, sizeOf - fileOffset);
@@ -230,6 +246,7 @@ export async function openErofs(raw: ByteSource, options: OpenErofsOptions = {})
     }
   };
 
+  /** File data: read straight from the source (large files must not flood the metadata cache). */
   const readExtents = async (ino: RawInode, offset: number, length: number): Promise<Uint8Array> => {
     const end = Math.min(ino.size, offset + length);
     if (offset >= end) return new Uint8Array(0);
@@ -239,8 +256,9 @@ export async function openErofs(raw: ByteSource, options: OpenErofsOptions = {})
       }
       return options.decompressor(reader, ino, offset, end - offset);
     }
+    const exts = await load(() => extentsSync(ino));
     const out = new Uint8Array(end - offset);
-    for (const ex of await extents(ino)) {
+    for (const ex of exts) {
       const from = Math.max(offset, ex.fileOffset);
       const to = Math.min(end, ex.fileOffset + ex.length);
       if (from >= to || ex.offset === null) continue;
@@ -251,39 +269,50 @@ export async function openErofs(raw: ByteSource, options: OpenErofsOptions = {})
       if (abs + (to - from) > size) {
         throw new DecodeError(`inode ${ino.nid}: data at ${hex(abs)}+${to - from} runs past the image end`, abs, to - from, 'erofs.data.out-of-bounds');
       }
-      out.set(await src.read(abs, to - from), from - offset);
+      out.set(src.peek(abs, to - from) ?? (await src.read(abs, to - from)), from - offset);
     }
     return out;
   };
 
-  const dirBlocks = async (ino: RawInode) => {
+  /** Symlink targets are small and live with the metadata: read them through the cache. */
+  const smallDataSync = (ino: RawInode): Uint8Array => {
+    const out = new Uint8Array(ino.size);
+    for (const ex of extentsSync(ino)) {
+      if (ex.offset === null || ex.deviceId) continue;
+      if (ex.offset + ex.length > size) {
+        throw new DecodeError(`inode ${ino.nid}: data at ${hex(ex.offset)}+${ex.length} runs past the image end`, ex.offset, ex.length, 'erofs.data.out-of-bounds');
+      }
+      out.set(get(ex.offset, ex.length), ex.fileOffset);
+    }
+    return out;
+  };
+
+  const dirBlocksSync = (ino: RawInode) => {
     const out: { offset: number; length: number; dirents: RawDirent[] }[] = [];
     if ((ino.mode & 0o170000) !== 0o040000) throw new DecodeError(`inode ${ino.nid} is not a directory`, ino.offset, 4, 'erofs.dir.not-dir');
-    const exts = await extents(ino);
-    for (const ex of exts) {
+    for (const ex of extentsSync(ino)) {
       if (ex.offset === null) throw new DecodeError(`directory ${ino.nid} has a hole`, ino.offset, ino.inodeSize, 'erofs.dir.hole');
       // A directory extent is a sequence of blocks (or an inline tail shorter than a block).
       for (let o = 0; o < ex.length; o += blockSize) {
         const len = Math.min(blockSize, ex.length - o);
         const abs = ex.offset + o;
         if (abs + len > size) throw new DecodeError(`directory ${ino.nid}: block at ${hex(abs)} lies beyond the image end`, abs, len, 'erofs.dir.out-of-bounds');
-        const bytes = src.peek(abs, len) ?? (await src.read(abs, len));
-        out.push({ offset: abs, length: len, dirents: decodeDirentBlock(bytes, abs) });
+        out.push({ offset: abs, length: len, dirents: decodeDirentBlock(get(abs, len), abs) });
       }
     }
     return out;
   };
 
-  const node = async (id: number): Promise<ImageNode> => {
-    const ino = await rawInode(id);
+  const nodeSync = (id: number): ImageNode => {
+    const ino = rawInodeSync(id);
     const kind = kindOfMode(ino.mode);
     const xattrs: Xattr[] = [];
-    const area = await xattrArea(ino);
+    const area = xattrArea(ino);
     if (area) {
       const h = decodeIbodyHeader(area);
       area.pos = ibodyEntriesStart(h);
       for (const e of decodeInlineEntries(area)) xattrs.push(entryToXattr(e, false, undefined, alloc));
-      for (const id of h.sharedIds) xattrs.push((await sharedDecoded(id)).xattr);
+      for (const sid of h.sharedIds) xattrs.push(sharedDecoded(sid).xattr);
     }
     const ranges = [{ label: `inode ${id} (${ino.extended ? 'extended' : 'compact'})`, offset: ino.offset, length: ino.inodeSize }];
     if (ino.xattrSize) ranges.push({ label: 'xattr area', offset: ino.offset + ino.inodeSize, length: ino.xattrSize });
@@ -296,7 +325,7 @@ export async function openErofs(raw: ByteSource, options: OpenErofsOptions = {})
         const tail = inlineTail(ino);
         if (tail) ranges.push({ label: 'inline data', offset: tail.offset, length: tail.length });
         if (ino.datalayout === EROFS_INODE_CHUNK_BASED) {
-          const { layout, chunks: list } = await chunks(ino);
+          const { layout, chunks: list } = chunksSync(ino);
           ranges.push({ label: layout.indexes ? 'chunk indexes' : 'chunk block map', offset: layout.offset, length: layout.count * layout.entrySize });
           let nullCount = 0;
           let devices: number[] | undefined;
@@ -308,11 +337,14 @@ export async function openErofs(raw: ByteSource, options: OpenErofsOptions = {})
         } else if (tail && tail.length === ino.size) {
           data = { kind: 'inline', offset: tail.offset, length: tail.length };
         } else {
-          const exts = await extents(ino);
-          data = { kind: 'blocks', extents: exts.filter((e) => e.offset !== null).map((e) => ({ offset: e.offset!, length: e.length, fileOffset: e.fileOffset })) };
+          data = { kind: 'blocks', extents: extentsSync(ino).filter((e) => e.offset !== null).map((e) => ({ offset: e.offset!, length: e.length, fileOffset: e.fileOffset })) };
         }
       }
-      if (kind === 'symlink') target = await readExtents(ino, 0, ino.size);
+      // A symlink target is at most a block; a hostile size must not make us allocate gigabytes.
+      if (kind === 'symlink' && data.kind !== 'compressed') {
+        if (ino.size > blockSize) throw new DecodeError(`symlink ${id}: target length ${ino.size} exceeds a block`, ino.offset, ino.inodeSize, 'erofs.symlink.size');
+        target = smallDataSync(ino);
+      }
     }
     return {
       id,
@@ -333,10 +365,10 @@ export async function openErofs(raw: ByteSource, options: OpenErofsOptions = {})
     };
   };
 
-  const children = async (id: number): Promise<DirEntry[]> => {
-    const ino = await rawInode(id);
+  const childrenSync = (id: number): DirEntry[] => {
+    const ino = rawInodeSync(id);
     const out: DirEntry[] = [];
-    for (const b of await dirBlocks(ino)) {
+    for (const b of dirBlocksSync(ino)) {
       for (const d of b.dirents) {
         const n = d.name;
         if (n[0] === 0x2e && (n.length === 1 || (n.length === 2 && n[1] === 0x2e))) continue;
@@ -344,6 +376,16 @@ export async function openErofs(raw: ByteSource, options: OpenErofsOptions = {})
       }
     }
     return out;
+  };
+
+  /** Sync access for walks: undefined when some bytes are not cached yet (then use the async form). */
+  const cachedOnly = <T>(f: () => T): T | undefined => {
+    try {
+      return f();
+    } catch (e) {
+      if (e instanceof NeedBytes) return undefined;
+      throw e;
+    }
   };
 
   const info = (): ImageInfo => {
@@ -378,7 +420,7 @@ export async function openErofs(raw: ByteSource, options: OpenErofsOptions = {})
   };
 
   // Opening proves the root is decodable (cheap: one inode) so a broken image fails early and clearly.
-  await rawInode(sb.rootNid);
+  await load(() => rawInodeSync(sb.rootNid));
 
   const reader: ErofsReader = {
     format: header ? 'composefs' : 'erofs',
@@ -389,9 +431,11 @@ export async function openErofs(raw: ByteSource, options: OpenErofsOptions = {})
     blockSize,
     source: src,
     info,
-    node,
-    children,
-    readData: async (id, offset, length) => readExtents(await rawInode(id), offset, length),
+    node: (id) => load(() => nodeSync(id)),
+    children: (id) => load(() => childrenSync(id)),
+    tryNode: (id) => cachedOnly(() => nodeSync(id)),
+    tryChildren: (id) => cachedOnly(() => childrenSync(id)),
+    readData: async (id, offset, length) => readExtents(await load(() => rawInodeSync(id)), offset, length),
     findings: () => findings.slice(),
     bytes: (offset, length) => {
       const len = Math.max(0, Math.min(length, size - offset));
@@ -400,11 +444,11 @@ export async function openErofs(raw: ByteSource, options: OpenErofsOptions = {})
     close: async () => {
       await src.close?.();
     },
-    rawInode,
-    xattrEntries,
-    extents,
-    chunks,
-    dirBlocks,
+    rawInode: (nid) => load(() => rawInodeSync(nid)),
+    xattrEntries: (ino) => load(() => xattrEntriesSync(ino)),
+    extents: (ino) => load(() => extentsSync(ino)),
+    chunks: (ino) => load(() => chunksSync(ino)),
+    dirBlocks: (ino) => load(() => dirBlocksSync(ino)),
     inlineTail,
     async prefetchAll(limit = 256 << 20) {
       if (size > limit) return false;

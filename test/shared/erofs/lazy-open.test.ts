@@ -42,3 +42,17 @@ test('opening an image and listing its root reads a few blocks, whatever the ima
   // The same bound holds for a 16 KiB image and a 51 MiB one.
   assert.ok(Math.max(...read) <= 16 * 4096);
 });
+
+test('openImage recognises each format the core reads by its signature', { skip: corpusSkip }, async () => {
+  const cases: [string, string][] = [
+    [corpusPath('01-readme', 'image.cfs'), 'composefs'],
+    [corpusPath('08-mkfs-erofs', 'plain', 'image.erofs'), 'erofs'],
+    [corpusPath('09-legacy', 'readme-cfs', 'image.cfs'), 'legacy-cfs'],
+  ];
+  for (const [p, format] of cases) {
+    if (!existsSync(p)) assert.fail(`corpus file missing: ${p}`);
+    const reader = await openImage(memorySource(load(p)));
+    assert.equal(reader.format, format, p);
+    assert.ok((await reader.children(reader.rootId)).length > 0);
+  }
+});
