@@ -1,20 +1,8 @@
 /**
- * Check rules for an OCI layer tarball. Every finding has a stable `oci.*` code and the byte range
- * (in the tar stream) of what breaks the rule:
- *
- *   decoding   oci.header.checksum, oci.header.bad-number, oci.header.oversized-extended,
- *              oci.member.truncated, oci.pax.malformed, oci.pax.invalid-value, oci.sparse.bad-map,
- *              oci.tar.no-end-marker, oci.tar.lone-zero-block, oci.tar.dangling-extended-header,
- *              oci.compression.corrupt
- *   tree       oci.path.escape, oci.path.absolute, oci.path.dotdot, oci.path.duplicate,
- *              oci.path.conflict, oci.path.parent-not-dir, oci.path.root-not-dir,
- *              oci.hardlink.missing-target, oci.hardlink.to-directory,
- *              oci.whiteout.shadows-entry, oci.whiteout.invalid, oci.whiteout.aufs-meta,
- *              oci.whiteout.has-data, oci.member.unknown-type, oci.member.unsupported-type,
- *              oci.member.volume-label
- *   members    oci.member.sparse, oci.member.data-on-non-file
- *
- * The result includes `reader.findings()` (the decoding problems), so callers use one or the other.
+ * Check rules for an OCI layer tarball: the problems met reading the stream, the problems met
+ * applying the members as a tree, and rules about members as stored. Every finding has a stable
+ * code listed in OCI_CODES and the byte range (in the tar stream) of what breaks the rule. The
+ * result includes `reader.findings()`, so callers use one or the other.
  */
 import { hex } from '../bytes/cursor.ts';
 import type { Finding } from '../model.ts';

@@ -3,6 +3,7 @@ import { describe, test } from 'node:test';
 import { DecodeError } from '../../../shared/bytes/cursor.ts';
 import type { Finding } from '../../../shared/model.ts';
 import { checkOciTar } from '../../../shared/oci/check.ts';
+import { isOciCode, OCI_CODES } from '../../../shared/oci/codes.ts';
 import type { OciTarReader } from '../../../shared/oci/reader.ts';
 import { openBytes, walkLayer } from './oci-helpers.ts';
 import { concat, END, entry, fixChecksum, header, pax, tar, zeros } from './tar-builder.ts';
@@ -12,7 +13,11 @@ const enc = (s: string) => new TextEncoder().encode(s);
 /** The findings of one code; asserts every finding lies inside the stream. */
 function found(r: OciTarReader, code: string): Finding[] {
   const all = checkOciTar(r);
-  for (const f of all) assert.ok(f.offset >= 0 && f.length >= 0 && f.offset + f.length <= r.size, `${f.code} range ${f.offset}+${f.length} inside ${r.size}`);
+  for (const f of all) {
+    assert.ok(f.offset >= 0 && f.length >= 0 && f.offset + f.length <= r.size, `${f.code} range ${f.offset}+${f.length} inside ${r.size}`);
+    assert.ok(isOciCode(f.code), `${f.code} is listed in OCI_CODES`);
+    assert.equal(f.severity, OCI_CODES[f.code].severity, `${f.code} has its listed severity`);
+  }
   return all.filter((f) => f.code === code);
 }
 

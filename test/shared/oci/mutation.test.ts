@@ -2,7 +2,7 @@
  * Bounded mutation loop: ~2000 damaged layers (bits flipped, ranges zeroed, cut short, bytes
  * spliced, header fields rewritten with a valid checksum so they get past the first check), plain
  * and compressed. Every one must open or be rejected with a DecodeError, walk completely, and
- * finish within a bounded time; every finding must point inside the stream.
+ * finish within 3 s; every finding must point inside the stream.
  */
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
@@ -12,6 +12,7 @@ import { after, before, test } from 'node:test';
 import { gzipSync } from 'node:zlib';
 import { DecodeError } from '../../../shared/bytes/cursor.ts';
 import { checkOciTar } from '../../../shared/oci/check.ts';
+import { isOciCode, OCI_CODES } from '../../../shared/oci/codes.ts';
 import type { OciTarReader } from '../../../shared/oci/reader.ts';
 import { hasTool, makeSourceTree, removeDir, run, tempDir, type SourceTree } from './gnu-tar.ts';
 import { openBytes } from './oci-helpers.ts';
@@ -78,6 +79,8 @@ function mutate(src: Uint8Array, rng: Rng): { bytes: Uint8Array; how: string } {
   }
 }
 
+const codesSeen = new Set<string>();
+
 /** Everything a UI or a service would do with a layer; only DecodeErrors may come out. */
 async function exercise(r: OciTarReader): Promise<number> {
   const allowDecode = async <T>(p: Promise<T>): Promise<T | undefined> => {
@@ -105,7 +108,9 @@ async function exercise(r: OciTarReader): Promise<number> {
   }
   for (const f of checkOciTar(r)) {
     assert.ok(f.offset >= 0 && f.length >= 0 && f.offset + f.length <= r.size, `${f.code} at ${f.offset}+${f.length} outside ${r.size}: ${f.message}`);
-    assert.match(f.code, /^oci\./);
+    assert.ok(isOciCode(f.code), `${f.code} is listed in OCI_CODES`);
+    assert.equal(f.severity, OCI_CODES[f.code].severity, `${f.code} has its listed severity`);
+    codesSeen.add(f.code);
   }
   r.info();
   await r.bytes(0, 4096);
@@ -161,7 +166,7 @@ after(() => {
 });
 
 test('about 2000 damaged layers each open or reject with a DecodeError, walk fully and stay within a time bound', async (t) => {
-  const PER_CASE_MS = 2000;
+  const PER_CASE_MS = 3000; // typical cases take a few ms; the bound is for a loaded shared machine
   let cases = 0;
   let rejected = 0;
   let slowest = 0;
@@ -192,6 +197,6 @@ test('about 2000 damaged layers each open or reject with a DecodeError, walk ful
     }
     t.diagnostic(`${seed.name}: ${seed.cases} cases, slowest ${seedSlowest.toFixed(1)} ms`);
   }
-  t.diagnostic(`${cases} cases, ${rejected} rejected as not a tar, slowest ${slowest.toFixed(1)} ms`);
+  t.diagnostic(`${cases} cases, ${rejected} rejected as not a tar, slowest ${slowest.toFixed(1)} ms; ${codesSeen.size} finding codes met: ${[...codesSeen].sort().join(' ')}`);
   assert.ok(cases >= 1700, `${cases} cases ran`);
 });
