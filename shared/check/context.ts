@@ -1,0 +1,100 @@
+/**
+ * State shared by the rule modules during one check of an EROFS image: where findings go (with
+ * the limit and de-duplication), bounds-checked reads, and what the walk learned about inodes.
+ */
+import { DecodeError } from '../bytes/cursor.ts';
+import { displayBytes } from '../diff/text.ts';
+import type { ErofsReader } from '../erofs/reader.ts';
+import type { Finding } from '../model.ts';
+import { finding, type FindingExtra } from './codes.ts';
+
+export interface CheckOptions {
+  /** Stop once this many findings are collected (the report is then marked truncated). */
+  maxFindings?: number;
+  signal?: AbortSignal;
+}
+
+export interface CheckResult {
+  findings: Finding[];
+  nodesChecked: number;
+  truncated: boolean;
+}
+
+export const DEFAULT_MAX_FINDINGS = 10_000;
+
+/** Where a finding belongs: the inode and a lazily built display path. */
+export interface Subject {
+  nid: number;
+  path: () => string;
+}
+
+export interface CheckContext {
+  readonly reader: ErofsReader;
+  readonly size: number;
+  readonly blockSize: number;
+  readonly composefs: boolean;
+  /** Adds a finding unless the limit is reached or the same code was reported for the same bytes. */
+  add(f: Finding): void;
+  /** True once maxFindings is reached: callers stop early. */
+  readonly full: boolean;
+  /** Bytes of the image, or undefined when the range is not wholly inside it. */
+  read(offset: number, length: number): Promise<Uint8Array | undefined>;
+  /** Turns an error thrown by a decoder into a finding about `subject`. */
+  addError(error: unknown, subject?: Subject, fallback?: { offset: number; length: number }): void;
+  throwIfAborted(): void;
+  findings: Finding[];
+}
+
+export const subjectExtra = (s: Subject | undefined): FindingExtra => (s ? { nodeId: s.nid, path: s.path() } : {});
+
+export const pathOf = (path: Uint8Array): string => displayBytes(path);
+
+export function createContext(reader: ErofsReader, options: CheckOptions): CheckContext {
+  const max = options.maxFindings ?? DEFAULT_MAX_FINDINGS;
+  const findings: Finding[] = [];
+  const seen = new Set<string>();
+  const size = reader.size;
+  const src = reader.source;
+  const ctx: CheckContext = {
+    reader,
+    size,
+    blockSize: reader.blockSize,
+    composefs: reader.header !== undefined,
+    findings,
+    get full() {
+      return findings.length >= max;
+    },
+    add(f) {
+      if (findings.length >= max) return;
+      const key = `${f.code}@${f.offset}+${f.length}#${f.nodeId ?? ''}`;
+      if (seen.has(key)) return;
+      seen.add(key);
+      findings.push(f);
+    },
+    async read(offset, length) {
+      if (!Number.isSafeInteger(offset) || !Number.isSafeInteger(length) || offset < 0 || length < 0 || offset + length > size) {
+        return undefined;
+      }
+      return src.peek(offset, length) ?? (await src.read(offset, length));
+    },
+    addError(error, subject, fallback = { offset: 0, length: 0 }) {
+      if (error instanceof DecodeError) {
+        ctx.add({
+          code: error.code,
+          severity: 'error',
+          offset: error.offset,
+          length: error.length,
+          message: error.message,
+          ...subjectExtra(subject),
+        });
+        return;
+      }
+      const message = `internal error while checking: ${(error as Error)?.message ?? String(error)}`;
+      ctx.add(finding('check.internal', fallback.offset, fallback.length, message, subjectExtra(subject)));
+    },
+    throwIfAborted() {
+      if (options.signal?.aborted) throw options.signal.reason ?? new Error('check aborted');
+    },
+  };
+  return ctx;
+}

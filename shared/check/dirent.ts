@@ -1,0 +1,200 @@
+/**
+ * Rules for directory blocks and their dirents, after the kernel's erofs_readdir() /
+ * erofs_fill_dentries() and fsck.erofs's traverse_dirents(): nameoffs inside the block and
+ * increasing, names 1..255 bytes without '/' or NUL, strictly increasing names across the whole
+ * directory, known file types, exactly one "." (itself) and one ".." (its parent).
+ *
+ * Decoding here is deliberately lenient: a bad entry is reported and the entries before it are
+ * still returned, so one damaged block does not hide the rest of the directory.
+ */
+import { Cursor, hex } from '../bytes/cursor.ts';
+import { EROFS_DIRENT_SIZE, EROFS_FT_MAX, EROFS_NAME_LEN } from '../erofs/erofs_fs.ts';
+import type { RawInode } from '../erofs/inode.ts';
+import type { DataExtent } from '../erofs/reader.ts';
+import { compareBytes } from '../model.ts';
+import { latin1 } from '../composefs/escape.ts';
+import { finding } from './codes.ts';
+import { subjectExtra, type CheckContext, type Subject } from './context.ts';
+
+/** struct erofs_dirent field offsets. */
+export const DIRENT_FIELD = { nid: [0, 8], nameoff: [8, 2], file_type: [10, 1] } as const;
+
+export interface CheckedDirent {
+  /** Absolute offset of the 12-byte record. */
+  offset: number;
+  nid: number;
+  fileType: number;
+  name: Uint8Array;
+  nameOffset: number;
+}
+
+const SLASH = 0x2f;
+const DOT = 0x2e;
+const isDot = (n: Uint8Array) => n.length === 1 && n[0] === DOT;
+const isDotDot = (n: Uint8Array) => n.length === 2 && n[0] === DOT && n[1] === DOT;
+
+/** Decodes one directory block, reporting every rule it breaks; returns the entries it could read. */
+export function checkDirentBlock(ctx: CheckContext, block: Uint8Array, base: number, subject: Subject): CheckedDirent[] {
+  const extra = () => subjectExtra(subject);
+  const maxsize = block.length;
+  if (maxsize < EROFS_DIRENT_SIZE) {
+    ctx.add(finding('erofs.dirent.block', base, maxsize, `directory block at ${hex(base)} is ${maxsize} bytes, too short for one dirent`, extra()));
+    return [];
+  }
+  const c = new Cursor(block, base);
+  c.pos = DIRENT_FIELD.nameoff[0];
+  const nameoff0 = c.u16('dirent.nameoff');
+  if (nameoff0 < EROFS_DIRENT_SIZE || nameoff0 >= maxsize || nameoff0 % EROFS_DIRENT_SIZE !== 0) {
+    ctx.add(finding('erofs.dirent.nameoff', base + DIRENT_FIELD.nameoff[0], 2, `first nameoff ${nameoff0} of the block at ${hex(base)} must be a multiple of 12 inside the block (${maxsize} bytes)`, {
+      ...extra(),
+      expected: `a multiple of 12 in 12..${maxsize - 1}`,
+      actual: String(nameoff0),
+    }));
+    return [];
+  }
+  const count = nameoff0 / EROFS_DIRENT_SIZE;
+  const recs: { offset: number; nid: number; nameoff: number; fileType: number }[] = [];
+  c.pos = 0;
+  for (let k = 0; k < count; k++) {
+    const offset = c.offset;
+    const nid = c.u64('dirent.nid');
+    const nameoff = c.u16('dirent.nameoff');
+    const fileType = c.u8('dirent.file_type');
+    c.skip(1, 'dirent.reserved');
+    recs.push({ offset, nid, nameoff, fileType });
+  }
+
+  const out: CheckedDirent[] = [];
+  for (let k = 0; k < count; k++) {
+    const r = recs[k]!;
+    const next = recs[k + 1];
+    if (next && (next.nameoff < r.nameoff || next.nameoff > maxsize)) {
+      ctx.add(finding('erofs.dirent.nameoff', next.offset + DIRENT_FIELD.nameoff[0], 2, `nameoff ${next.nameoff} of the dirent at ${hex(next.offset)} lies before the previous name (${r.nameoff}) or past the block (${maxsize})`, {
+        ...extra(),
+        expected: `${r.nameoff}..${maxsize}`,
+        actual: String(next.nameoff),
+      }));
+      break;
+    }
+    let end: number;
+    if (next) {
+      end = next.nameoff;
+    } else {
+      end = r.nameoff;
+      while (end < maxsize && block[end] !== 0) end++;
+    }
+    const len = end - r.nameoff;
+    const nameAt = base + r.nameoff;
+    if (len === 0) {
+      ctx.add(finding('erofs.dirent.name-empty', r.offset + DIRENT_FIELD.nameoff[0], 2, `dirent at ${hex(r.offset)} has an empty name`, { ...extra(), expected: '1..255 bytes', actual: '0' }));
+      continue;
+    }
+    if (len > EROFS_NAME_LEN) {
+      ctx.add(finding('erofs.dirent.namelen', nameAt, len, `dirent at ${hex(r.offset)} has a ${len}-byte name; at most ${EROFS_NAME_LEN} are allowed`, {
+        ...extra(),
+        expected: `<= ${EROFS_NAME_LEN}`,
+        actual: String(len),
+      }));
+      continue;
+    }
+    const name = block.subarray(r.nameoff, end);
+    const slash = name.indexOf(SLASH);
+    if (slash >= 0) {
+      ctx.add(finding('erofs.dirent.name-slash', nameAt + slash, 1, `name ${JSON.stringify(latin1(name))} contains "/"`, extra()));
+    }
+    const nul = name.indexOf(0);
+    if (nul >= 0) {
+      ctx.add(finding('erofs.dirent.name-nul', nameAt + nul, 1, `name of the dirent at ${hex(r.offset)} contains a NUL byte`, extra()));
+    }
+    if (r.fileType >= EROFS_FT_MAX) {
+      ctx.add(finding('erofs.dirent.file-type', r.offset + DIRENT_FIELD.file_type[0], 1, `file_type ${r.fileType} is not below EROFS_FT_MAX (${EROFS_FT_MAX})`, {
+        ...extra(),
+        expected: `< ${EROFS_FT_MAX}`,
+        actual: String(r.fileType),
+      }));
+    }
+    out.push({ offset: r.offset, nid: r.nid, fileType: r.fileType, name, nameOffset: nameAt });
+  }
+  return out;
+}
+
+export interface DirectoryListing {
+  /** Entries other than "." and "..", in on-disk order. */
+  entries: CheckedDirent[];
+  /** False when some blocks could not be read: counts derived from the listing are incomplete. */
+  complete: boolean;
+}
+
+/**
+ * Reads a directory's blocks and applies the whole-directory rules (order, duplicates, "." and
+ * ".."). `parentNid` is the directory the walk came from (the root's parent is itself).
+ */
+export async function checkDirectory(ctx: CheckContext, dir: RawInode, parentNid: number, subject: Subject): Promise<DirectoryListing> {
+  const extra = () => subjectExtra(subject);
+  const bs = ctx.blockSize;
+  let complete = true;
+  let extents: DataExtent[];
+  try {
+    extents = await ctx.reader.extents(dir);
+  } catch (error) {
+    ctx.addError(error, subject, { offset: dir.offset, length: dir.inodeSize });
+    return { entries: [], complete: false };
+  }
+  const all: CheckedDirent[] = [];
+  for (const ex of extents) {
+    if (ex.offset === null) {
+      ctx.add(finding('erofs.dir.hole', dir.offset, dir.inodeSize, `directory has a hole at ${ex.fileOffset}+${ex.length}`, extra()));
+      complete = false;
+      continue;
+    }
+    for (let o = 0; o < ex.length; o += bs) {
+      const len = Math.min(bs, ex.length - o);
+      const block = await ctx.read(ex.offset + o, len);
+      if (!block) {
+        complete = false; // reported by the inode's data rules
+        break;
+      }
+      all.push(...checkDirentBlock(ctx, block, ex.offset + o, subject));
+    }
+  }
+
+  let dots = 0;
+  let dotdots = 0;
+  const names = new Set<string>();
+  let prev: CheckedDirent | undefined;
+  const entries: CheckedDirent[] = [];
+  for (const d of all) {
+    const key = latin1(d.name);
+    if (names.has(key)) {
+      ctx.add(finding('erofs.dirent.duplicate', d.offset, EROFS_DIRENT_SIZE, `name ${JSON.stringify(key)} appears more than once in the directory`, extra()));
+    } else if (prev && compareBytes(prev.name, d.name) > 0) {
+      ctx.add(finding('erofs.dirent.unsorted', d.offset, EROFS_DIRENT_SIZE, `name ${JSON.stringify(key)} sorts before the previous name ${JSON.stringify(latin1(prev.name))}: lookups will not find it`, extra()));
+    }
+    names.add(key);
+    prev = d;
+    if (isDot(d.name)) {
+      if (dots++ === 0 && d.nid !== dir.nid) {
+        ctx.add(finding('erofs.dirent.dot', d.offset, DIRENT_FIELD.nid[1], `"." points at nid ${d.nid}, not at the directory itself`, {
+          ...extra(),
+          expected: String(dir.nid),
+          actual: String(d.nid),
+        }));
+      }
+    } else if (isDotDot(d.name)) {
+      if (dotdots++ === 0 && d.nid !== parentNid) {
+        ctx.add(finding('erofs.dirent.dotdot', d.offset, DIRENT_FIELD.nid[1], `".." points at nid ${d.nid}, not at the parent directory`, {
+          ...extra(),
+          expected: String(parentNid),
+          actual: String(d.nid),
+        }));
+      }
+    } else {
+      entries.push(d);
+    }
+  }
+  if (complete && dir.size > 0) {
+    if (dots === 0) ctx.add(finding('erofs.dir.missing-dot', dir.offset, dir.inodeSize, 'directory has no "." entry', extra()));
+    if (dotdots === 0) ctx.add(finding('erofs.dir.missing-dotdot', dir.offset, dir.inodeSize, 'directory has no ".." entry', extra()));
+  }
+  return { entries, complete };
+}

@@ -1,0 +1,107 @@
+/**
+ * checkImage: walks a whole image and reports every rule it breaks as a Finding (stable code,
+ * severity, byte range, inode and path, expected vs actual, one-line message). EROFS/composefs
+ * images get the rule modules of this folder; legacy CFS descriptors their own checker; other
+ * formats the problems their reader meets while walking. Never throws for bad bytes: anything a
+ * decoder rejects becomes a finding and the rest of the tree is still checked.
+ */
+import { DecodeError } from '../bytes/cursor.ts';
+import type { ByteSource } from '../bytes/source.ts';
+import type { ErofsReader } from '../erofs/reader.ts';
+import type { Finding, ImageReader } from '../model.ts';
+import { openImage } from '../open.ts';
+import { walk, type WalkProblem } from '../walk.ts';
+import { finding } from './codes.ts';
+import { createContext, DEFAULT_MAX_FINDINGS, pathOf, type CheckOptions, type CheckResult } from './context.ts';
+import { checkAclFlag, checkSuperblock } from './superblock.ts';
+import { checkOverlaps, checkTree } from './tree.ts';
+import { isAclIndex } from './xattr.ts';
+
+export type { CheckOptions, CheckResult } from './context.ts';
+export { CHECK_CODES, explainCode } from './codes.ts';
+
+/** Findings in image order: by offset, then length, then code. */
+export function sortFindings(findings: Finding[]): Finding[] {
+  return findings.sort((a, b) => a.offset - b.offset || a.length - b.length || (a.code < b.code ? -1 : a.code > b.code ? 1 : 0));
+}
+
+const isErofs = (r: ImageReader): r is ErofsReader => (r.format === 'composefs' || r.format === 'erofs') && 'rawInode' in r;
+
+export async function checkImage(reader: ImageReader, options: CheckOptions = {}): Promise<CheckResult> {
+  let result: CheckResult;
+  if (isErofs(reader)) result = await checkErofs(reader, options);
+  else if (reader.format === 'legacy-cfs') result = await checkLegacyImage(reader, options);
+  else result = await checkByWalking(reader, options);
+  sortFindings(result.findings);
+  return result;
+}
+
+async function checkErofs(reader: ErofsReader, options: CheckOptions): Promise<CheckResult> {
+  const ctx = createContext(reader, options);
+  await reader.prefetchAll();
+  await checkSuperblock(ctx);
+  const { inodes } = await checkTree(ctx);
+  checkOverlaps(ctx, inodes);
+  let hasAcl = false;
+  for (const info of inodes.values()) if (info?.xattrs.some((x) => isAclIndex(x.nameIndex))) hasAcl = true;
+  checkAclFlag(ctx, hasAcl);
+  let nodesChecked = 0;
+  for (const info of inodes.values()) if (info) nodesChecked++;
+  return { findings: ctx.findings, nodesChecked, truncated: ctx.full };
+}
+
+async function checkLegacyImage(reader: ImageReader, options: CheckOptions): Promise<CheckResult> {
+  const { checkLegacy } = await import('../legacy/check.ts');
+  const { openLegacy } = await import('../legacy/reader.ts');
+  type LegacyReader = Awaited<ReturnType<typeof openLegacy>>;
+  options.signal?.throwIfAborted();
+  const all = await checkLegacy(reader as LegacyReader);
+  const max = options.maxFindings ?? DEFAULT_MAX_FINDINGS;
+  const nodes = new Set<number>();
+  await walk(reader, (e) => void nodes.add(e.id), { onProblem: () => undefined, ...(options.signal ? { signal: options.signal } : {}) });
+  return { findings: all.slice(0, max), nodesChecked: nodes.size, truncated: all.length > max };
+}
+
+/** Formats without their own checker: what the reader reports plus every problem met while walking. */
+async function checkByWalking(reader: ImageReader, options: CheckOptions): Promise<CheckResult> {
+  const max = options.maxFindings ?? DEFAULT_MAX_FINDINGS;
+  const findings: Finding[] = [];
+  const seen = new Set<number>();
+  const onProblem = (p: WalkProblem) => {
+    const path = pathOf(p.path);
+    if (p.reason === 'decode') {
+      const e = p.error;
+      findings.push(
+        e instanceof DecodeError
+          ? { code: e.code, severity: 'error', offset: e.offset, length: e.length, nodeId: p.id, path, message: e.message }
+          : finding('check.internal', 0, 0, `internal error while reading: ${(e as Error)?.message ?? String(e)}`, { nodeId: p.id, path }),
+      );
+      return;
+    }
+    const code = p.reason === 'cycle' ? 'tree.cycle' : p.reason === 'dir-reached-twice' ? 'tree.dir-hardlink' : 'tree.too-deep';
+    findings.push(finding(code, 0, 0, `${path}: directory ${p.id} ${p.reason === 'cycle' ? 'contains itself' : p.reason === 'too-deep' ? 'is nested too deep' : 'is reachable twice'}; not followed`, { nodeId: p.id, path }));
+  };
+  await walk(reader, (e) => void seen.add(e.id), { onProblem, ...(options.signal ? { signal: options.signal } : {}) });
+  const all = [...reader.findings(), ...findings];
+  return { findings: all.slice(0, max), nodesChecked: seen.size, truncated: all.length > max };
+}
+
+export interface SourceCheckResult extends CheckResult {
+  /** The image could not be opened at all; `findings` holds the reason. */
+  unreadable: boolean;
+}
+
+/** Opens and checks; an image too broken to open yields the finding that stopped it. */
+export async function checkSource(source: ByteSource, options: CheckOptions = {}): Promise<SourceCheckResult> {
+  let reader: ImageReader;
+  try {
+    reader = await openImage(source);
+  } catch (e) {
+    const f =
+      e instanceof DecodeError
+        ? { code: e.code, severity: 'error' as const, offset: e.offset, length: e.length, message: e.message }
+        : finding('check.internal', 0, 0, `internal error while opening: ${(e as Error)?.message ?? String(e)}`);
+    return { findings: [f], nodesChecked: 0, truncated: false, unreadable: true };
+  }
+  return { ...(await checkImage(reader, options)), unreadable: false };
+}

@@ -1,0 +1,141 @@
+/**
+ * Rules for the composefs header and struct erofs_super_block, after the kernel's
+ * erofs_read_superblock() and fsck.erofs's erofs_check_sb_chksum(). What makes an image unopenable
+ * (magic, block size, meta_blkaddr) is raised by the reader itself and reported by checkSource.
+ */
+import { hex } from '../bytes/cursor.ts';
+import { LCFS_EROFS_FLAGS_HAS_ACL, LCFS_EROFS_VERSION } from '../composefs/header.ts';
+import {
+  EROFS_FEATURE_COMPAT_MTIME,
+  EROFS_FEATURE_COMPAT_SB_CHKSUM,
+  EROFS_FEATURE_COMPAT_SHARED_EA_IN_METABOX,
+  EROFS_FEATURE_COMPAT_XATTR_FILTER,
+  EROFS_SB_SIZE,
+  EROFS_SUPER_OFFSET,
+} from '../erofs/erofs_fs.ts';
+import { finding } from './codes.ts';
+import type { CheckContext } from './context.ts';
+import { crc32c } from './crc32c.ts';
+
+/** lcfs_erofs_header_s field ranges (bytes 0..31 of a composefs image). */
+export const LCFS_HEADER_FIELD = { magic: [0, 4], version: [4, 4], flags: [8, 4], composefs_version: [12, 4] } as const;
+/** The highest composefs format version libcomposefs 1.0 writes (LCFS_VERSION_MAX). */
+export const LCFS_VERSION_MAX = 1;
+/** Each superblock extension slot is 16 bytes (EROFS_SB_EXTSLOT_SIZE). */
+export const EROFS_SB_EXTSLOT_SIZE = 16;
+/** The kernel reads the superblock from one page. */
+const PAGE_SIZE = 4096;
+/** composefs mounts assume 4 KiB blocks (LCFS_BUILD_BLKSIZE). */
+export const LCFS_BLOCK_SIZE = 4096;
+
+const KNOWN_COMPAT =
+  EROFS_FEATURE_COMPAT_SB_CHKSUM | EROFS_FEATURE_COMPAT_MTIME | EROFS_FEATURE_COMPAT_XATTR_FILTER | EROFS_FEATURE_COMPAT_SHARED_EA_IN_METABOX;
+
+/** Offset of the first byte after the superblock and its extension slots. */
+export const superblockEnd = (sbExtslots: number): number => EROFS_SUPER_OFFSET + EROFS_SB_SIZE + sbExtslots * EROFS_SB_EXTSLOT_SIZE;
+
+export async function checkSuperblock(ctx: CheckContext): Promise<void> {
+  const { reader } = ctx;
+  const sb = reader.sb;
+  const at = (name: string): [number, number] => sb.fieldRanges[name]!;
+  for (const f of reader.findings()) ctx.add(f);
+
+  const header = reader.header;
+  if (header) {
+    if (header.version !== LCFS_EROFS_VERSION) {
+      ctx.add(finding('composefs.header.version', ...LCFS_HEADER_FIELD.version, `composefs header version is ${header.version}; mounts refuse anything but ${LCFS_EROFS_VERSION}`, {
+        expected: String(LCFS_EROFS_VERSION),
+        actual: String(header.version),
+      }));
+    }
+    if (header.composefsVersion > LCFS_VERSION_MAX) {
+      ctx.add(finding('composefs.header.format-version', ...LCFS_HEADER_FIELD.composefs_version, `composefs format version ${header.composefsVersion} is newer than any this checker knows`, {
+        expected: `0..${LCFS_VERSION_MAX}`,
+        actual: String(header.composefsVersion),
+      }));
+    }
+    if (header.flags & ~LCFS_EROFS_FLAGS_HAS_ACL) {
+      ctx.add(finding('composefs.header.flags', ...LCFS_HEADER_FIELD.flags, `unknown composefs header flags ${hex(header.flags & ~LCFS_EROFS_FLAGS_HAS_ACL)}`, {
+        expected: `bits within ${hex(LCFS_EROFS_FLAGS_HAS_ACL)}`,
+        actual: hex(header.flags),
+      }));
+    }
+    if (ctx.blockSize !== LCFS_BLOCK_SIZE) {
+      ctx.add(finding('composefs.blocksize', ...at('blkszbits'), `composefs image with ${ctx.blockSize}-byte blocks`, {
+        expected: String(LCFS_BLOCK_SIZE),
+        actual: String(ctx.blockSize),
+      }));
+    }
+    if (sb.extraDevices !== 0) {
+      ctx.add(finding('composefs.extra-devices', ...at('extra_devices'), `composefs image declares ${sb.extraDevices} extra devices`, {
+        expected: '0',
+        actual: String(sb.extraDevices),
+      }));
+    }
+  }
+
+  if (sb.featureCompat & ~KNOWN_COMPAT) {
+    ctx.add(finding('erofs.superblock.unknown-compat', ...at('feature_compat'), `unknown compatible features ${hex(sb.featureCompat & ~KNOWN_COMPAT)}`, {
+      expected: `bits within ${hex(KNOWN_COMPAT)}`,
+      actual: hex(sb.featureCompat),
+    }));
+  }
+
+  const sbEnd = superblockEnd(sb.sbExtslots);
+  if (sbEnd > PAGE_SIZE) {
+    ctx.add(finding('erofs.superblock.extslots', ...at('sb_extslots'), `sb_extslots ${sb.sbExtslots} makes the superblock end at ${hex(sbEnd)}, past its page`, {
+      expected: `at most ${(PAGE_SIZE - EROFS_SUPER_OFFSET - EROFS_SB_SIZE) / EROFS_SB_EXTSLOT_SIZE}`,
+      actual: String(sb.sbExtslots),
+    }));
+  }
+
+  if (sb.featureCompat & EROFS_FEATURE_COMPAT_SB_CHKSUM) await checkChecksum(ctx);
+
+  const claimed = sb.blocks * ctx.blockSize;
+  if (claimed > ctx.size) {
+    ctx.add(finding('erofs.superblock.blocks', ...at('blocks'), `the superblock claims ${sb.blocks} blocks (${claimed} bytes) but the image holds ${ctx.size} bytes: truncated?`, {
+      expected: `at most ${Math.floor(ctx.size / ctx.blockSize)}`,
+      actual: String(sb.blocks),
+    }));
+  }
+  if (sb.buildTimeNsec >= 1e9) {
+    ctx.add(finding('erofs.superblock.build-time-nsec', ...at('build_time_nsec'), `build_time_nsec ${sb.buildTimeNsec} is not below 10^9`, {
+      expected: '< 1000000000',
+      actual: String(sb.buildTimeNsec),
+    }));
+  }
+  const xattrStart = sb.xattrBlkaddr * ctx.blockSize;
+  if (xattrStart > ctx.size) {
+    ctx.add(finding('erofs.superblock.xattr_blkaddr', ...at('xattr_blkaddr'), `xattr_blkaddr ${sb.xattrBlkaddr} (${hex(xattrStart)}) lies beyond the image end (${ctx.size} bytes)`, {
+      expected: `at most ${Math.floor(ctx.size / ctx.blockSize)}`,
+      actual: String(sb.xattrBlkaddr),
+    }));
+  }
+}
+
+/** The kernel's erofs_superblock_csum_verify(): crc32c(~0) over the superblock's block from 1024, checksum zeroed. */
+async function checkChecksum(ctx: CheckContext): Promise<void> {
+  const sb = ctx.reader.sb;
+  const len = ctx.blockSize > EROFS_SUPER_OFFSET ? ctx.blockSize - EROFS_SUPER_OFFSET : ctx.blockSize;
+  const bytes = await ctx.read(EROFS_SUPER_OFFSET, len);
+  if (!bytes) return; // a truncated image is reported through the block count
+  const copy = bytes.slice();
+  copy.fill(0, 4, 8);
+  const crc = crc32c(0xffffffff, copy);
+  if (crc !== sb.checksum) {
+    ctx.add(finding('erofs.superblock.checksum', ...sb.fieldRanges['checksum']!, `superblock checksum is ${hex(sb.checksum)}, the superblock block hashes to ${hex(crc)}`, {
+      expected: hex(crc),
+      actual: hex(sb.checksum),
+    }));
+  }
+}
+
+/** composefs mounts enable ACLs only when the header says the image has some (LCFS_EROFS_FLAGS_HAS_ACL). */
+export function checkAclFlag(ctx: CheckContext, hasAcl: boolean): void {
+  const header = ctx.reader.header;
+  if (!header || !hasAcl || header.flags & LCFS_EROFS_FLAGS_HAS_ACL) return;
+  ctx.add(finding('composefs.header.acl-flag', ...LCFS_HEADER_FIELD.flags, 'the image holds POSIX ACL xattrs but the header does not set LCFS_EROFS_FLAGS_HAS_ACL', {
+    expected: hex(header.flags | LCFS_EROFS_FLAGS_HAS_ACL),
+    actual: hex(header.flags),
+  }));
+}

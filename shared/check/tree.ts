@@ -1,0 +1,204 @@
+/**
+ * The walk that drives the check, and the rules only the whole tree can judge: every dirent must
+ * reach a decodable inode whose type it names, no directory may contain an ancestor or be reached
+ * twice, i_nlink must count the names (2 + subdirectories for a directory), and the superblock's
+ * inode count must match what is reachable. Each directory is listed once and each inode decoded
+ * once, so the work is bounded by the size of the image however the dirents point.
+ */
+import { hex } from '../bytes/cursor.ts';
+import { EROFS_FT_MAX } from '../erofs/erofs_fs.ts';
+import { FT_OF_KIND } from '../erofs/reader.ts';
+import { finding } from './codes.ts';
+import { checkOverlay } from './composefs.ts';
+import { pathOf, type CheckContext, type Subject } from './context.ts';
+import { checkDirectory, DIRENT_FIELD, type CheckedDirent, type DirectoryListing } from './dirent.ts';
+import { fieldRange, inspectInode, type InodeInfo } from './inode.ts';
+import type { SharedXattrCache } from './xattr.ts';
+
+/** Deeper trees are reported, not followed (Linux paths stop at 4096 bytes long before this). */
+export const MAX_DEPTH = 4096;
+
+/** A path as a chain of names, so deep trees do not copy ever longer byte strings. */
+interface PathNode {
+  parent?: PathNode;
+  name: Uint8Array;
+}
+
+function pathBytes(p: PathNode | undefined): Uint8Array {
+  const names: Uint8Array[] = [];
+  for (let n = p; n; n = n.parent) names.push(n.name);
+  if (names.length === 0) return new Uint8Array([0x2f]);
+  const total = names.reduce((s, n) => s + n.length + 1, 0);
+  const out = new Uint8Array(total);
+  let at = 0;
+  for (let k = names.length - 1; k >= 0; k--) {
+    out[at++] = 0x2f;
+    out.set(names[k]!, at);
+    at += names[k]!.length;
+  }
+  return out;
+}
+
+const subjectOf = (nid: number, p: PathNode | undefined): Subject => ({ nid, path: () => pathOf(pathBytes(p)) });
+
+export interface TreeResult {
+  /** Every inode decoded, by nid (null: undecodable). */
+  inodes: Map<number, InodeInfo | null>;
+  /** False when some directory could not be listed in full or the walk stopped early. */
+  complete: boolean;
+}
+
+interface Frame {
+  info: InodeInfo;
+  path: PathNode | undefined;
+  entries: CheckedDirent[];
+  next: number;
+  depth: number;
+}
+
+export async function checkTree(ctx: CheckContext): Promise<TreeResult> {
+  const { reader } = ctx;
+  const shared: SharedXattrCache = new Map();
+  const inodes = new Map<number, InodeInfo | null>();
+  /** Names (dirents other than . and ..) pointing at each nid. */
+  const names = new Map<number, number>();
+  /** Subdirectory entries of each directory whose listing was complete. */
+  const subdirs = new Map<number, number>();
+  const visited = new Set<number>();
+  const onPath = new Set<number>();
+  let complete = true;
+
+  const inspect = async (nid: number, subject: Subject, parent: InodeInfo | undefined): Promise<InodeInfo | null> => {
+    const known = inodes.get(nid);
+    if (known !== undefined) return known;
+    let info: InodeInfo | null = null;
+    try {
+      info = (await inspectInode(ctx, nid, subject, shared)) ?? null;
+      if (info) checkOverlay(ctx, info, parent, subject);
+    } catch (error) {
+      // Decoders' rejections are findings already; this net catches the checker's own bugs.
+      ctx.addError(error, subject);
+    }
+    inodes.set(nid, info);
+    return info;
+  };
+
+  const rootNid = reader.rootId;
+  const rootSubject = subjectOf(rootNid, undefined);
+  const root = await inspect(rootNid, rootSubject, undefined);
+  if (!root) return { inodes, complete: false };
+  if (root.kind !== 'dir') {
+    ctx.add(finding('erofs.root.not-dir', ...reader.sb.fieldRanges['root_nid']!, `root nid ${rootNid} is a ${root.kind}, not a directory`, {
+      nodeId: rootNid,
+      path: '/',
+      actual: root.kind,
+    }));
+    return { inodes, complete: false };
+  }
+
+  const stack: Frame[] = [];
+  const enter = async (info: InodeInfo, parentNid: number, path: PathNode | undefined, depth: number) => {
+    const subject = subjectOf(info.nid, path);
+    let listing: DirectoryListing = { entries: [], complete: false };
+    try {
+      listing = await checkDirectory(ctx, info.raw, parentNid, subject);
+    } catch (error) {
+      ctx.addError(error, subject, { offset: info.raw.offset, length: info.raw.inodeSize });
+    }
+    if (listing.complete) subdirs.set(info.nid, 0);
+    else complete = false;
+    visited.add(info.nid);
+    onPath.add(info.nid);
+    stack.push({ info, path, entries: listing.entries, next: 0, depth });
+  };
+  await enter(root, rootNid, undefined, 0);
+
+  while (stack.length) {
+    ctx.throwIfAborted();
+    if (ctx.full) {
+      complete = false;
+      break;
+    }
+    const f = stack[stack.length - 1]!;
+    if (f.next >= f.entries.length) {
+      stack.pop();
+      onPath.delete(f.info.nid);
+      continue;
+    }
+    const d = f.entries[f.next++]!;
+    const path: PathNode = { parent: f.path, name: d.name };
+    const subject = subjectOf(d.nid, path);
+    names.set(d.nid, (names.get(d.nid) ?? 0) + 1);
+    const info = await inspect(d.nid, subject, f.info);
+    if (!info) {
+      ctx.add(finding('erofs.dirent.nid', d.offset + DIRENT_FIELD.nid[0], DIRENT_FIELD.nid[1], `dirent points at nid ${d.nid}, which does not decode as an inode`, {
+        nodeId: f.info.nid,
+        path: subject.path(),
+        actual: String(d.nid),
+      }));
+      continue;
+    }
+    if (d.fileType < EROFS_FT_MAX && d.fileType !== FT_OF_KIND[info.kind]) {
+      ctx.add(finding('erofs.dirent.type-mismatch', d.offset + DIRENT_FIELD.file_type[0], DIRENT_FIELD.file_type[1], `dirent says file type ${d.fileType}, the inode is a ${info.kind} (${FT_OF_KIND[info.kind]})`, {
+        nodeId: d.nid,
+        path: subject.path(),
+        expected: String(FT_OF_KIND[info.kind]),
+        actual: String(d.fileType),
+      }));
+    }
+    if (info.kind !== 'dir') continue;
+    if (subdirs.has(f.info.nid)) subdirs.set(f.info.nid, subdirs.get(f.info.nid)! + 1);
+    const nidRange = [d.offset + DIRENT_FIELD.nid[0], DIRENT_FIELD.nid[1]] as const;
+    if (onPath.has(d.nid)) {
+      ctx.add(finding('erofs.tree.cycle', ...nidRange, `directory nid ${d.nid} contains itself through this entry (cycle); not followed`, { nodeId: d.nid, path: subject.path() }));
+      continue;
+    }
+    if (visited.has(d.nid)) {
+      ctx.add(finding('erofs.tree.dir-hardlink', ...nidRange, `directory nid ${d.nid} is reached through a second name; not followed again`, { nodeId: d.nid, path: subject.path() }));
+      continue;
+    }
+    if (f.depth + 1 > MAX_DEPTH) {
+      ctx.add(finding('erofs.tree.too-deep', ...nidRange, `the tree is deeper than ${MAX_DEPTH} levels here; not followed`, { nodeId: d.nid, path: subject.path() }));
+      complete = false;
+      continue;
+    }
+    await enter(info, f.info.nid, path, f.depth + 1);
+  }
+
+  for (const info of inodes.values()) if (!info) complete = false;
+  for (const [nid, info] of inodes) {
+    if (!info) continue;
+    // composefs keeps the nlink the dump gave a non-directory; mkfs.erofs and both writers' directories count.
+    const countsNames = complete && !ctx.composefs;
+    const expected = info.kind === 'dir' ? (subdirs.has(nid) ? 2 + subdirs.get(nid)! : undefined) : countsNames ? names.get(nid) ?? 0 : undefined;
+    if (expected === undefined || expected === info.raw.nlink) continue;
+    ctx.add(finding('erofs.tree.nlink', ...fieldRange(info.raw, 'i_nlink'), `i_nlink is ${info.raw.nlink} but the tree gives ${expected} (${info.kind === 'dir' ? '2 + subdirectories' : 'names pointing at it'})`, {
+      nodeId: nid,
+      expected: String(expected),
+      actual: String(info.raw.nlink),
+    }));
+  }
+
+  const inos = reader.sb.inos;
+  if (complete && inos !== inodes.size) {
+    ctx.add(finding('erofs.superblock.inos', ...reader.sb.fieldRanges['inos']!, `the superblock counts ${inos} inodes, ${inodes.size} are reachable from the root`, {
+      expected: String(inodes.size),
+      actual: String(inos),
+    }));
+  }
+  return { inodes, complete };
+}
+
+/** Two inodes whose bytes (inode, xattrs, inline tail, chunk map) overlap are corrupt: one nid points into the other. */
+export function checkOverlaps(ctx: CheckContext, inodes: Map<number, InodeInfo | null>): void {
+  const list = [...inodes.values()].filter((i): i is InodeInfo => i !== null).sort((a, b) => a.extent.offset - b.extent.offset);
+  let owner: InodeInfo | undefined;
+  for (const cur of list) {
+    if (owner && cur.extent.offset < owner.extent.end) {
+      ctx.add(finding('erofs.inode.overlap', cur.extent.offset, Math.min(owner.extent.end, cur.extent.end) - cur.extent.offset, `inode ${cur.nid} at ${hex(cur.extent.offset)} lies inside inode ${owner.nid} (${hex(owner.extent.offset)}..${hex(owner.extent.end)})`, {
+        nodeId: cur.nid,
+      }));
+    }
+    if (!owner || cur.extent.end > owner.extent.end) owner = cur;
+  }
+}
