@@ -102,6 +102,9 @@ export interface AppActions {
 
 export type AppStore = StoreApi<AppState & AppActions>;
 
+/** Chunk size for loading a whole directory (the inspector serves at most 5000 per call). */
+const BULK_SIZE = 5000;
+
 const loadTheme = (): Theme => {
   try {
     const t = globalThis.localStorage?.getItem('cfs.theme');
@@ -137,13 +140,14 @@ export function createAppStore(api: InspectorApi): AppStore {
         }),
       }));
 
-    const loadPage = (id: ImageId, dirId: number, page: number): Promise<void> => {
-      const key = `${id}:${dirId}:${page}`;
+    /** Loads entries [start, start + count) of a directory once, however often it is asked for. */
+    const loadRange = (id: ImageId, dirId: number, start: number, count: number): Promise<void> => {
+      const key = `${id}:${dirId}:${start}:${count}`;
       const running = inflight.get(key);
       if (running) return running;
       const p = (async () => {
         try {
-          const got = await api.children(id, dirId, page * PAGE_SIZE, PAGE_SIZE);
+          const got = await api.children(id, dirId, start, count);
           const v = view(id);
           if (!v) return;
           v.listings.set(dirId, mergePage(v.listings.get(dirId), got));
@@ -157,12 +161,15 @@ export function createAppStore(api: InspectorApi): AppStore {
       inflight.set(key, p);
       return p;
     };
+    const loadPage = (id: ImageId, dirId: number, page: number) => loadRange(id, dirId, page * PAGE_SIZE, PAGE_SIZE);
 
+    /** Every entry of a directory (filtering, revealing a path), in large chunks to keep the round trips few. */
     const loadAll = async (id: ImageId, dirId: number): Promise<DirListing | undefined> => {
       if (!view(id)?.listings.has(dirId)) await loadPage(id, dirId, 0);
       const l = view(id)?.listings.get(dirId);
       if (!l) return undefined;
-      await Promise.all(missingPages(l, 0, l.total).map((p) => loadPage(id, dirId, p)));
+      const chunks = [...new Set(missingPages(l, 0, l.total).map((p) => Math.floor((p * PAGE_SIZE) / BULK_SIZE)))];
+      await Promise.all(chunks.map((c) => loadRange(id, dirId, c * BULK_SIZE, BULK_SIZE)));
       return view(id)?.listings.get(dirId);
     };
 
@@ -175,7 +182,8 @@ export function createAppStore(api: InspectorApi): AppStore {
         const details = await api.node(id, sel.id);
         if (detailsSeq.get(id) !== seq) return;
         patch(id, (v) => {
-          const first = details.ranges[0];
+          // The inode is the node's own structure; its dirent and xattrs are tinted around it.
+          const first = details.ranges.find((r) => r.label.startsWith('inode')) ?? details.ranges[0];
           const hex =
             options.keepHex || !first ? v.hex : { offset: first.offset, length: first.length, seq: ++hexSeq };
           return { details, detailsError: undefined, hex };

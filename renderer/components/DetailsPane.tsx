@@ -1,6 +1,8 @@
 /** Everything about the selected node: inode fields, data location, redirect and verity, xattrs, bytes. */
 import type { ReactNode } from 'react';
 import type { NodeDetails } from '../../shared/api.ts';
+import type { Finding } from '../../shared/model.ts';
+import { findingsByNode } from '../store.ts';
 import { useActions, useActive } from '../hooks.ts';
 import { hex, octalMode, sizeText, spacedHex } from '../format.ts';
 import { KindIcon } from './icons.tsx';
@@ -28,9 +30,27 @@ const Field = ({ label, children, testId }: { label: string; children: ReactNode
 export function DetailsPane() {
   const d = useActive((v) => v.details);
   const error = useActive((v) => v.detailsError);
+  const selected = useActive((v) => v.selected);
+  const check = useActive((v) => v.check);
   const actions = useActions();
 
-  if (error) return <section className="details-pane"><div className="error-box">{error}</div></section>;
+  if (error) {
+    // The node could not be decoded: say which one and why; its findings and bytes stay reachable below.
+    return (
+      <section className="details-pane" aria-label="Details">
+        <header className="details-head">
+          <KindIcon kind="unknown" />
+          <div className="details-title">
+            <h2 className="mono" data-testid="details-name">{selected?.path.split('/').pop() || '/'}</h2>
+            <div className="dim mono small" data-testid="details-path">{selected?.path}</div>
+          </div>
+          <span className="chip chip-bad">undecodable</span>
+        </header>
+        <div className="error-box" role="alert">{error}</div>
+        <NodeFindings findings={(selected && findingsByNode(check).get(selected.id)) || []} />
+      </section>
+    );
+  }
   if (!d) return <section className="details-pane"><div className="dim pad">Select a node.</div></section>;
 
   const v = d.verity;
@@ -48,15 +68,7 @@ export function DetailsPane() {
         {v ? <VerityBadge status={v.status} /> : null}
       </header>
 
-      {d.findings.length > 0 ? (
-        <ul className="node-findings">
-          {d.findings.map((f, i) => (
-            <li key={i} onClick={() => actions.focusHex(f.offset, f.length)} className="clickable">
-              <SeverityDot severity={f.severity} /> <span className="mono">{f.code}</span> {f.message}
-            </li>
-          ))}
-        </ul>
-      ) : null}
+      <NodeFindings findings={d.findings} />
 
       <dl className="fields">
         <Field label="Mode" testId="mode">
@@ -140,6 +152,20 @@ export function DetailsPane() {
 
       <XattrTable xattrs={d.xattrs} />
     </section>
+  );
+}
+
+function NodeFindings({ findings }: { findings: Finding[] }) {
+  const actions = useActions();
+  if (findings.length === 0) return null;
+  return (
+    <ul className="node-findings">
+      {findings.map((f, i) => (
+        <li key={i} onClick={() => actions.focusHex(f.offset, f.length)} className="clickable">
+          <SeverityDot severity={f.severity} /> <span className="mono">{f.code}</span> {f.message}
+        </li>
+      ))}
+    </ul>
   );
 }
 

@@ -58,7 +58,7 @@ export function FindingsPanel() {
             onClick={() => void actions.focusFinding(i)}
           >
             <SeverityDot severity={f.severity} />
-            <span className="mono code">{f.code}</span>
+            <span className={`mono code code-${f.severity}`}>{f.code}</span>
             <span className="mono path">{f.path ?? (f.nodeId !== undefined ? `nid ${f.nodeId}` : '')}</span>
             <span className="mono dim off">
               {hex(f.offset)}+{f.length}

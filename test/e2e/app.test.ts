@@ -1,0 +1,208 @@
+/**
+ * The desktop app's window end to end: the real renderer bundle in headless Chromium, the real
+ * IPC handlers, inspector and format core behind window.cfs (see harness.ts), real corpus images.
+ */
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { buildRenderer, CHROMIUM, startHarness, type Harness } from './harness.ts';
+import { corpusPath, corpusSkip, REPO_ROOT } from '../helpers/corpus.ts';
+
+const skip = corpusSkip || (existsSync(CHROMIUM) ? false : `no Chromium at ${CHROMIUM} (set CFS_CHROMIUM)`);
+const FS_TREE = corpusPath('02-fs-tree', 'image.cfs');
+const BROKEN = join(REPO_ROOT, 'samples', 'demo', 'broken.cfs');
+
+const row = (path: string) => `.tree-row[data-path="${path.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"]`;
+
+let built = false;
+
+/** One harness (browser + services) for the tests of the enclosing describe, on a freshly loaded page. */
+function withHarness(options: Parameters<typeof startHarness>[0] = {}): () => Harness {
+  let h: Harness | undefined;
+  before(async () => {
+    if (!built) buildRenderer();
+    built = true;
+    h = await startHarness(options);
+    await h.load();
+  });
+  after(async () => {
+    await h?.close();
+  });
+  return () => h!;
+}
+
+function pageRaisedNoErrors(app: () => Harness) {
+  test('the page raised no errors', () => {
+    assert.deepEqual(app().errors, []);
+  });
+}
+
+async function expand(h: Harness, path: string) {
+  await h.page.locator(`${row(path)} .twisty`).click();
+  await h.page.locator(row(path)).and(h.page.locator('[aria-expanded="true"]')).waitFor();
+}
+
+async function selectRow(h: Harness, path: string) {
+  await h.page.locator(row(path)).click();
+  await h.page.locator('[data-testid="details-path"]', { hasText: path }).waitFor();
+}
+
+describe('browsing a corpus image', { skip }, () => {
+  const app = withHarness();
+
+  test('the open screen offers an open button and File > Open opens the chosen image', async () => {
+    const h = app();
+    await h.page.getByRole('button', { name: 'Open image…' }).waitFor();
+    await h.screenshot('open-screen');
+    h.dialogs.images.push(FS_TREE);
+    await h.page.getByRole('button', { name: 'Open image…' }).click();
+    await h.page.locator(row('/sizes')).waitFor();
+    assert.equal(await h.page.locator('.tab.active .tab-name').textContent(), 'image.cfs');
+    assert.match((await h.page.getByTestId('object-stores').textContent()) ?? '', /02-fs-tree\/objects/);
+    // The 256 root whiteouts stay out of the way until asked for.
+    assert.equal(await h.page.locator(row('/00')).count(), 0);
+  });
+
+  test('expanding a folder and selecting a file shows its redirect target and its verity status', async () => {
+    const h = app();
+    await expand(h, '/sizes');
+    await selectRow(h, '/sizes/f4096');
+    const line = (await readFile(corpusPath('02-fs-tree', 'info-dump.txt'), 'latin1')).split('\n').find((l) => l.startsWith('/sizes/f4096 '))!.split(' ');
+    const redirect = h.page.locator('[data-field="redirect"]');
+    await redirect.waitFor();
+    assert.match((await redirect.textContent()) ?? '', new RegExp(line[8]!));
+    assert.match((await redirect.textContent()) ?? '', /digest verified/);
+    const verity = h.page.locator('[data-field="verity"]');
+    const text = (await verity.textContent()) ?? '';
+    assert.equal(text.split(line[10]!).length - 1, 2, 'expected and actual digest both shown');
+    assert.equal(await h.page.locator('.details-head [data-verity="verified"]').count(), 1);
+    assert.equal((await h.page.locator('[data-field="mode"]').textContent())?.startsWith('-rw-r--r--'), true);
+    assert.match((await h.page.locator('[data-field="mtime"]').textContent()) ?? '', /2023-11-14 22:13:20\.123456789 UTC/);
+    // The selected node's structures are tinted in the hex view.
+    await h.page.locator('.hex-row .hb.hb-node').first().waitFor();
+    await h.screenshot('file-details');
+  });
+
+  test('a file with many xattrs lists every one, with a text/hex toggle and overlay xattrs explained', async () => {
+    const h = app();
+    await expand(h, '/xattrs');
+    await selectRow(h, '/xattrs/many');
+    const rows = h.page.locator('.xattr-table tr');
+    assert.ok((await rows.count()) >= 38);
+    const selinux = h.page.locator('.xattr-table tr', { hasText: 'security.selinux' });
+    assert.equal(await selinux.count(), 1);
+    await h.page.getByRole('button', { name: 'Hex' }).click();
+    assert.match((await selinux.locator('.xvalue').textContent()) ?? '', /^[0-9a-f]{2}( [0-9a-f]{2})+$/);
+    await h.page.getByRole('button', { name: 'Text' }).click();
+    await h.screenshot('xattrs');
+    await selectRow(h, '/xattrs/ovl-escape');
+    const foo = h.page.locator('.xattr-table tr', { hasText: 'trusted.overlay.foo' });
+    assert.match((await foo.textContent()) ?? '', /stored as trusted\.overlay\.overlay\.foo/);
+    assert.match((await foo.locator('.explain').textContent()) ?? '', /escaped/);
+  });
+
+  test('the keyboard moves through the tree and opens and closes folders', async () => {
+    const h = app();
+    const tree = h.page.getByRole('tree', { name: 'Files' });
+    await tree.focus();
+    await h.page.keyboard.press('Home');
+    await h.page.locator(`${row('/')}[aria-selected="true"]`).waitFor();
+    await h.page.keyboard.press('ArrowDown');
+    await h.page.locator(`${row('/big')}[aria-selected="true"]`).waitFor();
+    await h.page.keyboard.press('ArrowRight');
+    await h.page.locator(`${row('/big')}[aria-expanded="true"]`).waitFor();
+    await h.page.keyboard.press('ArrowRight');
+    await h.page.locator(`${row('/big/one-mib-plus')}[aria-selected="true"]`).waitFor();
+    await h.page.keyboard.press('ArrowLeft');
+    await h.page.locator(`${row('/big')}[aria-selected="true"]`).waitFor();
+    await h.page.keyboard.press('ArrowLeft');
+    await h.page.locator(`${row('/big')}[aria-expanded="false"]`).waitFor();
+    await h.page.keyboard.press('End');
+    await h.page.locator('.tree-row[aria-selected="true"]').last().waitFor();
+    const last = await h.page.locator('.tree-row').last().getAttribute('data-path');
+    assert.equal(await h.page.locator('.tree-row[aria-selected="true"]').getAttribute('data-path'), last);
+  });
+
+  test('the name filter keeps matches and the folders leading to them', async () => {
+    const h = app();
+    const filter = h.page.getByRole('searchbox', { name: 'Filter names' });
+    const expected = ['/', '/sizes', '/sizes/f4095', '/sizes/f4096', '/sizes/f4097'];
+    await filter.fill('f409');
+    try {
+      await h.page
+        .waitForFunction(
+          (want) => JSON.stringify([...document.querySelectorAll('.tree-row')].map((e) => e.getAttribute('data-path'))) === want,
+          JSON.stringify(expected),
+          { timeout: 10_000 },
+        )
+        .catch(() => undefined);
+      const paths = await h.page.locator('.tree-row').evaluateAll((els) => els.map((e) => e.getAttribute('data-path')));
+      assert.deepEqual(paths, expected);
+    } finally {
+      await filter.fill('');
+    }
+    await h.page.locator(row('/xattrs')).waitFor();
+  });
+
+  test('verify runs in the background, then paints badges on the tree', async () => {
+    const h = app();
+    await h.page.getByRole('button', { name: 'Verify objects' }).click();
+    const summary = h.page.getByTestId('verify-summary');
+    await summary.waitFor({ timeout: 60_000 });
+    assert.match((await summary.textContent()) ?? '', /verified/);
+    assert.match((await summary.textContent()) ?? '', /1 missing/);
+    await h.page.locator('.tree-row [data-verity="verified"]').first().waitFor();
+    await expand(h, '/big');
+    await h.page.locator(`${row('/big/sparse-64mib-plus-1')} [data-verity="missing"]`).waitFor();
+    await h.screenshot('verified');
+  });
+
+  pageRaisedNoErrors(app);
+});
+
+describe('a broken image', { skip }, () => {
+  const app = withHarness();
+
+  test('opening it lists findings; choosing one selects its node and highlights the bad bytes', async () => {
+    const h = app();
+    await h.page.getByRole('textbox', { name: 'Image path' }).fill(BROKEN);
+    await h.page.getByRole('button', { name: 'Open', exact: true }).click();
+    // broken.cfs carries an xattr entry running past its inode's xattr area on /etc/motd.
+    const finding = h.page.locator('.finding', { hasText: '/etc/motd' }).first();
+    await finding.waitFor({ timeout: 30_000 });
+    assert.ok((await h.page.locator('.finding').count()) >= 5);
+    const [offText, lenText] = ((await finding.locator('.off').textContent()) ?? '').split('+');
+    const start = parseInt(offText!, 16);
+    const length = Number(lenText);
+    await finding.click();
+    await h.page.locator('[data-testid="details-path"]', { hasText: '/etc/motd' }).waitFor();
+    await h.page.locator('.hex-row .hb.hb-bad.hb-focus').first().waitFor();
+    const marked = await h.page
+      .locator('.hex-row .hb.hb-bad.hb-focus')
+      .evaluateAll((els) => els.map((e) => Number(e.getAttribute('data-off'))));
+    assert.ok(marked.length > 0 && marked.every((o) => o >= start && o < start + Math.max(1, length)), `marked ${marked.join(',')} outside ${start}+${length}`);
+    assert.match((await h.page.getByTestId('hex-focus').textContent()) ?? '', new RegExp(`0x${start.toString(16)}`));
+    await h.screenshot('findings-hex');
+  });
+
+  pageRaisedNoErrors(app);
+});
+
+describe('dark theme', { skip }, () => {
+  const app = withHarness({ colorScheme: 'dark' });
+
+  test('follows the system preference', async () => {
+    const h = app();
+    const bg = await h.page.evaluate(() => getComputedStyle(document.body).backgroundColor);
+    const [r, g, b] = bg.match(/\d+/g)!.map(Number);
+    assert.ok(r! + g! + b! < 150, `background ${bg} is not dark`);
+    h.dialogs.images.push(FS_TREE);
+    await h.page.getByRole('button', { name: 'Open image…' }).click();
+    await h.page.locator(row('/xattrs')).waitFor();
+    await expand(h, '/xattrs');
+    await selectRow(h, '/xattrs/many');
+    await h.screenshot('dark');
+  });
+});
