@@ -125,7 +125,7 @@ async function checkData(ctx: CheckContext, info: InodeInfo, subject: Subject): 
     if (headLength > 0 && outOfImage(start, headLength)) {
       ctx.add(finding('erofs.data.out-of-bounds', ...fieldRange(raw, 'i_u'), `data blocks ${hex(start)}+${headLength} run past the image end (${ctx.size} bytes)`, {
         ...extra(),
-        expected: `raw_blkaddr at most ${Math.floor((ctx.size - headLength) / bs)}`,
+        expected: headLength <= ctx.size ? `raw_blkaddr at most ${Math.floor((ctx.size - headLength) / bs)}` : `${headLength} bytes of data inside the image`,
         actual: String(raw.iu),
       }));
     }
