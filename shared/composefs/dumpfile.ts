@@ -104,6 +104,8 @@ function hexDigit(c: number): number {
 
 /** Undoes the dump escapes. Throws a plain message; callers add the line number. */
 export function unescapeField(field: Uint8Array): Uint8Array {
+  // Most fields have no escapes: share the input's bytes instead of copying them.
+  if (field.indexOf(BS) < 0) return field;
   const out = new Uint8Array(field.length);
   let n = 0;
   for (let i = 0; i < field.length; ) {
@@ -181,12 +183,17 @@ function parseMtime(field: Uint8Array): DumpTime {
 }
 
 function parseDigest(text: Uint8Array): Uint8Array {
-  const s = String.fromCharCode(...text);
-  if (!/^[0-9a-fA-F]*$/.test(s) || s.length !== LCFS_DIGEST_SIZE * 2) {
-    throw new Error(`digest must be ${LCFS_DIGEST_SIZE * 2} hex characters, got ${JSON.stringify(s)}`);
-  }
   const out = new Uint8Array(LCFS_DIGEST_SIZE);
-  for (let i = 0; i < out.length; i++) out[i] = (hexDigit(text[2 * i]!) << 4) | hexDigit(text[2 * i + 1]!);
+  let ok = text.length === LCFS_DIGEST_SIZE * 2;
+  for (let i = 0; ok && i < out.length; i++) {
+    const hi = hexDigit(text[2 * i]!);
+    const lo = hexDigit(text[2 * i + 1]!);
+    ok = hi >= 0 && lo >= 0;
+    out[i] = (hi << 4) | lo;
+  }
+  if (!ok) {
+    throw new Error(`digest must be ${LCFS_DIGEST_SIZE * 2} hex characters, got ${JSON.stringify(new TextDecoder().decode(text))}`);
+  }
   return out;
 }
 
@@ -450,7 +457,8 @@ export function resolveHardlinks(root: DumpEntry, links: PendingLink[]): void {
 
 /** Parses a composefs dump into its tree; throws DumpParseError naming the line. */
 export function parseDump(input: Uint8Array | string, options: DumpParseOptions = {}): DumpEntry {
-  const bytes = typeof input === 'string' ? enc.encode(input) : input;
+  // A plain Uint8Array view (not a Node Buffer): the parse keeps ~10 subarrays per line.
+  const bytes = typeof input === 'string' ? enc.encode(input) : new Uint8Array(input.buffer, input.byteOffset, input.byteLength);
   const state: ParseState = { links: [], strict: options.strict ?? false };
   let pos = 0;
   let lineNo = 0;

@@ -114,6 +114,18 @@ interface WXattr {
   value: Uint8Array;
   /** Byte offset in the shared xattr area, or -1 when stored in the inode. */
   sharedOffset: number;
+  /** The EROFS form, fixed once the tree is rewritten: name index, stored suffix, entry size. */
+  index: number;
+  suffix: Uint8Array;
+  entrySize: number;
+  /** How often this key/value pair occurs in the image, and where it sits if shared. */
+  use?: PairUse;
+}
+
+interface PairUse {
+  x: WXattr;
+  count: number;
+  offset: number;
 }
 
 /** The writer's working copy of one inode: struct lcfs_node_s plus its EROFS layout. */
@@ -128,31 +140,56 @@ interface WNode extends Omit<DumpEntry, 'xattrs' | 'children' | 'linkTo'> {
   tailSize: number;
   ipad: number;
   isize: number;
+  nShared: number;
+  xattrSize: number;
 }
 
 const B = stringToBytes;
 const type = (n: WNode) => n.mode & S_IFMT;
 const roundUp = (x: number, a: number) => Math.ceil(x / a) * a;
 
-const LAYOUT = { inodeNum: 0, nid: 0, compact: false, nBlocks: 0, tailSize: 0, ipad: 0, isize: 0 };
+const EMPTY = new Uint8Array(0);
+const newXattr = (key: Uint8Array, value: Uint8Array): WXattr => ({ key, value, sharedOffset: -1, index: 0, suffix: EMPTY, entrySize: 0 });
 
-function newNode(mode: number, name: Uint8Array): WNode {
-  return { ...newEntry(mode, name), linkTo: undefined, xattrs: [], children: [], ...LAYOUT };
+/** Every WNode is made here, with one fixed shape, so the hot loops over 10^5 nodes stay monomorphic. */
+function makeNode(e: Omit<DumpEntry, 'xattrs' | 'children' | 'linkTo'>, xattrs: WXattr[]): WNode {
+  return {
+    name: e.name,
+    mode: e.mode,
+    nlink: e.nlink,
+    uid: e.uid,
+    gid: e.gid,
+    rdev: e.rdev,
+    size: e.size,
+    mtime: { sec: e.mtime.sec, nsec: e.mtime.nsec },
+    payload: e.payload,
+    content: e.content,
+    digest: e.digest,
+    line: e.line,
+    xattrs,
+    children: [],
+    linkTo: undefined,
+    inodeNum: 0,
+    nid: 0,
+    compact: false,
+    nBlocks: 0,
+    tailSize: 0,
+    ipad: 0,
+    isize: 0,
+    nShared: 0,
+    xattrSize: 0,
+  };
 }
+
+const newNode = (mode: number, name: Uint8Array): WNode => makeNode(newEntry(mode, name), []);
 
 /** Deep copy of the dump tree (lcfs_clone_root): the caller's tree is never modified. */
 function cloneTree(root: DumpEntry): WNode {
   const map = new Map<DumpEntry, WNode>();
   const links: [WNode, DumpEntry][] = [];
   const clone = (e: DumpEntry): WNode => {
-    const n: WNode = {
-      ...e,
-      mtime: { ...e.mtime },
-      xattrs: e.xattrs.map((x) => ({ key: x.name, value: x.value, sharedOffset: -1 })),
-      children: e.children.map(clone),
-      linkTo: undefined,
-      ...LAYOUT,
-    };
+    const n = makeNode(e, e.xattrs.map((x) => newXattr(x.name, x.value)));
+    for (const c of e.children) n.children.push(clone(c));
     if (e.linkTo) links.push([n, e.linkTo]);
     map.set(e, n);
     return n;
@@ -186,13 +223,21 @@ function setXattr(n: WNode, key: string | Uint8Array, value: Uint8Array): void {
   const k = typeof key === 'string' ? B(key) : key;
   const i = n.xattrs.findIndex((x) => bytesEqual(x.key, k));
   if (i >= 0) n.xattrs.splice(i, 1);
-  n.xattrs.push({ key: k, value, sharedOffset: -1 });
+  n.xattrs.push(newXattr(k, value));
 }
 
-const startsWith = (a: Uint8Array, p: Uint8Array) => a.length >= p.length && bytesEqual(a.subarray(0, p.length), p);
+function startsWith(a: Uint8Array, prefix: Uint8Array): boolean {
+  if (a.length < prefix.length) return false;
+  for (let i = 0; i < prefix.length; i++) if (a[i] !== prefix[i]) return false;
+  return true;
+}
 const PREFIX = B(OVERLAY_XATTR_PREFIX);
 const ESCAPE_PREFIX = B(OVERLAY_XATTR_ESCAPE_PREFIX);
-const EMPTY = new Uint8Array(0);
+const METACOPY = B(OVERLAY_XATTR_METACOPY);
+const REDIRECT = B(OVERLAY_XATTR_REDIRECT);
+const SLASH = B('/');
+const X = B('x');
+const SELINUX = B('security.selinux');
 
 function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
   const out = new Uint8Array(a.length + b.length);
@@ -218,10 +263,10 @@ function addOverlayXattrs(n: WNode, parent: WNode, version: number): void {
       metacopy[3] = FS_VERITY_HASH_ALG_SHA256;
       metacopy.set(n.digest, OVL_METACOPY_HEADER_SIZE);
     }
-    setXattr(n, OVERLAY_XATTR_METACOPY, metacopy);
+    setXattr(n, METACOPY, metacopy);
     if (n.payload && n.payload.length > 0) {
       // maybe_join_path("/", payload): a payload that starts with '/' keeps it, giving "//...".
-      setXattr(n, OVERLAY_XATTR_REDIRECT, concat(B('/'), n.payload));
+      setXattr(n, REDIRECT, concat(SLASH, n.payload));
     }
   }
   if (t === S_IFCHR && n.rdev === 0n) {
@@ -234,8 +279,8 @@ function addOverlayXattrs(n: WNode, parent: WNode, version: number): void {
     setXattr(parent, OVERLAY_XATTR_ESCAPED_WHITEOUTS, EMPTY);
     setXattr(parent, OVERLAY_XATTR_USERXATTR_WHITEOUTS, EMPTY);
     if (version >= 1) {
-      setXattr(parent, OVERLAY_XATTR_ESCAPED_OPAQUE, B('x'));
-      setXattr(parent, OVERLAY_XATTR_USERXATTR_OPAQUE, B('x'));
+      setXattr(parent, OVERLAY_XATTR_ESCAPED_OPAQUE, X);
+      setXattr(parent, OVERLAY_XATTR_USERXATTR_OPAQUE, X);
     }
   }
 }
@@ -254,7 +299,7 @@ const HEXCHARS = '0123456789abcdef';
 
 /** add_overlay_whiteouts: 256 char 0:0 entries in the root hide everything in the object store's lower layer. */
 function addRootWhiteouts(root: WNode): void {
-  const selinux = root.xattrs.find((x) => bytesEqual(x.key, B('security.selinux')));
+  const selinux = root.xattrs.find((x) => bytesEqual(x.key, SELINUX));
   for (let i = 0; i < 256; i++) {
     const name = B(HEXCHARS[i >> 4]! + HEXCHARS[i & 15]!);
     if (findByName(root.children, name) >= 0) continue;
@@ -290,6 +335,7 @@ function computeTree(root: WNode): Tree {
       n.nlink = 2 + n.children.filter((c) => type(c) === S_IFDIR).length;
     }
     n.xattrs.sort((a, b) => compareBytes(a.key, b.key));
+    for (const x of n.xattrs) prepareXattr(x);
     if (n.mtime.sec < minSec || (n.mtime.sec === minSec && n.mtime.nsec < minNsec)) {
       minSec = n.mtime.sec;
       minNsec = n.mtime.nsec;
@@ -310,23 +356,24 @@ const NAME_INDEXES: [Uint8Array, number][] = [
   [B('security.'), EROFS_XATTR_INDEX_SECURITY],
 ];
 
-function nameIndex(key: Uint8Array): { index: number; suffix: Uint8Array } {
+function prepareXattr(x: WXattr): void {
+  x.index = 0;
+  x.suffix = x.key;
   for (const [prefix, index] of NAME_INDEXES) {
-    if (startsWith(key, prefix)) return { index, suffix: key.subarray(prefix.length) };
+    if (startsWith(x.key, prefix)) {
+      x.index = index;
+      x.suffix = x.key.subarray(prefix.length);
+      break;
+    }
   }
-  return { index: 0, suffix: key };
+  x.entrySize = roundUp(EROFS_XATTR_ENTRY_SIZE + x.suffix.length + x.value.length, 4);
 }
 
-const entrySize = (x: WXattr) => roundUp(EROFS_XATTR_ENTRY_SIZE + nameIndex(x.key).suffix.length + x.value.length, 4);
-
-/** Latin-1 rendering used as a map key; keys hold no NUL, so "\0" separates key from value. */
-function pairKey(x: WXattr): string {
+/** Bytes as a latin1 string, one char per byte: an exact map key. */
+function latin1(b: Uint8Array): string {
+  if (b.length <= 4096) return String.fromCharCode.apply(null, b as unknown as number[]);
   let s = '';
-  for (const b of x.key) s += String.fromCharCode(b);
-  s += '\0';
-  for (let i = 0; i < x.value.length; i += 4096) {
-    s += String.fromCharCode.apply(null, x.value.subarray(i, i + 4096) as unknown as number[]);
-  }
+  for (let i = 0; i < b.length; i += 4096) s += String.fromCharCode.apply(null, b.subarray(i, i + 4096) as unknown as number[]);
   return s;
 }
 
@@ -337,37 +384,41 @@ interface SharedXattrs {
 
 /** compute_erofs_shared_xattrs: every key/value pair used by two or more inodes is stored once. */
 function computeSharedXattrs(nodes: WNode[]): SharedXattrs {
-  type Use = { x: WXattr; count: number; offset: number };
-  const counts = new Map<string, Use>();
-  const useOf = new Map<WXattr, Use>();
+  const byName = new Map<string, Map<string, PairUse>>();
+  const uses: PairUse[] = [];
   for (const n of nodes) {
     for (const x of n.xattrs) {
-      const k = pairKey(x);
-      let e = counts.get(k);
+      const name = latin1(x.key);
+      let values = byName.get(name);
+      if (!values) byName.set(name, (values = new Map()));
+      const value = latin1(x.value);
+      let e = values.get(value);
       if (e) e.count++;
-      else counts.set(k, (e = { x, count: 1, offset: -1 }));
-      useOf.set(x, e);
+      else {
+        values.set(value, (e = { x, count: 1, offset: -1 }));
+        uses.push(e);
+      }
+      x.use = e;
     }
   }
   // libcomposefs's "canonical order" comparator is reversed: names descending, then longer values
   // first, then values descending.
-  const sorted = [...counts.values()].sort(
+  // Only the order among shared pairs matters (it fixes their offsets), so sort just those.
+  const sorted = uses.filter((e) => e.count > 1).sort(
     (a, b) =>
       compareBytes(b.x.key, a.x.key) || b.x.value.length - a.x.value.length || compareBytes(b.x.value, a.x.value),
   );
   const list: WXattr[] = [];
   let offset = 0;
   for (const e of sorted) {
-    if (e.count > 1) {
-      e.offset = offset;
-      list.push(e.x);
-      offset += entrySize(e.x);
-    }
+    e.offset = offset;
+    list.push(e.x);
+    offset += e.x.entrySize;
   }
   for (const n of nodes) {
     let nShared = 0;
     for (const x of n.xattrs) {
-      const e = useOf.get(x)!;
+      const e = x.use!;
       // An inode can reference at most 128 shared xattrs (h_shared_count is a u8 below LONG_PREFIX).
       if (e.offset >= 0 && nShared < EROFS_XATTR_LONG_PREFIX) {
         x.sharedOffset = e.offset;
@@ -380,15 +431,16 @@ function computeSharedXattrs(nodes: WNode[]): SharedXattrs {
   return { list, size: offset };
 }
 
-function xattrLayout(n: WNode): { nShared: number; size: number } {
+/** xattr_erofs_inode_size: the ibody header, shared ids and inline entries of one inode. */
+function computeXattrSize(n: WNode): void {
   let nShared = 0;
   let unshared = 0;
   for (const x of n.xattrs) {
     if (x.sharedOffset >= 0) nShared++;
-    else unshared += entrySize(x);
+    else unshared += x.entrySize;
   }
-  if (nShared === 0 && unshared === 0) return { nShared, size: 0 };
-  return { nShared, size: roundUp(EROFS_XATTR_IBODY_HEADER_SIZE + nShared * 4 + unshared, 4) };
+  n.nShared = nShared;
+  n.xattrSize = nShared === 0 && unshared === 0 ? 0 : roundUp(EROFS_XATTR_IBODY_HEADER_SIZE + nShared * 4 + unshared, 4);
 }
 
 /** Directory entries in 4 KiB blocks; the last partial block is the tail (unless over half a block). */
@@ -508,7 +560,8 @@ function computeInodes(tree: Tree): Layout {
     computeInodeSize(n);
     n.compact = fitsCompact(n, tree);
     const inodeSize = n.compact ? EROFS_INODE_COMPACT_SIZE : EROFS_INODE_EXTENDED_SIZE;
-    const xattrSize = xattrLayout(n).size;
+    computeXattrSize(n);
+    const xattrSize = n.xattrSize;
     const start = roundUp(pos, EROFS_SLOTSIZE);
     const extra = paddingForTail(n, start, inodeSize, xattrSize);
     n.ipad = start - pos + extra;
@@ -570,11 +623,10 @@ const align = (o: Out, a: number) => {
 };
 
 function writeXattrEntry(o: Out, x: WXattr): void {
-  const { index, suffix } = nameIndex(x.key);
-  u8(o, suffix.length);
-  u8(o, index);
+  u8(o, x.suffix.length);
+  u8(o, x.index);
   u16(o, x.value.length);
-  put(o, suffix);
+  put(o, x.suffix);
   put(o, x.value);
   align(o, 4);
 }
@@ -629,7 +681,7 @@ function writeInode(o: Out, n: WNode, s: WriteState): void {
   skip(o, n.ipad);
   const start = o.pos;
   const t = type(n);
-  const { nShared, size: xattrSize } = xattrLayout(n);
+  const { nShared, xattrSize } = n;
   const icount = xattrSize === 0 ? 0 : (xattrSize - EROFS_XATTR_IBODY_HEADER_SIZE) / 4 + 1;
   if (icount > 0xffff) throw new WriteError('too many xattrs for one inode');
 
@@ -691,11 +743,7 @@ function writeInode(o: Out, n: WNode, s: WriteState): void {
   }
 
   if (xattrSize > 0) {
-    const filterEntries = n.xattrs.map((x) => {
-      const { index, suffix } = nameIndex(x.key);
-      return { nameIndex: index, suffix };
-    });
-    u32(o, expectedNameFilter(filterEntries));
+    u32(o, expectedNameFilter(n.xattrs.map((x) => ({ nameIndex: x.index, suffix: x.suffix }))));
     u8(o, nShared);
     skip(o, 7);
     // Shared xattr ids count 4-byte units from the start of the block holding the shared area.
