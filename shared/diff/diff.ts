@@ -11,6 +11,7 @@ import { compareBytes, type DirEntry, type ImageNode, type ImageReader, type Nod
 import { compareData, compareMeta, dataInImage, dataRef, fieldChange, type CompareContext, type DataRef, type Side, type ViewFn } from './compare.ts';
 import { bytesKey, dataKey, hasContent, keyTable, metadataKey } from './identity.ts';
 import { compileIgnore } from './options.ts';
+import { isRealWhiteout } from '../composefs/overlay.ts';
 import { erofsShortcut, type Shortcut } from './erofs-shortcut.ts';
 import { onSide, type ImageSide } from './errors.ts';
 import { displayBytes } from './text.ts';
@@ -77,6 +78,26 @@ function enterDir(seen: Set<number>, id: number, path: string): void {
   seen.add(id);
 }
 
+const HIDDEN_NAME = /^[0-9a-f]{2}$/;
+
+/**
+ * A directory's entries in name order. In a composefs root, the 256 whiteouts "00".."ff" that
+ * mkcomposefs always adds (for overlayfs data-only lower layers) are left out, as composefs-info
+ * leaves them out: they are not part of the user's tree.
+ */
+async function entriesOf(reader: ImageReader, id: number, path: string): Promise<DirEntry[]> {
+  const entries = byName(await reader.children(id));
+  if (path !== '/' || reader.format !== 'composefs') return entries;
+  const kept: DirEntry[] = [];
+  for (const e of entries) {
+    if (e.kind === 'chardev' && e.name.length === 2 && HIDDEN_NAME.test(String.fromCharCode(e.name[0]!, e.name[1]!))) {
+      if (isRealWhiteout(await reader.node(e.id))) continue;
+    }
+    kept.push(e);
+  }
+  return kept;
+}
+
 const linkId = (n: ImageNode): number | undefined => (n.kind !== 'dir' && n.nlink > 1 ? n.id : undefined);
 
 function insertBeforeXattrs(fields: FieldChange[], change: FieldChange): void {
@@ -126,12 +147,14 @@ async function diffPair(w: Walk, na: ImageNode, nb: ImageNode, path: string, out
 async function diffDir(w: Walk, idA: number, idB: number, path: string, out: Rec[]): Promise<void> {
   enterDir(w.seenA, idA, path);
   enterDir(w.seenB, idB, path);
-  const ea = byName(await w.a.children(idA));
-  if (await w.shortcut?.sameEntries(idA, idB)) {
+  const ea = await entriesOf(w.a, idA, path);
+  // Identical dirents mean identical lists, except in a composefs root, where which entries are
+  // hidden depends on the nodes too.
+  if (path !== '/' && (await w.shortcut?.sameEntries(idA, idB))) {
     for (const e of ea) await diffEntry(w, e.id, e.id, path, e.name, out);
     return;
   }
-  const eb = byName(await w.b.children(idB));
+  const eb = await entriesOf(w.b, idB, path);
   let i = 0;
   let j = 0;
   while (i < ea.length || j < eb.length) {
@@ -154,7 +177,7 @@ async function listChildren(w: Walk, kind: 'added' | 'removed', id: number, path
   const reader = kind === 'removed' ? w.a : w.b;
   enterDir(kind === 'removed' ? w.seenA : w.seenB, id, path);
   let keys = '';
-  for (const e of byName(await reader.children(id))) {
+  for (const e of await entriesOf(reader, id, path)) {
     const at = out.length;
     await listEntry(w, kind, e.id, childPath(path, e.name), out);
     keys += `/${e.name.length}:${bytesKey(e.name)}=${(out[at] as OneSided).key}`;

@@ -275,3 +275,18 @@ test('field values: an absent side is empty, an empty value is "", and > in a va
   const b = variant({ '/x': { xattrs: { 'user.a': '', 'user.b': 'a->b', 'security.selinux': 'system_u:object_r:etc_t:s0' } } });
   assert.deepEqual(await lines(BASE, b), ['modified file /x xattr:user.a=1->"" xattr:user.b=2->a-\\x3eb']);
 });
+
+test('the 256 whiteouts a composefs root always carries are not reported, though they change with the root', async () => {
+  const b = variant({ '/': { mtime: 2000 } });
+  const [ra, rb] = [await openBytes(buildImage({ entries: BASE })), await openBytes(buildImage({ entries: b }))];
+  const hidden = async (r: typeof ra) => {
+    const e = (await r.children(r.rootId)).find((x) => x.name.length === 2 && x.name[0] === 0x30 && x.name[1] === 0x30)!;
+    return r.node(e.id);
+  };
+  assert.notEqual((await hidden(ra)).mtime.sec, (await hidden(rb)).mtime.sec, 'the hidden whiteout /00 did change');
+  // Parents the builder creates take the root's mtime; the whiteouts are the only other nodes that do.
+  assert.deepEqual(
+    await lines(BASE, b),
+    ['/', '/bin', '/dev', '/etc', '/var', '/var/lib'].map((d) => `modified dir ${d} mtime=1000.000000000->2000.000000000`),
+  );
+});
