@@ -36,7 +36,7 @@ import {
 import { loadStoreChoices } from './object-store.ts';
 import { loadRecentFiles } from './recent.ts';
 
-export type ElectronModule = Pick<typeof electron, 'app' | 'BrowserWindow' | 'ipcMain' | 'dialog' | 'Menu' | 'session' | 'protocol'>;
+export type ElectronModule = Pick<typeof electron, 'app' | 'BrowserWindow' | 'ipcMain' | 'dialog' | 'Menu' | 'session' | 'protocol' | 'nativeTheme'>;
 
 export const PRODUCT_NAME = 'Composefs Inspector';
 
@@ -59,8 +59,12 @@ export const CSP = [
 
 export const IMAGE_EXTENSIONS = ['cfs', 'erofs', 'img'];
 
-export function windowOptions(preload: string): BrowserWindowConstructorOptions {
+/** The page's own background (renderer/styles.css --bg), so a window never flashes the wrong theme while loading. */
+const BACKGROUND = { light: '#ffffff', dark: '#16181c' };
+
+export function windowOptions(preload: string, dark = false): BrowserWindowConstructorOptions {
   return {
+    backgroundColor: dark ? BACKGROUND.dark : BACKGROUND.light,
     width: 1360,
     height: 860,
     minWidth: 760,
@@ -358,7 +362,8 @@ export function startApp(e: ElectronModule, options: StartOptions): AppHandle | 
   };
 
   const createWindow = (): BrowserWindow => {
-    const w = new e.BrowserWindow(windowOptions(join(app.getAppPath(), 'dist', 'electron', 'preload.cjs')));
+    const preload = join(app.getAppPath(), 'dist', 'electron', 'preload.cjs');
+    const w = new e.BrowserWindow(windowOptions(preload, e.nativeTheme.shouldUseDarkColors));
     win = w;
     const contents = w.webContents;
     contents.on('did-start-loading', () => queue.notReady());

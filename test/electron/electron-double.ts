@@ -205,12 +205,14 @@ export function createElectronDouble(options: { userData?: string; appPath?: str
     getPathForFile: (file: { path?: string }) => file.path ?? '',
   };
 
-  return { app, BrowserWindow: FakeBrowserWindow, windows, ipcMain, dialog, Menu, session: { defaultSession }, protocol, contextBridge, ipcRenderer, webUtils };
+  const nativeTheme = { shouldUseDarkColors: false };
+
+  return { app, BrowserWindow: FakeBrowserWindow, windows, ipcMain, dialog, Menu, session: { defaultSession }, protocol, nativeTheme, contextBridge, ipcRenderer, webUtils };
 }
 
 export type ElectronDouble = ReturnType<typeof createElectronDouble>;
 
 /** The instance `import 'electron'` resolves to under the loader hook. */
 const shared = createElectronDouble();
-export const { app, BrowserWindow, ipcMain, dialog, Menu, session, protocol, contextBridge, ipcRenderer, webUtils } = shared;
+export const { app, BrowserWindow, ipcMain, dialog, Menu, session, protocol, nativeTheme, contextBridge, ipcRenderer, webUtils } = shared;
 export default shared;

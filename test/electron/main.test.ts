@@ -19,8 +19,12 @@ async function until(cond: () => boolean, what: string) {
   assert.ok(cond(), `timed out waiting for ${what}`);
 }
 
-async function launch(dir: string, opts: { argv?: string[]; platform?: NodeJS.Platform; beforeReady?: (d: ElectronDouble) => void } = {}) {
+async function launch(
+  dir: string,
+  opts: { argv?: string[]; platform?: NodeJS.Platform; beforeStart?: (d: ElectronDouble) => void; beforeReady?: (d: ElectronDouble) => void } = {},
+) {
   const d = createElectronDouble({ userData: join(dir, 'userData'), appPath: dir });
+  opts.beforeStart?.(d);
   const inspector = recordingInspector();
   const handle = main.startApp(d as unknown as import('../../electron/main.ts').ElectronModule, {
     argv: opts.argv ?? ['/opt/electron', '.'],
@@ -67,9 +71,17 @@ test('the started app creates one hardened window on our own page with the bundl
     const { d, win } = await launch(dir);
     assert.equal(d.windows.length, 1);
     assert.deepEqual(win.options, main.windowOptions(join(dir, 'dist', 'electron', 'preload.cjs')));
+    assert.equal(win.options.backgroundColor, '#ffffff');
     assert.equal(win.loadedUrl, APP_URL);
     assert.deepEqual(d.protocol.privileged, [{ scheme: 'app', privileges: { standard: true, secure: true, supportFetchAPI: true } }]);
     assert.deepEqual([...d.ipcMain.handlers.keys()].sort(), Object.values(CHANNELS).sort());
+  }));
+
+test('in a dark system theme the window opens on the dark background', () =>
+  withDir(async (dir) => {
+    const { win } = await launch(dir, { beforeStart: (d) => (d.nativeTheme.shouldUseDarkColors = true) });
+    assert.equal(win.options.backgroundColor, '#16181c');
+    assert.equal(win.options.webPreferences.sandbox, true);
   }));
 
 test('a second launch does not get the lock: it hands its files over and quits without a window', () =>
