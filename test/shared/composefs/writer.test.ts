@@ -19,6 +19,8 @@ import {
 import { buildImage, imageFromDump, openBytes } from '../../helpers/image-builder.ts';
 import { buildSamples, listGenerated, SAMPLES_DIR } from '../../../scripts/make-samples.ts';
 import { fsverityDigest } from '../../../shared/verity/merkle.ts';
+import { checkSource } from '../../../shared/check/index.ts';
+import { memorySource } from '../../../shared/bytes/source.ts';
 import { CORPUS, corpusPath, corpusSkip } from '../../helpers/corpus.ts';
 
 const B = stringToBytes;
@@ -489,4 +491,27 @@ test('v1 and v2 samples pass fsck.erofs; broken.cfs fails it', { skip: hasFsck ?
   assert.ok(fsck(files.get('demo/v1.cfs')!).ok);
   assert.ok(fsck(files.get('demo/v2.cfs')!).ok);
   assert.match(fsck(files.get('demo/broken.cfs')!).output, /wrong dirent name order/);
+});
+
+test('our image check finds nothing to report in written images: samples v1, v2 and the random trees', async () => {
+  const files = await buildSamples();
+  const images = [files.get('demo/v1.cfs')!, files.get('demo/v2.cfs')!, ...SEEDS.map((s) => writeComposefs(randomTree(s)))];
+  for (const [i, image] of images.entries()) {
+    const r = await checkSource(memorySource(image));
+    assert.deepEqual(r.findings.map((f) => `${f.code} ${f.path ?? ''}: ${f.message}`), [], `image ${i}`);
+  }
+});
+
+test('our image check reports each deliberate corruption of broken.cfs where it was made', async () => {
+  const r = await checkSource(memorySource((await buildSamples()).get('demo/broken.cfs')!));
+  const got = new Set(r.findings.filter((f) => f.severity === 'error').map((f) => `${f.code} ${f.path}`));
+  for (const want of [
+    'erofs.dirent.unsorted /usr/bin',
+    'erofs.dirent.name-slash /etc',
+    'erofs.xattr.entry-out-of-bounds /etc/motd',
+    'composefs.metacopy.len /etc/ssl/certs/ca-bundle.crt',
+    'composefs.redirect.escape /usr/bin/grep',
+  ]) {
+    assert.ok(got.has(want), `${want} in ${[...got].join(', ')}`);
+  }
 });
