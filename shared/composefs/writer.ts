@@ -189,12 +189,21 @@ function cloneTree(root: DumpEntry): WNode {
   const links: [WNode, DumpEntry][] = [];
   const clone = (e: DumpEntry): WNode => {
     const n = makeNode(e, e.xattrs.map((x) => newXattr(x.name, x.value)));
-    for (const c of e.children) n.children.push(clone(c));
     if (e.linkTo) links.push([n, e.linkTo]);
     map.set(e, n);
     return n;
   };
+  // Iterative, so that depth is bounded by memory rather than the call stack.
   const out = clone(root);
+  const stack: [DumpEntry, WNode][] = [[root, out]];
+  while (stack.length > 0) {
+    const [e, n] = stack.pop()!;
+    for (const c of e.children) {
+      const cn = clone(c);
+      n.children.push(cn);
+      stack.push([c, cn]);
+    }
+  }
   for (const [n, target] of links) {
     const t = map.get(target);
     if (!t) throw new WriteError(`hardlink ${new TextDecoder().decode(n.name)} points outside the tree`);
@@ -285,13 +294,20 @@ function addOverlayXattrs(n: WNode, parent: WNode, version: number): void {
   }
 }
 
-function rewriteNode(n: WNode, parent: WNode, version: number): void {
-  addOverlayXattrs(n, parent, version);
-  if (type(n) !== S_IFDIR) return;
-  addChild(n, linkNode('.', n));
-  addChild(n, linkNode('..', parent));
-  for (const child of n.children) {
-    if (!child.linkTo) rewriteNode(child, n, version);
+/**
+ * rewrite_tree_node_for_erofs over the whole tree. Every node is handled after its parent, which
+ * is all the order that matters (a whiteout marks its already-escaped parent); an explicit queue
+ * keeps arbitrarily deep trees off the call stack.
+ */
+function rewriteTree(root: WNode, version: number): void {
+  const queue: [WNode, WNode][] = [[root, root]];
+  for (let i = 0; i < queue.length; i++) {
+    const [n, parent] = queue[i]!;
+    addOverlayXattrs(n, parent, version);
+    if (type(n) !== S_IFDIR) continue;
+    addChild(n, linkNode('.', n));
+    addChild(n, linkNode('..', parent));
+    for (const child of n.children) if (!child.linkTo) queue.push([child, n]);
   }
 }
 
@@ -788,9 +804,18 @@ export function effectiveVersion(root: DumpEntry, options: WriteOptions = {}): n
   }
   if (max < version) max = version;
   // Version 1 changed how whiteouts are marked, so it is needed as soon as one exists.
-  const hasWhiteout = (e: DumpEntry): boolean =>
-    (!e.linkTo && (e.mode & S_IFMT) === S_IFCHR && e.rdev === 0n) || e.children.some((c) => !c.linkTo && hasWhiteout(c));
-  if (version < 1 && max >= 1 && hasWhiteout(root)) version = 1;
+  if (version < 1 && max >= 1) {
+    const stack = [root];
+    while (stack.length > 0) {
+      const e = stack.pop()!;
+      if (e.linkTo) continue;
+      if ((e.mode & S_IFMT) === S_IFCHR && e.rdev === 0n) {
+        version = 1;
+        break;
+      }
+      stack.push(...e.children);
+    }
+  }
   return version;
 }
 
@@ -800,7 +825,7 @@ export function writeComposefs(rootEntry: DumpEntry, options: WriteOptions = {})
   const version = effectiveVersion(rootEntry, options);
 
   const root = cloneTree(rootEntry);
-  rewriteNode(root, root, version);
+  rewriteTree(root, version);
   setXattr(root, OVERLAY_XATTR_OPAQUE, B('y'));
   addRootWhiteouts(root);
 

@@ -6,7 +6,7 @@ import { spawnSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
-import { parseDump, lookupPath, type DumpEntry } from '../../../shared/composefs/dumpfile.ts';
+import { parseDump, lookupPath, newEntry, type DumpEntry } from '../../../shared/composefs/dumpfile.ts';
 import { chunkCount, effectiveVersion, writeComposefs, WriteError, type WriteOptions } from '../../../shared/composefs/writer.ts';
 import { treeFromSpecs, type EntrySpec } from '../../../shared/composefs/writer-tree.ts';
 import { walkComposefs, dumpLine } from '../../../shared/composefs/dump.ts';
@@ -514,4 +514,18 @@ test('our image check reports each deliberate corruption of broken.cfs where it 
   ]) {
     assert.ok(got.has(want), `${want} in ${[...got].join(', ')}`);
   }
+});
+
+test('a directory chain 20000 levels deep is written without exhausting the call stack', () => {
+  const specs = treeFromSpecs([]);
+  let dir = specs;
+  for (let i = 0; i < 20000; i++) {
+    const d = newEntry(S_IFDIR | 0o755, B('d'));
+    dir.children.push(d);
+    dir = d;
+  }
+  dir.children.push(newEntry(S_IFCHR | 0o644, B('w'))); // a whiteout at the bottom raises the version
+  const image = writeComposefs(specs);
+  assert.equal(le32(image, 1024 + 16), 1 + 20001 + 256, 'inode count');
+  assert.equal(decodeComposefsHeader(new Cursor(image, 0)).composefsVersion, 1);
 });
