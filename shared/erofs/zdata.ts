@@ -1,0 +1,174 @@
+/**
+ * Reading compressed EROFS files (the kernel's zdata.c + decompressor.c, read path only): map the
+ * requested range to extents (zmap.ts), fetch each extent's pcluster, decode it whole, and copy
+ * out the overlap. Memory per step is bounded by one pcluster (Z_EROFS_PCLUSTER_MAX_SIZE) and one
+ * decoded extent (Z_EROFS_PCLUSTER_MAX_DSIZE), whatever the file size claims.
+ */
+import { DecodeError, hex } from '../bytes/cursor.ts';
+import { EROFS_FEATURE_INCOMPAT_FRAGMENTS, EROFS_FEATURE_INCOMPAT_ZERO_PADDING } from './erofs_fs.ts';
+import type { RawInode } from './inode.ts';
+import { lz4DecompressBlock } from './lz4.ts';
+import type { ErofsReader } from './reader.ts';
+import {
+  mapExtent,
+  zInode,
+  Z_EROFS_ALGORITHM_NAMES,
+  Z_EROFS_COMPRESSION_INTERLACED,
+  Z_EROFS_COMPRESSION_LZ4,
+  Z_EROFS_COMPRESSION_SHIFTED,
+  type ByteGetter,
+  type ZExtent,
+  type ZInode,
+} from './zmap.ts';
+
+/** Sentinel thrown by the synchronous getter for bytes not yet cached (no stack: not an Error). */
+class NeedBytes {
+  constructor(
+    readonly offset: number,
+    readonly length: number,
+  ) {}
+}
+
+/** Index metadata is fetched in windows this large, so a long lookback costs few reads. */
+const FETCH_WINDOW = 16 * 1024;
+const MAX_FETCHES = 4096;
+
+/** Runs a synchronous mapping step over the reader's block cache, fetching what it misses. */
+export function cachedGetter(r: ErofsReader): { get: ByteGetter; run<T>(f: () => T): Promise<T> } {
+  const size = r.size;
+  const get: ByteGetter = (offset, length) => {
+    if (offset < 0 || length < 0 || offset + length > size) {
+      throw new DecodeError(`compressed-file metadata at ${hex(offset)}+${length} lies beyond the image end (${size} bytes)`, offset, length, 'erofs.zmap.out-of-bounds');
+    }
+    const b = r.source.peek(offset, length);
+    if (!b) throw new NeedBytes(offset, length);
+    return b;
+  };
+  const run = async <T>(f: () => T): Promise<T> => {
+    for (let tries = 0; ; tries++) {
+      try {
+        return f();
+      } catch (e) {
+        if (!(e instanceof NeedBytes)) throw e;
+        if (tries >= MAX_FETCHES) throw new DecodeError(`compressed-file metadata needs more than ${MAX_FETCHES} reads`, e.offset, e.length, 'erofs.zmap.too-many-reads');
+        const len = Math.min(size - e.offset, Math.max(e.length, FETCH_WINDOW));
+        await r.source.read(e.offset, len);
+      }
+    }
+  };
+  return { get, run };
+}
+
+/** Decoded bytes of a compressed file's range [offset, offset+length), clipped to the file size. */
+export async function decompress(r: ErofsReader, ino: RawInode, offset: number, length: number): Promise<Uint8Array> {
+  const end = Math.min(ino.size, offset + length);
+  if (!(offset >= 0) || offset >= end) return new Uint8Array(0);
+  const { get, run } = cachedGetter(r);
+  const z = await run(() => zInode(ino, r.sb, get));
+  const out = new Uint8Array(end - offset);
+  let pos = offset;
+  while (pos < end) {
+    const ext = await run(() => mapExtent(z, get, pos));
+    const data = await decodeExtent(r, z, ext);
+    const from = pos - ext.la;
+    const to = Math.min(ext.llen, end - ext.la);
+    out.set(data.subarray(from, to), pos - offset);
+    pos = ext.la + to;
+  }
+  return out;
+}
+
+/** All extents of a compressed inode, in file order (for the UI and the check pass). */
+export async function compressedExtents(r: ErofsReader, ino: RawInode): Promise<{ z: ZInode; extents: ZExtent[] }> {
+  const { get, run } = cachedGetter(r);
+  const z = await run(() => zInode(ino, r.sb, get));
+  const extents: ZExtent[] = [];
+  for (let pos = 0; pos < ino.size; ) {
+    const ext = await run(() => mapExtent(z, get, pos));
+    extents.push(ext);
+    pos = ext.la + ext.llen;
+  }
+  return { z, extents };
+}
+
+/** Decodes one whole extent: exactly `ext.llen` bytes for logical [ext.la, ext.la + ext.llen). */
+export async function decodeExtent(r: ErofsReader, z: ZInode, ext: ZExtent): Promise<Uint8Array> {
+  const nid = z.ino.nid;
+  if (ext.fragment) return readFragment(r, z, ext);
+  if (ext.pa + ext.plen > r.size) {
+    throw new DecodeError(`inode ${nid}: pcluster ${hex(ext.pa)}+${ext.plen} for bytes ${ext.la}+${ext.llen} runs past the image end`, ext.pa, ext.plen, 'erofs.zdata.out-of-bounds');
+  }
+  const raw = await r.source.read(ext.pa, ext.plen);
+  switch (ext.algorithm) {
+    case Z_EROFS_COMPRESSION_SHIFTED:
+      return raw.slice(0, ext.llen);
+    case Z_EROFS_COMPRESSION_INTERLACED:
+      return deinterlace(raw, ext, r.blockSize);
+    case Z_EROFS_COMPRESSION_LZ4:
+      return decodeLz4(r, z, ext, raw);
+    default:
+      throw new DecodeError(
+        `inode ${nid}: bytes ${ext.la}+${ext.llen} are compressed with ${Z_EROFS_ALGORITHM_NAMES[ext.algorithm] ?? `algorithm ${ext.algorithm}`}, which this reader does not decode`,
+        ext.indexOffset,
+        ext.indexSize,
+        'erofs.zdata.algorithm',
+      );
+  }
+}
+
+/**
+ * An interlaced plain pcluster is rotated so each block of data sits at its own block offset: the
+ * first (blocksize - la % blocksize) bytes are stored at the end of the pcluster.
+ */
+function deinterlace(raw: Uint8Array, ext: ZExtent, blockSize: number): Uint8Array {
+  const out = new Uint8Array(ext.llen);
+  const rotated = blockSize - (ext.la % blockSize);
+  const head = Math.min(rotated, ext.llen);
+  const at = raw.length - rotated;
+  if (at < 0) throw new DecodeError(`interlaced pcluster ${hex(ext.pa)}+${ext.plen} is shorter than its ${rotated}-byte rotated head`, ext.pa, ext.plen, 'erofs.zdata.interlaced');
+  out.set(raw.subarray(at, at + head), 0);
+  out.set(raw.subarray(0, ext.llen - head), head);
+  return out;
+}
+
+function decodeLz4(r: ErofsReader, z: ZInode, ext: ZExtent, raw: Uint8Array): Uint8Array {
+  const nid = z.ino.nid;
+  const zeroPadding = (r.sb.featureIncompat & EROFS_FEATURE_INCOMPAT_ZERO_PADDING) !== 0;
+  let skip = 0;
+  if (zeroPadding) {
+    // With 0-padding the stream is right-aligned: leading zeros in the first block are padding.
+    const limit = Math.min(raw.length, r.blockSize - (ext.pa % r.blockSize));
+    while (skip < limit && raw[skip] === 0) skip++;
+    if (skip === limit) {
+      throw new DecodeError(`inode ${nid}: pcluster ${hex(ext.pa)}+${ext.plen} for bytes ${ext.la}+${ext.llen} is all zero padding`, ext.pa, limit, 'erofs.zdata.padding');
+    }
+  }
+  const out = new Uint8Array(ext.llen);
+  // Without 0-padding (legacy images) the stream is followed by padding, so decoding stops when the
+  // extent is complete; a deduplicated extent (partial ref) also wants only a prefix.
+  const partial = !zeroPadding || ext.partialRef;
+  const n = lz4DecompressBlock(raw.subarray(skip), out, ext.pa + skip, { partial });
+  if (n !== ext.llen) {
+    throw new DecodeError(
+      `inode ${nid}: lz4 pcluster ${hex(ext.pa)}+${ext.plen} decodes to ${n} bytes, the extent ${ext.la}+${ext.llen} needs ${ext.llen}`,
+      ext.pa + skip,
+      ext.plen - skip,
+      'erofs.zdata.length',
+    );
+  }
+  return out;
+}
+
+/** A fragment extent's bytes are a slice of the packed inode's data. */
+async function readFragment(r: ErofsReader, z: ZInode, ext: ZExtent): Promise<Uint8Array> {
+  const nid = z.ino.nid;
+  const packed = r.sb.packedNid;
+  if (!(r.sb.featureIncompat & EROFS_FEATURE_INCOMPAT_FRAGMENTS) || !packed || packed === nid) {
+    throw new DecodeError(`inode ${nid}: bytes ${ext.la}+${ext.llen} are a fragment, but the image has no packed inode to hold it`, z.header.offset, 8, 'erofs.zdata.fragment');
+  }
+  const packedIno = await r.rawInode(packed);
+  if (z.fragmentOff + ext.llen > packedIno.size) {
+    throw new DecodeError(`inode ${nid}: fragment ${z.fragmentOff}+${ext.llen} lies beyond the packed inode's ${packedIno.size} bytes`, z.header.offset, 8, 'erofs.zdata.fragment');
+  }
+  return r.readData(packed, z.fragmentOff, ext.llen);
+}
