@@ -33,13 +33,13 @@ const DOT = 0x2e;
 const isDot = (n: Uint8Array) => n.length === 1 && n[0] === DOT;
 const isDotDot = (n: Uint8Array) => n.length === 2 && n[0] === DOT && n[1] === DOT;
 
-/** Decodes one directory block, reporting every rule it breaks; returns the entries it could read. */
-export function checkDirentBlock(ctx: CheckContext, block: Uint8Array, base: number, subject: Subject): CheckedDirent[] {
+/** Decodes one directory block, reporting every rule it breaks; `whole` is false when entries were lost. */
+export function checkDirentBlock(ctx: CheckContext, block: Uint8Array, base: number, subject: Subject): { entries: CheckedDirent[]; whole: boolean } {
   const extra = () => subjectExtra(subject);
   const maxsize = block.length;
   if (maxsize < EROFS_DIRENT_SIZE) {
     ctx.add(finding('erofs.dirent.block', base, maxsize, `directory block at ${hex(base)} is ${maxsize} bytes, too short for one dirent`, extra()));
-    return [];
+    return { entries: [], whole: false };
   }
   const c = new Cursor(block, base);
   c.pos = DIRENT_FIELD.nameoff[0];
@@ -50,7 +50,7 @@ export function checkDirentBlock(ctx: CheckContext, block: Uint8Array, base: num
       expected: `a multiple of 12 in 12..${maxsize - 1}`,
       actual: String(nameoff0),
     }));
-    return [];
+    return { entries: [], whole: false };
   }
   const count = nameoff0 / EROFS_DIRENT_SIZE;
   const recs: { offset: number; nid: number; nameoff: number; fileType: number }[] = [];
@@ -65,6 +65,7 @@ export function checkDirentBlock(ctx: CheckContext, block: Uint8Array, base: num
   }
 
   const out: CheckedDirent[] = [];
+  let whole = true;
   for (let k = 0; k < count; k++) {
     const r = recs[k]!;
     const next = recs[k + 1];
@@ -74,6 +75,7 @@ export function checkDirentBlock(ctx: CheckContext, block: Uint8Array, base: num
         expected: `${r.nameoff}..${maxsize}`,
         actual: String(next.nameoff),
       }));
+      whole = false;
       break;
     }
     let end: number;
@@ -87,6 +89,7 @@ export function checkDirentBlock(ctx: CheckContext, block: Uint8Array, base: num
     const nameAt = base + r.nameoff;
     if (len === 0) {
       ctx.add(finding('erofs.dirent.name-empty', r.offset + DIRENT_FIELD.nameoff[0], 2, `dirent at ${hex(r.offset)} has an empty name`, { ...extra(), expected: '1..255 bytes', actual: '0' }));
+      whole = false;
       continue;
     }
     if (len > EROFS_NAME_LEN) {
@@ -95,6 +98,7 @@ export function checkDirentBlock(ctx: CheckContext, block: Uint8Array, base: num
         expected: `<= ${EROFS_NAME_LEN}`,
         actual: String(len),
       }));
+      whole = false;
       continue;
     }
     const name = block.subarray(r.nameoff, end);
@@ -115,7 +119,7 @@ export function checkDirentBlock(ctx: CheckContext, block: Uint8Array, base: num
     }
     out.push({ offset: r.offset, nid: r.nid, fileType: r.fileType, name, nameOffset: nameAt });
   }
-  return out;
+  return { entries: out, whole };
 }
 
 export interface DirectoryListing {
@@ -154,7 +158,9 @@ export async function checkDirectory(ctx: CheckContext, dir: RawInode, parentNid
         complete = false; // reported by the inode's data rules
         break;
       }
-      all.push(...checkDirentBlock(ctx, block, ex.offset + o, subject));
+      const { entries, whole } = checkDirentBlock(ctx, block, ex.offset + o, subject);
+      all.push(...entries);
+      if (!whole) complete = false;
     }
   }
 
