@@ -94,6 +94,8 @@ const DASH = 0x2d;
 const AT = 0x40;
 
 const VALID_TYPES = new Set([S_IFREG, S_IFDIR, S_IFLNK, S_IFBLK, S_IFCHR, S_IFSOCK, S_IFIFO]);
+/** lcfs_validate_mode: the seven file types, nothing else. */
+export const isValidMode = (mode: number): boolean => VALID_TYPES.has(mode & S_IFMT);
 
 function hexDigit(c: number): number {
   if (c >= 0x30 && c <= 0x39) return c - 0x30;
@@ -270,14 +272,22 @@ export function lookupPath(root: DumpEntry, path: Uint8Array): DumpEntry | undef
  * Inserts `entry` under its parent directory, keeping children sorted. Mirrors lcfs_node_add_child:
  * the name must be 1..255 bytes, unique, and not "." or "..".
  */
-export function addChild(parent: DumpEntry, entry: DumpEntry): void {
-  const name = entry.name;
-  if (!isDir(parent)) throw new Error('parent must be a directory');
-  if (name.length === 0) throw new Error('invalid empty name');
-  if (name.length > LCFS_MAX_NAME_LENGTH) throw new Error(`name longer than ${LCFS_MAX_NAME_LENGTH} bytes`);
+/** Why a directory entry name is unusable (lcfs_node_add_child's rules), or undefined when it is fine. */
+export function badName(name: Uint8Array): string | undefined {
+  if (name.length === 0) return 'invalid empty name';
+  if (name.length > LCFS_MAX_NAME_LENGTH) return `name longer than ${LCFS_MAX_NAME_LENGTH} bytes`;
   if ((name.length === 1 && name[0] === DOT) || (name.length === 2 && name[0] === DOT && name[1] === DOT)) {
-    throw new Error('invalid . or .. in path');
+    return 'invalid . or .. in path';
   }
+  if (name.indexOf(SLASH) >= 0 || name.indexOf(0) >= 0) return 'name contains "/" or NUL';
+  return undefined;
+}
+
+export function addChild(parent: DumpEntry, entry: DumpEntry): void {
+  if (!isDir(parent)) throw new Error('parent must be a directory');
+  const bad = badName(entry.name);
+  if (bad) throw new Error(bad);
+  const name = entry.name;
   const i = findByName(parent.children, name);
   if (i >= 0) throw new Error('path already exists');
   parent.children.splice(-i - 1, 0, entry);
@@ -328,7 +338,7 @@ function parseLine(state: ParseState, line: Uint8Array, lineNo: number): void {
   const hardlink = modeF0.length > 0 && modeF0[0] === AT;
   const modeF = hardlink ? modeF0.subarray(1) : modeF0;
   const mode = u32(parseUnsigned(modeF, 8, 'mode'));
-  if (!VALID_TYPES.has(mode & S_IFMT)) throw new Error(`invalid mode ${mode.toString(8)}`);
+  if (!isValidMode(mode)) throw new Error(`invalid mode ${mode.toString(8)}`);
 
   const parts = components(path);
   const isRoot = path.length === 1 && path[0] === SLASH;

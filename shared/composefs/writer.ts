@@ -72,7 +72,18 @@ import {
   OVERLAY_XATTR_USERXATTR_WHITEOUTS,
   OVL_METACOPY_HEADER_SIZE,
 } from './overlay.ts';
-import { LCFS_DIGEST_SIZE, findByName, newEntry, type DumpEntry } from './dumpfile.ts';
+import {
+  LCFS_DIGEST_SIZE,
+  LCFS_INLINE_CONTENT_MAX,
+  PATH_MAX,
+  XATTR_NAME_MAX,
+  XATTR_VALUE_MAX,
+  badName,
+  findByName,
+  isValidMode,
+  newEntry,
+  type DumpEntry,
+} from './dumpfile.ts';
 import {
   S_IFBLK,
   S_IFCHR,
@@ -183,11 +194,45 @@ function makeNode(e: Omit<DumpEntry, 'xattrs' | 'children' | 'linkTo'>, xattrs: 
 
 const newNode = (mode: number, name: Uint8Array): WNode => makeNode(newEntry(mode, name), []);
 
+/**
+ * What mkcomposefs would refuse, checked on trees built by code (the parser already enforces it
+ * for dumps): children must be valid names in strictly increasing order, and every field must fit.
+ */
+function checkEntry(e: DumpEntry): void {
+  const name = () => JSON.stringify(new TextDecoder().decode(e.name));
+  const fail = (why: string) => {
+    throw new WriteError(`${name()}: ${why}`);
+  };
+  if (e.linkTo) return;
+  const t = e.mode & S_IFMT;
+  if (!isValidMode(e.mode)) fail(`invalid mode ${e.mode.toString(8)}`);
+  if (t !== S_IFDIR && e.children.length > 0) fail('only directories have children');
+  for (let i = 0; i < e.children.length; i++) {
+    const c = e.children[i]!;
+    const bad = badName(c.name);
+    if (bad) throw new WriteError(`${name()}: ${bad}`);
+    if (i > 0 && compareBytes(e.children[i - 1]!.name, c.name) >= 0) fail('children must be sorted by name and unique');
+  }
+  if (t === S_IFLNK && (!e.payload || e.payload.length === 0 || e.payload.length >= PATH_MAX)) {
+    fail(`a symlink target must be 1..${PATH_MAX - 1} bytes`);
+  }
+  if (e.payload && e.payload.length >= PATH_MAX) fail(`payload longer than ${PATH_MAX - 1} bytes`);
+  if (e.content && (e.content.length > LCFS_INLINE_CONTENT_MAX || BigInt(e.content.length) !== e.size)) {
+    fail(`inline content must match the size and be at most ${LCFS_INLINE_CONTENT_MAX} bytes`);
+  }
+  if (e.digest && e.digest.length !== LCFS_DIGEST_SIZE) fail(`a digest must be ${LCFS_DIGEST_SIZE} bytes`);
+  for (const x of e.xattrs) {
+    if (x.name.length === 0 || x.name.length > XATTR_NAME_MAX || x.name.indexOf(0) >= 0) fail(`bad xattr name`);
+    if (x.value.length > XATTR_VALUE_MAX) fail(`xattr value longer than ${XATTR_VALUE_MAX} bytes`);
+  }
+}
+
 /** Deep copy of the dump tree (lcfs_clone_root): the caller's tree is never modified. */
 function cloneTree(root: DumpEntry): WNode {
   const map = new Map<DumpEntry, WNode>();
   const links: [WNode, DumpEntry][] = [];
   const clone = (e: DumpEntry): WNode => {
+    checkEntry(e);
     const n = makeNode(e, e.xattrs.map((x) => newXattr(x.name, x.value)));
     if (e.linkTo) links.push([n, e.linkTo]);
     map.set(e, n);

@@ -529,3 +529,19 @@ test('a directory chain 20000 levels deep is written without exhausting the call
   assert.equal(le32(image, 1024 + 16), 1 + 20001 + 256, 'inode count');
   assert.equal(decodeComposefsHeader(new Cursor(image, 0)).composefsVersion, 1);
 });
+
+test('trees built by code are checked like dumps: bad names, order, symlink and content sizes are refused', () => {
+  const withChild = (mutate: (root: DumpEntry, child: DumpEntry) => void) => {
+    const root = treeFromSpecs([{ path: '/a', content: 'x' }, { path: '/b', type: 'symlink', target: 't' }]);
+    mutate(root, root.children[0]!);
+    return () => writeComposefs(root);
+  };
+  assert.throws(withChild((_r, c) => (c.name = B('a/b'))), /contains "\/"/);
+  assert.throws(withChild((_r, c) => (c.name = B('..'))), /invalid \. or \.\./);
+  assert.throws(withChild((r) => r.children.reverse()), /sorted/);
+  assert.throws(withChild((r) => (r.children[1]!.payload = B('t'.repeat(4096)))), /symlink target/);
+  assert.throws(withChild((_r, c) => (c.size = 2n)), /inline content must match/);
+  assert.throws(withChild((_r, c) => (c.mode = 0o170644)), /invalid mode/);
+  assert.throws(withChild((_r, c) => (c.xattrs = [{ name: new Uint8Array(0), value: B('v') }])), /xattr name/);
+  assert.doesNotThrow(withChild(() => {}));
+});
