@@ -7,6 +7,7 @@
 import { hex } from '../bytes/cursor.ts';
 import type { ByteRange, Finding, Severity, Timestamp, Xattr } from '../model.ts';
 import { paxInteger, parsePaxRecords, paxText, paxTime, type PaxRecord } from './pax.ts';
+import { nameKey } from './path.ts';
 import type { TarStream } from './stream.ts';
 import {
   BLOCKSIZE, GNUTYPE_LONGLINK, GNUTYPE_LONGNAME, GNUTYPE_SPARSE, XGLTYPE, XHDTYPE,
@@ -378,7 +379,7 @@ function paxXattrs(pax: Map<string, PaxRecord>, findings: Finding[]): Xattr[] {
         findings.push(finding('oci.pax.invalid-value', 'error', r.offset, r.length, `pax ${keyword}: ${name === undefined ? 'bad %-escape in the name' : 'value is not base64'}`));
         continue;
       }
-      const key = String.fromCharCode(...name);
+      const key = nameKey(name);
       out.set(key, { name, value, range: { label: `pax ${keyword}`, offset: r.offset, length: r.length } });
     }
   }

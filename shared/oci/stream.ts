@@ -21,18 +21,31 @@ const EMPTY = new Uint8Array(0);
 
 export const READ_AHEAD = 256 * 1024;
 
-/** An uncompressed tar: the source itself, with a read-ahead window for small reads. */
+const MIN_WINDOW = 4096;
+
+/**
+ * An uncompressed tar: the source itself, with a read-ahead window for small reads. The window
+ * adapts: it grows while consecutive headers land in it (many small files) and shrinks when each
+ * window serves one header only (large files between them), so big layers are not read whole.
+ */
 export function sourceStream(source: ByteSource, window = READ_AHEAD): TarStream {
   const size = source.size;
   let winStart = 0;
   let win: Uint8Array = EMPTY;
+  let winSize = window;
+  let served = 0;
   const readUpTo = async (offset: number, length: number): Promise<Uint8Array> => {
     const end = Math.min(size, offset + length);
     if (offset < 0 || offset >= end) return EMPTY;
-    if (offset >= winStart && end <= winStart + win.length) return win.subarray(offset - winStart, end - winStart);
+    if (offset >= winStart && end <= winStart + win.length) {
+      served++;
+      return win.subarray(offset - winStart, end - winStart);
+    }
     if (end - offset > window / 2) return source.read(offset, end - offset);
+    if (win.length) winSize = served > 1 ? Math.min(window, winSize * 2) : Math.max(MIN_WINDOW, winSize / 2);
+    served = 1;
     winStart = offset;
-    win = await source.read(offset, Math.min(window, size - offset));
+    win = await source.read(offset, Math.min(Math.max(winSize, end - offset), size - offset));
     return win.subarray(0, end - offset);
   };
   return {
