@@ -42,6 +42,7 @@ export const CHECK_CODES = {
   'erofs.superblock.inos': w('the inode count should equal the number of inodes reachable from the root'),
   'erofs.superblock.build-time-nsec': w('nanoseconds of the build time must be below 10^9'),
   'erofs.superblock.xattr_blkaddr': e('the shared xattr area must start inside the image'),
+  'erofs.superblock.device-table': e('the device table (extra_devices slots at devt_slotoff) must lie inside the image'),
   'erofs.root.not-dir': e('the root inode must be a directory'),
 
   // inodes
@@ -56,6 +57,7 @@ export const CHECK_CODES = {
   'erofs.inode.mtime-nsec': w('nanoseconds of i_mtime must be below 10^9'),
   'erofs.data.out-of-bounds': e('data blocks of a file, directory or symlink must lie inside the image'),
   'erofs.data.device': w('data on an extra device is not in this image and cannot be checked'),
+  'erofs.data.device-id': e('a chunk must name a device the device table declares'),
   'erofs.data.compressed': i('compressed data is not decoded by this checker'),
   'erofs.inline.crosses-block': e('an inline (tail-packed) data tail must end within the block it starts in'),
   'erofs.chunk.format': e('chunk_info.format may only use the block bits, INDEXES and 48BIT flags'),
@@ -63,6 +65,7 @@ export const CHECK_CODES = {
   'erofs.chunk.addr-out-of-bounds': e('a chunk must point at blocks inside the image'),
   'erofs.chunk.device': e('a chunk index must name an existing device'),
   'erofs.symlink.too-long': w('a symlink target longer than 4095 bytes is cut short by the kernel'),
+  'erofs.symlink.size': e('a symlink target must fit in one block to be read'),
 
   // xattrs
   'erofs.xattr.out-of-bounds': e("an inode's xattr area must lie inside the image"),
@@ -71,6 +74,7 @@ export const CHECK_CODES = {
   'erofs.xattr.entry-out-of-bounds': e("an inline xattr entry, name and value must fit in the inode's xattr area"),
   'erofs.xattr.shared-out-of-bounds': e('a shared xattr id must point at an entry inside the image'),
   'erofs.xattr.prefix': e('e_name_index must name a known xattr prefix'),
+  'erofs.xattr.long-prefix': e('the long xattr prefix table must lie inside the image (or packed inode) and hold whole records'),
   'erofs.xattr.filter': e('with the xattr_filter feature, h_name_filter must not mark a present name as absent'),
 
   // directories and dirents

@@ -160,18 +160,21 @@ async function checkData(ctx: CheckContext, info: InodeInfo, subject: Subject): 
   const { layout, chunks } = chunked;
   info.extent.end = Math.max(info.extent.end, layout.offset + layout.count * layout.entrySize);
   const devices = ctx.reader.sb.extraDevices;
+  // The kernel keeps only the device_id bits that can name a device (sbi->device_id_mask).
+  const mask = 2 ** Math.ceil(Math.log2(devices + 1)) - 1;
   for (let k = 0; k < chunks.length; k++) {
     const ch = chunks[k]!;
     if (ch.blkaddr === null) continue;
-    if (ch.deviceId > devices) {
-      ctx.add(finding('erofs.chunk.device', ch.offset, layout.entrySize, `chunk ${k} names device ${ch.deviceId}; the image has ${devices} extra devices`, {
+    const device = ch.deviceId & mask;
+    if (device > devices) {
+      ctx.add(finding('erofs.chunk.device', ch.offset, layout.entrySize, `chunk ${k} names device ${device}; the image has ${devices} extra devices`, {
         ...extra(),
         expected: `at most ${devices}`,
-        actual: String(ch.deviceId),
+        actual: String(device),
       }));
       continue;
     }
-    if (ch.deviceId > 0) continue;
+    if (device > 0) continue;
     const length = Math.min(layout.chunkSize, raw.size - k * layout.chunkSize);
     const start = ch.blkaddr * bs;
     if (outOfImage(start, length)) {

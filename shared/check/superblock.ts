@@ -1,10 +1,12 @@
 /**
  * Rules for the composefs header and struct erofs_super_block, after the kernel's
- * erofs_read_superblock() and fsck.erofs's erofs_check_sb_chksum(). What makes an image unopenable
- * (magic, block size, meta_blkaddr) is raised by the reader itself and reported by checkSource.
+ * erofs_read_superblock() and fsck.erofs's erofs_check_sb_chksum() (the crc32c itself is the
+ * reader's). What makes an image unopenable (magic, block size, meta_blkaddr) is raised by the
+ * reader and reported by checkSource.
  */
 import { hex } from '../bytes/cursor.ts';
 import { LCFS_EROFS_FLAGS_HAS_ACL, LCFS_EROFS_VERSION } from '../composefs/header.ts';
+import { verifySuperblockChecksum } from '../erofs/crc32c.ts';
 import {
   EROFS_FEATURE_COMPAT_MTIME,
   EROFS_FEATURE_COMPAT_SB_CHKSUM,
@@ -15,7 +17,6 @@ import {
 } from '../erofs/erofs_fs.ts';
 import { finding } from './codes.ts';
 import type { CheckContext } from './context.ts';
-import { crc32c } from './crc32c.ts';
 
 /** lcfs_erofs_header_s field ranges (bytes 0..31 of a composefs image). */
 export const LCFS_HEADER_FIELD = { magic: [0, 4], version: [4, 4], flags: [8, 4], composefs_version: [12, 4] } as const;
@@ -89,7 +90,8 @@ export async function checkSuperblock(ctx: CheckContext): Promise<void> {
     }));
   }
 
-  if (sb.featureCompat & EROFS_FEATURE_COMPAT_SB_CHKSUM) await checkChecksum(ctx);
+  const checksum = await verifySuperblockChecksum(reader);
+  if (checksum) ctx.add(checksum);
 
   const claimed = sb.blocks * ctx.blockSize;
   if (claimed > ctx.size) {
@@ -109,23 +111,6 @@ export async function checkSuperblock(ctx: CheckContext): Promise<void> {
     ctx.add(finding('erofs.superblock.xattr_blkaddr', ...at('xattr_blkaddr'), `xattr_blkaddr ${sb.xattrBlkaddr} (${hex(xattrStart)}) lies beyond the image end (${ctx.size} bytes)`, {
       expected: `at most ${Math.floor(ctx.size / ctx.blockSize)}`,
       actual: String(sb.xattrBlkaddr),
-    }));
-  }
-}
-
-/** The kernel's erofs_superblock_csum_verify(): crc32c(~0) over the superblock's block from 1024, checksum zeroed. */
-async function checkChecksum(ctx: CheckContext): Promise<void> {
-  const sb = ctx.reader.sb;
-  const len = ctx.blockSize > EROFS_SUPER_OFFSET ? ctx.blockSize - EROFS_SUPER_OFFSET : ctx.blockSize;
-  const bytes = await ctx.read(EROFS_SUPER_OFFSET, len);
-  if (!bytes) return; // a truncated image is reported through the block count
-  const copy = bytes.slice();
-  copy.fill(0, 4, 8);
-  const crc = crc32c(0xffffffff, copy);
-  if (crc !== sb.checksum) {
-    ctx.add(finding('erofs.superblock.checksum', ...sb.fieldRanges['checksum']!, `superblock checksum is ${hex(sb.checksum)}, the superblock block hashes to ${hex(crc)}`, {
-      expected: hex(crc),
-      actual: hex(sb.checksum),
     }));
   }
 }

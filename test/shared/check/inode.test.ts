@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { corpusSkip } from '../../helpers/corpus.ts';
-import { BLOCK, checkBytes, expectFinding, fixture, locate, mutate, put16, put32, put64, put8 } from './corrupt.ts';
+import { BLOCK, checkBytes, expectFinding, expectNoFinding, fixture, locate, mutate, put16, put32, put64, put8 } from './corrupt.ts';
 
 const readme = () => fixture('01-readme', 'image.cfs');
 const plain = () => fixture('08-mkfs-erofs', 'plain', 'image.erofs');
@@ -80,14 +80,17 @@ test('chunks beyond the image are reported at their block map entry', { skip: co
 
 test('a chunk index naming a device the image does not have is reported at the index', { skip: corpusSkip }, async () => {
   const f = await fixture('08-mkfs-erofs', 'chunked-4k', 'image.erofs');
+  const [devicesAt] = f.reader.sb.fieldRanges['extra_devices']!;
   const file = await locate(f.reader, '/exact-4096.bin');
   const { chunks } = await f.reader.chunks(file.ino);
-  // Switch the file to chunk indexes (EROFS_CHUNK_FORMAT_INDEXES) and write its one index:
-  // startblk_hi 0, device_id 3, startblk_lo = the block the map pointed at.
+  // Two extra devices (so device ids keep two bits), the file switched to chunk indexes
+  // (EROFS_CHUNK_FORMAT_INDEXES) and its one index written: startblk_hi 0, device_id 3,
+  // startblk_lo = the block the map pointed at.
   const end = file.ino.offset + file.ino.inodeSize + file.ino.xattrSize;
   const at = Math.ceil(end / 8) * 8;
   const r = await checkBytes(
     mutate(f.bytes, (b) => {
+      put16(b, devicesAt, 2);
       put16(b, file.ino.offset + 16, file.ino.iu | 0x20);
       put16(b, at, 0);
       put16(b, at + 2, 3);
@@ -95,6 +98,9 @@ test('a chunk index naming a device the image does not have is reported at the i
     }),
   );
   expectFinding(r, 'erofs.chunk.device', at, 8);
+  // Without extra devices the kernel masks device_id to 0: the same index then reads the image.
+  const masked = await checkBytes(mutate(f.bytes, (b) => (put16(b, file.ino.offset + 16, file.ino.iu | 0x20), put16(b, at, 0), put16(b, at + 2, 3), put32(b, at + 4, chunks[0]!.blkaddr!))));
+  expectNoFinding(masked, 'erofs.chunk.device');
 });
 
 test('unknown chunk format bits and a chunk map past the image end are reported', { skip: corpusSkip }, async () => {
