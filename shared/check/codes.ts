@@ -3,7 +3,9 @@
  * default severity and the one-line rule it enforces. The UI shows `explanation` next to a finding;
  * tests assert that every code the checker emits is listed here.
  */
+import { LEGACY_CODES } from '../legacy/codes.ts';
 import type { Finding, Severity } from '../model.ts';
+import { OCI_CODES } from '../oci/codes.ts';
 
 interface CodeInfo {
   severity: Severity;
@@ -139,9 +141,12 @@ export type CheckCode = keyof typeof CHECK_CODES;
 
 export const isCheckCode = (code: string): code is CheckCode => Object.hasOwn(CHECK_CODES, code);
 
-/** The explanation shown for a code; codes of other checkers fall back to the finding's message. */
+/** Every format's code table: the checker's own, the legacy descriptor's and the OCI layer's. */
+const ALL_CODES: Readonly<Record<string, CodeInfo>> = { ...LEGACY_CODES, ...OCI_CODES, ...CHECK_CODES };
+
+/** The one-line rule behind a finding code, for any format; undefined for codes nobody lists. */
 export function explainCode(code: string): string | undefined {
-  return isCheckCode(code) ? CHECK_CODES[code].explanation : undefined;
+  return Object.hasOwn(ALL_CODES, code) ? ALL_CODES[code]!.explanation : undefined;
 }
 
 export interface FindingExtra {

@@ -29,9 +29,17 @@ const isErofs = (r: ImageReader): r is ErofsReader => (r.format === 'composefs' 
 
 export async function checkImage(reader: ImageReader, options: CheckOptions = {}): Promise<CheckResult> {
   let result: CheckResult;
-  if (isErofs(reader)) result = await checkErofs(reader, options);
-  else if (reader.format === 'legacy-cfs') result = await checkLegacyImage(reader, options);
-  else result = await checkByWalking(reader, options);
+  if (isErofs(reader)) {
+    result = await checkErofs(reader, options);
+  } else if (reader.format === 'legacy-cfs') {
+    const { checkLegacy } = await import('../legacy/check.ts');
+    result = await withNodeCount(reader, await checkLegacy(reader as Parameters<typeof checkLegacy>[0]), options);
+  } else if (reader.format === 'oci-tar') {
+    const { checkOciTar } = await import('../oci/check.ts');
+    result = await withNodeCount(reader, checkOciTar(reader as Parameters<typeof checkOciTar>[0]), options);
+  } else {
+    result = await checkByWalking(reader, options);
+  }
   sortFindings(result.findings);
   return result;
 }
@@ -50,23 +58,17 @@ async function checkErofs(reader: ErofsReader, options: CheckOptions): Promise<C
   return { findings: ctx.findings, nodesChecked, truncated: ctx.full };
 }
 
-async function checkLegacyImage(reader: ImageReader, options: CheckOptions): Promise<CheckResult> {
-  const { checkLegacy } = await import('../legacy/check.ts');
-  const { openLegacy } = await import('../legacy/reader.ts');
-  type LegacyReader = Awaited<ReturnType<typeof openLegacy>>;
-  options.signal?.throwIfAborted();
-  const all = await checkLegacy(reader as LegacyReader);
-  const max = options.maxFindings ?? DEFAULT_MAX_FINDINGS;
+/** Another format's checker gave its findings; count the nodes a walk reaches and apply the limit. */
+async function withNodeCount(reader: ImageReader, all: Finding[], options: CheckOptions): Promise<CheckResult> {
   const nodes = new Set<number>();
   await walk(reader, (e) => void nodes.add(e.id), { onProblem: () => undefined, ...(options.signal ? { signal: options.signal } : {}) });
+  const max = options.maxFindings ?? DEFAULT_MAX_FINDINGS;
   return { findings: all.slice(0, max), nodesChecked: nodes.size, truncated: all.length > max };
 }
 
 /** Formats without their own checker: what the reader reports plus every problem met while walking. */
 async function checkByWalking(reader: ImageReader, options: CheckOptions): Promise<CheckResult> {
-  const max = options.maxFindings ?? DEFAULT_MAX_FINDINGS;
   const findings: Finding[] = [];
-  const seen = new Set<number>();
   const onProblem = (p: WalkProblem) => {
     const path = pathOf(p.path);
     if (p.reason === 'decode') {
@@ -79,11 +81,14 @@ async function checkByWalking(reader: ImageReader, options: CheckOptions): Promi
       return;
     }
     const code = p.reason === 'cycle' ? 'tree.cycle' : p.reason === 'dir-reached-twice' ? 'tree.dir-hardlink' : 'tree.too-deep';
-    findings.push(finding(code, 0, 0, `${path}: directory ${p.id} ${p.reason === 'cycle' ? 'contains itself' : p.reason === 'too-deep' ? 'is nested too deep' : 'is reachable twice'}; not followed`, { nodeId: p.id, path }));
+    const why = p.reason === 'cycle' ? 'contains itself' : p.reason === 'too-deep' ? 'is nested too deep' : 'is reachable twice';
+    findings.push(finding(code, 0, 0, `directory ${p.id} ${why}; not followed`, { nodeId: p.id, path }));
   };
-  await walk(reader, (e) => void seen.add(e.id), { onProblem, ...(options.signal ? { signal: options.signal } : {}) });
+  const nodes = new Set<number>();
+  await walk(reader, (e) => void nodes.add(e.id), { onProblem, ...(options.signal ? { signal: options.signal } : {}) });
   const all = [...reader.findings(), ...findings];
-  return { findings: all.slice(0, max), nodesChecked: seen.size, truncated: all.length > max };
+  const max = options.maxFindings ?? DEFAULT_MAX_FINDINGS;
+  return { findings: all.slice(0, max), nodesChecked: nodes.size, truncated: all.length > max };
 }
 
 export interface SourceCheckResult extends CheckResult {
