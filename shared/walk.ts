@@ -67,6 +67,37 @@ export function joinPath(parent: Uint8Array, name: Uint8Array, alloc: (n: number
   return out;
 }
 
+/** nid -> first path, stored as bytes in one growing buffer. */
+function pathArena() {
+  const index = new Map<number, number>();
+  let buf = new Uint8Array(1 << 16);
+  let used = 0;
+  return {
+    get(id: number): Uint8Array | undefined {
+      const at = index.get(id);
+      if (at === undefined) return undefined;
+      const len = (buf[at]! | (buf[at + 1]! << 8) | (buf[at + 2]! << 16)) + buf[at + 3]! * 0x1000000;
+      return buf.slice(at + 4, at + 4 + len);
+    },
+    set(id: number, path: Uint8Array): void {
+      const need = used + 4 + path.length;
+      if (need > buf.length) {
+        const bigger = new Uint8Array(Math.max(buf.length * 2, need));
+        bigger.set(buf.subarray(0, used));
+        buf = bigger;
+      }
+      const n = path.length;
+      buf[used] = n & 0xff;
+      buf[used + 1] = (n >>> 8) & 0xff;
+      buf[used + 2] = (n >>> 16) & 0xff;
+      buf[used + 3] = n >>> 24;
+      buf.set(path, used + 4);
+      index.set(id, used);
+      used = need;
+    },
+  };
+}
+
 export async function walk(
   reader: ImageReader,
   visit: (e: WalkEntry) => void | Promise<void>,
@@ -74,8 +105,9 @@ export async function walk(
 ): Promise<void> {
   const maxDepth = options.maxDepth ?? 4096;
   // Every non-directory's first path, as composefs-info finds hardlinks by nid (not by nlink, which
-  // a damaged or hand-made image may get wrong). Paths are slab views, so this stays cheap.
-  const firstPath = new Map<number, Uint8Array>();
+  // a damaged or hand-made image may get wrong). Kept as offsets into a byte arena: hundreds of
+  // thousands of retained small objects would make garbage collection the walk's main cost.
+  const firstPath = pathArena();
   const alloc = slabAllocator();
   const dirsSeen = new Set<number>();
   const problem = (p: WalkProblem) => options.onProblem?.(p);

@@ -50,6 +50,14 @@ export function lsLine(e: ComposefsEntry): string {
  * the reader hands out as the same object for every inode that references them.
  */
 export async function dumpLine(reader: ImageReader, e: ComposefsEntry, memo?: WeakMap<Xattr, string>): Promise<string> {
+  return formatDumpLine(e, needsContent(e) ? await reader.readData(e.id, 0, e.view.size) : undefined, memo);
+}
+
+/** Does this entry's dump line show file content (which must then be read)? */
+export const needsContent = (e: ComposefsEntry): boolean => hasFlatContent(e);
+
+/** The dump line, given the file content when needsContent(e). */
+export function formatDumpLine(e: ComposefsEntry, content: Uint8Array | undefined, memo?: WeakMap<Xattr, string>): string {
   const v = e.view;
   const n = e.node;
   const type = v.mode & S_IFMT;
@@ -58,7 +66,7 @@ export async function dumpLine(reader: ImageReader, e: ComposefsEntry, memo?: We
   const payload = e.hardlinkOf ?? (type === S_IFLNK ? n.target : type === S_IFREG ? v.payload : undefined);
   s += payload ? escapeBytes(cstr(payload), ESCAPE_LONE_DASH) : '-';
   s += ' ';
-  s += hasFlatContent(e) ? escapeBytes(await reader.readData(e.id, 0, v.size), ESCAPE_LONE_DASH) : '-';
+  s += content ? escapeBytes(content, ESCAPE_LONE_DASH) : '-';
   s += v.digest ? ' ' + toHex(v.digest) : ' -';
   for (const x of v.xattrs) {
     let t = x.shared ? memo?.get(x) : undefined;

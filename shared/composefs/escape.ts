@@ -27,13 +27,22 @@ export function escapeBytes(val: Uint8Array, flags: number): string {
     else if (c === 0x3d) rep = escapeEqual ? '\\x3d' : undefined;
     else if (noescapeSpace ? c < 0x20 || c > 0x7e : c <= 0x20 || c > 0x7e) rep = '\\x' + HEX[c >> 4] + HEX[c & 15];
     if (rep !== undefined) {
-      if (i > run) s += latin1(val.subarray(run, i));
+      if (i > run) s += ascii(val, run, i);
       s += rep;
       run = i + 1;
     }
   }
-  if (run === 0) return latin1(val);
-  if (run < val.length) s += latin1(val.subarray(run));
+  if (run === 0) return ascii(val, 0, val.length);
+  if (run < val.length) s += ascii(val, run, val.length);
+  return s;
+}
+
+/** Unescaped runs are printable ASCII by construction; short ones are cheapest built by hand. */
+const asciiDecoder = new TextDecoder('utf-8');
+function ascii(b: Uint8Array, from: number, to: number): string {
+  if (to - from > 24) return asciiDecoder.decode(b.subarray(from, to));
+  let s = '';
+  for (let i = from; i < to; i++) s += String.fromCharCode(b[i]!);
   return s;
 }
 

@@ -1,4 +1,4 @@
-import { dumpLine, walkComposefs } from '../../../shared/composefs/dump.ts';
+import { dumpLine, formatDumpLine, needsContent, walkComposefs } from '../../../shared/composefs/dump.ts';
 import { bytesEqual, stringToBytes } from '../../../shared/model.ts';
 import { UsageError, parseArgs, type Command } from '../io.ts';
 import { withImage } from '../image.ts';
@@ -27,8 +27,11 @@ const command: Command = {
         if ('prefetchAll' in r) await (r as { prefetchAll(): Promise<boolean> }).prefetchAll();
         await walkComposefs(
           r,
-          async (e) => {
-            if (keep(e.path)) out.raw(await dumpLine(r, e, memo));
+          (e) => {
+            if (!keep(e.path)) return;
+            // Only files whose content is printed need a read; every other line is formatted without an await.
+            if (!needsContent(e)) return void out.raw(formatDumpLine(e, undefined, memo));
+            return dumpLine(r, e, memo).then((line) => void out.raw(line));
           },
           problems.add(path),
         );
