@@ -12,7 +12,7 @@ import { compareData, compareMeta, dataInImage, dataRef, fieldChange, type Compa
 import { bytesKey, dataKey, hasContent, keyTable, metadataKey } from './identity.ts';
 import { compileIgnore } from './options.ts';
 import { isRealWhiteout } from '../composefs/overlay.ts';
-import { erofsShortcut, type Shortcut } from './erofs-shortcut.ts';
+import { erofsShortcut, NEEDS_READ, type Shortcut } from './erofs-shortcut.ts';
 import { onSide, type ImageSide } from './errors.ts';
 import { displayBytes } from './text.ts';
 
@@ -113,16 +113,24 @@ function insertBeforeXattrs(fields: FieldChange[], change: FieldChange): void {
 
 /**
  * Compares one path present in both images, then what lies below it. The path text is built only
- * when needed: most shared paths are unchanged files.
+ * when needed: most shared paths are unchanged files, settled by a synchronous probe.
  */
 async function diffEntry(w: Walk, idA: number, idB: number, dir: string, name: Uint8Array, out: Rec[]): Promise<void> {
-  const same = await w.shortcut?.unchanged(idA, idB);
+  const s = w.shortcut;
+  let same = s?.probe(idA, idB);
+  if (same === NEEDS_READ) same = await s!.unchanged(idA, idB);
   // Hardlinked nodes are decoded even when unchanged: their partners are compared afterwards.
   if (same && (same.kind === 'dir' || same.nlink <= 1)) {
     if (same.kind === 'dir') await diffDir(w, idA, idB, childPath(dir, name), out);
     return;
   }
   await diffPair(w, await w.a.node(idA), await w.b.node(idB), childPath(dir, name), out);
+}
+
+/** True when the shortcut settles the pair as an unchanged non-directory without any await. */
+function settledNow(w: Walk, idA: number, idB: number): boolean {
+  const same = w.shortcut?.probe(idA, idB);
+  return same !== undefined && same !== NEEDS_READ && same.kind !== 'dir' && same.nlink <= 1;
 }
 
 async function diffPair(w: Walk, na: ImageNode, nb: ImageNode, path: string, out: Rec[]): Promise<void> {
@@ -151,7 +159,7 @@ async function diffDir(w: Walk, idA: number, idB: number, path: string, out: Rec
   // Identical dirents mean identical lists, except in a composefs root, where which entries are
   // hidden depends on the nodes too.
   if (path !== '/' && (await w.shortcut?.sameEntries(idA, idB))) {
-    for (const e of ea) await diffEntry(w, e.id, e.id, path, e.name, out);
+    for (const e of ea) if (!settledNow(w, e.id, e.id)) await diffEntry(w, e.id, e.id, path, e.name, out);
     return;
   }
   const eb = await entriesOf(w.b, idB, path);
@@ -161,7 +169,8 @@ async function diffDir(w: Walk, idA: number, idB: number, path: string, out: Rec
     const c = i >= ea.length ? 1 : j >= eb.length ? -1 : compareBytes(ea[i]!.name, eb[j]!.name);
     if (c === 0) {
       const x = ea[i++]!;
-      await diffEntry(w, x.id, eb[j++]!.id, path, x.name, out);
+      const y = eb[j++]!;
+      if (!settledNow(w, x.id, y.id)) await diffEntry(w, x.id, y.id, path, x.name, out);
     } else if (c < 0) {
       const x = ea[i++]!;
       await listEntry(w, 'removed', x.id, childPath(path, x.name), out);

@@ -1,6 +1,7 @@
 /**
  * An exact shortcut for diffing two EROFS (composefs) images: a node is proved unchanged from its
- * raw bytes, without decoding it, when everything its decoded form depends on is byte-identical.
+ * raw bytes, without building its ImageNode, when everything its decoded form depends on is
+ * byte-identical.
  *
  * What a decoded EROFS node depends on: its inode (mode, nlink, size, owner, mtime, rdev, data
  * layout), its inline xattr area (including the ids of shared xattrs), the shared xattr entries
@@ -12,23 +13,26 @@
  * Excluded from the comparison, because the diff never looks at them: i_ino (mkcomposefs numbers
  * inodes in walk order, so one added file renumbers every later inode) and, for directories, the
  * block address of the dirents (the entries themselves are diffed name by name).
- * Anything else (data in blocks, compressed layouts, long xattr prefixes, ...) is not shortcut:
- * the caller decodes and compares the node normally.
+ * Anything else (data in blocks, compressed layouts, long xattr prefixes, bytes that do not
+ * decode) is not shortcut: the caller decodes and compares the node normally, so errors are
+ * reported by the reader as usual.
  */
+import { Cursor } from '../bytes/cursor.ts';
 import { kindOfMode, type ImageReader, type NodeKind } from '../model.ts';
 import type { ErofsReader } from '../erofs/reader.ts';
-import type { RawInode } from '../erofs/inode.ts';
-import { markSide, onSide } from './errors.ts';
+import { decodeInode, inodeOffset, type RawInode } from '../erofs/inode.ts';
 import { chunkLayout, type ChunkLayout } from '../erofs/chunk.ts';
 import {
   EROFS_FEATURE_INCOMPAT_48BIT,
   EROFS_FEATURE_INCOMPAT_METABOX,
   EROFS_FEATURE_INCOMPAT_XATTR_PREFIXES,
   EROFS_INODE_CHUNK_BASED,
+  EROFS_INODE_EXTENDED_SIZE,
   EROFS_INODE_FLAT_INLINE,
   EROFS_INODE_FLAT_PLAIN,
   EROFS_XATTR_ENTRY_SIZE,
 } from '../erofs/erofs_fs.ts';
+import { onSide } from './errors.ts';
 
 /** Byte ranges inside the inode core ignored by the comparison (same place in compact and extended inodes). */
 const I_U = [16, 20] as const;
@@ -38,14 +42,24 @@ const IBODY_SHARED_COUNT = 4;
 const IBODY_SHARED_IDS = 12;
 /** Features whose decoding this shortcut does not model. */
 const UNMODELLED = EROFS_FEATURE_INCOMPAT_XATTR_PREFIXES | EROFS_FEATURE_INCOMPAT_48BIT | EROFS_FEATURE_INCOMPAT_METABOX;
+/** Most bytes one probe loads on a cold cache; a longer span is left to the normal comparison. */
+const LOAD_LIMIT = 64 << 10;
 
 export interface Unchanged {
   kind: NodeKind;
   nlink: number;
 }
 
+/** probe() could not decide from cached bytes alone. */
+export const NEEDS_READ = Symbol('needs-read');
+
 export interface Shortcut {
-  /** Kind and link count when nodes `idA` and `idB` decode identically; undefined means "compare them". */
+  /**
+   * Synchronous: kind and link count when nodes `idA` and `idB` decode identically, undefined when
+   * they must be compared normally, NEEDS_READ when bytes it needs are not cached yet.
+   */
+  probe(idA: number, idB: number): Unchanged | undefined | typeof NEEDS_READ;
+  /** probe() after reading what it needs. */
   unchanged(idA: number, idB: number): Promise<Unchanged | undefined>;
   /** True when directories `idA` and `idB` list byte-identical entries (same names, same nids). */
   sameEntries(idA: number, idB: number): Promise<boolean>;
@@ -66,6 +80,20 @@ function equalBytes(x: Uint8Array, y: Uint8Array): boolean {
   return true;
 }
 
+/** Equal except in the inode fields the diff ignores. */
+function sameSpan(x: Uint8Array, y: Uint8Array, dir: boolean): boolean {
+  for (let i = 0; i < x.length; i++) {
+    if (x[i] !== y[i]) {
+      if (i >= I_INO[0] && i < I_INO[1]) continue;
+      if (dir && i >= I_U[0] && i < I_U[1]) continue;
+      return false;
+    }
+  }
+  return true;
+}
+
+const le32 = (b: Uint8Array, p: number): number => (b[p]! | (b[p + 1]! << 8) | (b[p + 2]! << 16)) + b[p + 3]! * 0x1000000;
+
 const isErofs = (r: ImageReader): r is ErofsReader =>
   (r.format === 'composefs' || r.format === 'erofs') &&
   typeof (r as Partial<ErofsReader>).rawInode === 'function' &&
@@ -85,23 +113,19 @@ export async function erofsShortcut(a: ImageReader, b: ImageReader): Promise<Sho
     return undefined;
   }
   // A full walk touches every metadata block; one sequential read beats thousands of small ones.
-  await Promise.all([a.prefetchAll(), b.prefetchAll()]);
+  await Promise.all([onSide('a', () => a.prefetchAll()), onSide('b', () => b.prefetchAll())]);
   const blockSize = a.blockSize;
-  const metaStartB = sb.metaBlkaddr * blockSize;
   const sharedSame = new Map<number, boolean>();
 
-  const bytesOf = async (r: ErofsReader, offset: number, length: number): Promise<Uint8Array> =>
-    r.source.peek(offset, length) ?? (await r.source.read(offset, length));
-
   /*
-   * Whole-block equality at equal offsets, decided once per block: when an image was rebuilt or
-   * patched with few changes, most nodes sit at the same offset in blocks that did not change, and
-   * one lookup replaces a byte comparison per node.
+   * Whole-block equality at equal offsets, decided once per block: when an image was patched with
+   * few changes, most nodes sit at the same offset in blocks that did not change, and one lookup
+   * replaces a byte comparison per node.
    */
   const SAME = 1;
   const DIFFERENT = 2;
   const blockState = new Uint8Array(Math.ceil(Math.min(a.size, b.size) / blockSize));
-  /** Synchronous: blocks not in the cache count as "not known to be the same" (the caller compares bytes). */
+  /** Blocks not in the cache count as "not known to be the same": the caller compares bytes. */
   const sameBlocks = (offset: number, length: number): boolean => {
     const last = Math.floor((offset + length - 1) / blockSize);
     if (last >= blockState.length) return false;
@@ -119,19 +143,17 @@ export async function erofsShortcut(a: ImageReader, b: ImageReader): Promise<Sho
     return true;
   };
 
-  /** Length of the span from the inode's start that holds all it decodes from, or undefined. */
-  const spanLength = (ino: RawInode, kind: NodeKind, layout: ChunkLayout | undefined): number | undefined => {
-    const base = ino.inodeSize + ino.xattrSize;
-    if (kind === 'dir' || kind === 'chardev' || kind === 'blockdev' || kind === 'fifo' || kind === 'socket') {
-      return ino.datalayout === EROFS_INODE_FLAT_PLAIN || ino.datalayout === EROFS_INODE_FLAT_INLINE || kind === 'dir'
-        ? base
-        : undefined;
+  /** The inode decoded by the reader's own decoder from cached bytes; undefined if it does not decode. */
+  const inodeNow = (r: ErofsReader, nid: number): RawInode | undefined | typeof NEEDS_READ => {
+    const off = inodeOffset(r.sb, nid);
+    if (!Number.isSafeInteger(off) || off < 0 || off >= r.size) return undefined;
+    const bytes = r.source.peek(off, Math.min(EROFS_INODE_EXTENDED_SIZE, r.size - off));
+    if (!bytes) return NEEDS_READ;
+    try {
+      return decodeInode(new Cursor(bytes, off), nid, r.sb);
+    } catch {
+      return undefined;
     }
-    if (kind !== 'file' && kind !== 'symlink') return undefined;
-    if (ino.size === 0 && ino.datalayout !== EROFS_INODE_CHUNK_BASED) return base;
-    if (ino.datalayout === EROFS_INODE_FLAT_INLINE && ino.size <= blockSize) return base + ino.size;
-    if (layout && kind === 'file') return layout.offset - ino.offset + layout.count * layout.entrySize;
-    return undefined;
   };
 
   /** A chunk format the decoder would reject is left to the decoder to report. */
@@ -141,6 +163,20 @@ export async function erofsShortcut(a: ImageReader, b: ImageReader): Promise<Sho
     } catch {
       return undefined;
     }
+  };
+
+  /** Length of the span from the inode's start that holds all it decodes from, or undefined. */
+  const spanLength = (ino: RawInode, kind: NodeKind, layout: ChunkLayout | undefined): number | undefined => {
+    const base = ino.inodeSize + ino.xattrSize;
+    if (kind === 'dir') return base;
+    if (kind === 'chardev' || kind === 'blockdev' || kind === 'fifo' || kind === 'socket') {
+      return ino.datalayout === EROFS_INODE_FLAT_PLAIN || ino.datalayout === EROFS_INODE_FLAT_INLINE ? base : undefined;
+    }
+    if (kind !== 'file' && kind !== 'symlink') return undefined;
+    if (ino.size === 0 && ino.datalayout !== EROFS_INODE_CHUNK_BASED) return base;
+    if (ino.datalayout === EROFS_INODE_FLAT_INLINE && ino.size <= blockSize) return base + ino.size;
+    if (layout && kind === 'file') return layout.offset - ino.offset + layout.count * layout.entrySize;
+    return undefined;
   };
 
   /** Every chunk a hole: the file's data lives only behind its redirect, not in the image. */
@@ -154,51 +190,101 @@ export async function erofsShortcut(a: ImageReader, b: ImageReader): Promise<Sho
     return true;
   };
 
-  const sameSpan = (x: Uint8Array, y: Uint8Array, dir: boolean): boolean => {
-    for (let i = 0; i < x.length; i++) {
-      if (x[i] !== y[i]) {
-        if (i >= I_INO[0] && i < I_INO[1]) continue;
-        if (dir && i >= I_U[0] && i < I_U[1]) continue;
-        return false;
+  const sharedOffset = (r: ErofsReader, id: number): number => r.sb.xattrBlkaddr * blockSize + id * 4;
+  const sharedEntryNow = (r: ErofsReader, id: number): Uint8Array | undefined => {
+    const off = sharedOffset(r, id);
+    const head = r.source.peek(off, EROFS_XATTR_ENTRY_SIZE);
+    return head && r.source.peek(off, EROFS_XATTR_ENTRY_SIZE + head[0]! + (head[2]! | (head[3]! << 8)));
+  };
+
+  /** The shared xattr ids an inode's span names, or undefined when its header is malformed. */
+  const sharedIds = (ino: RawInode, span: Uint8Array): number[] | undefined => {
+    const h = ino.inodeSize;
+    const ids: number[] = [];
+    for (let k = 0; k < span[h + IBODY_SHARED_COUNT]!; k++) {
+      const p = h + IBODY_SHARED_IDS + 4 * k;
+      if (p + 4 > h + ino.xattrSize) return undefined;
+      ids.push(le32(span, p));
+    }
+    return ids;
+  };
+
+  /** Whether every shared xattr the inode names is the same entry in both images (cached per id). */
+  const sameShared = (ino: RawInode, span: Uint8Array): boolean | typeof NEEDS_READ => {
+    const ids = sharedIds(ino, span);
+    if (!ids) return false; // malformed header: let the decoder report it
+    for (const id of ids) {
+      let same = sharedSame.get(id);
+      if (same === undefined) {
+        const x = sharedEntryNow(a, id);
+        const y = sharedEntryNow(b, id);
+        if (!x || !y) return NEEDS_READ;
+        sharedSame.set(id, (same = equalBytes(x, y)));
       }
+      if (!same) return false;
     }
     return true;
   };
 
-  const sharedEntry = async (r: ErofsReader, id: number): Promise<Uint8Array> => {
-    const off = r.sb.xattrBlkaddr * blockSize + id * 4;
-    const head = await bytesOf(r, off, EROFS_XATTR_ENTRY_SIZE);
-    return bytesOf(r, off, EROFS_XATTR_ENTRY_SIZE + head[0]! + (head[2]! | (head[3]! << 8)));
+  const probe = (idA: number, idB: number): Unchanged | undefined | typeof NEEDS_READ => {
+    const ia = inodeNow(a, idA);
+    if (ia === undefined || ia === NEEDS_READ) return ia;
+    const kind = kindOfMode(ia.mode);
+    const layout = ia.datalayout === EROFS_INODE_CHUNK_BASED ? layoutOf(ia) : undefined;
+    const len = spanLength(ia, kind, layout);
+    if (len === undefined) return undefined;
+    // Equal bytes decode equally, so B's inode need not be decoded, only located. Chunk maps are
+    // aligned to their entry size, which divides the 32-byte inode slot, so they sit at the same
+    // place relative to both inodes.
+    const ob = inodeOffset(sb, idB);
+    if (!Number.isSafeInteger(ob) || ob < 0 || ia.offset + len > a.size || ob + len > b.size) return undefined;
+    const x = a.source.peek(ia.offset, len);
+    if (!x) return NEEDS_READ;
+    if (ob !== ia.offset || !sameBlocks(ob, len)) {
+      const y = b.source.peek(ob, len);
+      if (!y) return NEEDS_READ;
+      if (!sameSpan(x, y, kind === 'dir')) return undefined;
+    }
+    if (layout && !allChunksNull(ia, layout, x)) return undefined;
+    if (ia.xattrSize) {
+      const shared = sameShared(ia, x);
+      if (shared !== true) return shared === false ? undefined : shared;
+    }
+    return { kind, nlink: ia.nlink };
   };
 
-  /**
-   * Whether every shared xattr the inode names is the same entry in both images. Synchronous once
-   * each id has been compared (security.selinux is shared by nearly every file).
-   */
-  const sameShared = (ino: RawInode, span: Uint8Array): boolean | Promise<boolean> => {
-    const h = ino.inodeSize;
-    const count = span[h + IBODY_SHARED_COUNT]!;
-    let unknown: number[] | undefined;
-    for (let k = 0; k < count; k++) {
-      const p = h + IBODY_SHARED_IDS + 4 * k;
-      if (p + 4 > h + ino.xattrSize) return false; // malformed header: let the decoder report it
-      const id = (span[p]! | (span[p + 1]! << 8) | (span[p + 2]! << 16)) + span[p + 3]! * 0x1000000;
-      const same = sharedSame.get(id);
-      if (same === false) return false;
-      if (same === undefined) (unknown ??= []).push(id);
-    }
-    if (!unknown) return true;
-    return (async () => {
-      for (const id of unknown) {
-        const same = equalBytes(await onSide('a', () => sharedEntry(a, id)), await onSide('b', () => sharedEntry(b, id)));
-        sharedSame.set(id, same);
-        if (!same) return false;
+  /** Loads what probe() needs into the readers' caches: the inode spans and the shared xattr entries. */
+  const load = async (idA: number, idB: number): Promise<void> => {
+    const ia = await onSide('a', () => a.rawInode(idA));
+    // Inline tail or chunk map (at most 8 bytes per block, plus alignment), capped.
+    const span = ia.inodeSize + ia.xattrSize + Math.min(blockSize + 8 * Math.ceil(ia.size / blockSize), LOAD_LIMIT);
+    const ob = inodeOffset(sb, idB);
+    await onSide('a', () => a.source.read(ia.offset, Math.min(span, a.size - ia.offset)));
+    if (ob < b.size) await onSide('b', () => b.source.read(ob, Math.min(span, b.size - ob)));
+    const area = ia.xattrSize ? a.source.peek(ia.offset, ia.inodeSize + ia.xattrSize) : undefined;
+    for (const id of (area && sharedIds(ia, area)) ?? []) {
+      for (const [r, side] of [[a, 'a'], [b, 'b']] as const) {
+        const off = sharedOffset(r, id);
+        if (off + EROFS_XATTR_ENTRY_SIZE > r.size) continue;
+        const head = await onSide(side, () => r.source.read(off, EROFS_XATTR_ENTRY_SIZE));
+        const need = EROFS_XATTR_ENTRY_SIZE + head[0]! + (head[2]! | (head[3]! << 8));
+        if (off + need <= r.size) await onSide(side, () => r.source.read(off, need));
       }
-      return true;
-    })();
+    }
   };
 
   return {
+    probe,
+
+    async unchanged(idA, idB) {
+      const first = probe(idA, idB);
+      if (first !== NEEDS_READ) return first;
+      await load(idA, idB);
+      const second = probe(idA, idB);
+      // Still not cached (a cache smaller than one inode's span): compare the decoded nodes instead.
+      return second === NEEDS_READ ? undefined : second;
+    },
+
     async sameEntries(idA, idB) {
       const ea = await onSide('a', async () => a.extents(await a.rawInode(idA)));
       const eb = await onSide('b', async () => b.extents(await b.rawInode(idB)));
@@ -210,37 +296,6 @@ export async function erofsShortcut(a: ImageReader, b: ImageReader): Promise<Sho
         if (!sameBlocks(x.offset, x.length)) return false;
       }
       return true;
-    },
-
-    async unchanged(idA, idB) {
-      let ia: RawInode;
-      try {
-        ia = await a.rawInode(idA);
-      } catch (e) {
-        throw markSide(e, 'a');
-      }
-      const kind = kindOfMode(ia.mode);
-      const layout = ia.datalayout === EROFS_INODE_CHUNK_BASED ? layoutOf(ia) : undefined;
-      const len = spanLength(ia, kind, layout);
-      if (len === undefined) return undefined;
-      // Equal bytes decode equally, so B's inode need not be decoded: only located. Chunk maps are
-      // aligned to their entry size, which divides the 32-byte inode slot, so they sit at the same
-      // place relative to both inodes.
-      // EROFS places inode nid at meta_blkaddr * block size + nid * 32 (EROFS_ISLOTBITS).
-      const ob = metaStartB + idB * 32;
-      if (!Number.isSafeInteger(ob) || ob < 0 || ia.offset + len > a.size || ob + len > b.size) return undefined;
-      // peek first: nearly always cached, and an await per node is a measurable cost at 200k nodes.
-      const x = a.source.peek(ia.offset, len) ?? (await onSide('a', () => a.source.read(ia.offset, len)));
-      if (ob !== ia.offset || !sameBlocks(ob, len)) {
-        const y = b.source.peek(ob, len) ?? (await onSide('b', () => b.source.read(ob, len)));
-        if (!sameSpan(x, y, kind === 'dir')) return undefined;
-      }
-      if (layout && !allChunksNull(ia, layout, x)) return undefined;
-      if (ia.xattrSize) {
-        const shared = sameShared(ia, x);
-        if (!(shared === true || (shared !== false && (await shared)))) return undefined;
-      }
-      return { kind, nlink: ia.nlink };
     },
   };
 }

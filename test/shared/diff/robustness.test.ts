@@ -13,7 +13,7 @@ import { contentView, diffImages, formatChange } from '../../../shared/diff/inde
 import { diffWithView } from '../../../shared/diff/diff.ts';
 import { failedImage } from '../../../shared/diff/errors.ts';
 import { S_IFDIR, S_IFREG, stringToBytes, type DirEntry, type ImageNode, type ImageReader } from '../../../shared/model.ts';
-import { buildImage, openBytes } from '../../helpers/image-builder.ts';
+import { buildImage, openBytes, type EntrySpec } from '../../helpers/image-builder.ts';
 import { corpusPath, corpusSkip } from '../../helpers/corpus.ts';
 
 /** A minimal in-memory reader: nodes by id, children as given (order and all). */
@@ -119,4 +119,30 @@ test('corpus images diffed against each other: the shortcut agrees with full dec
     const slow = await outcome(async () => diffWithView(await open(...x!), await open(...y!), contentView, { exhaustive: true }));
     assert.deepEqual(fast, slow, `${x!.join('/')} vs ${y!.join('/')}`);
   }
+});
+
+test('when an image is too large to preload, the shortcut reads what it needs and still agrees with full decoding', async () => {
+  const entries: EntrySpec[] = [
+    { path: '/etc/a', size: 100, digest: '11'.repeat(32), xattrs: { 'security.selinux': 'ctx' } },
+    { path: '/etc/b', content: 'inline bytes', xattrs: { 'security.selinux': 'ctx', 'user.k': 'v' } },
+    ...Array.from({ length: 300 }, (_, i) => ({ path: `/d${i % 7}/f${i}`, content: `file ${i}`, mtime: i })),
+  ];
+  const a = buildImage({ entries });
+  const b = buildImage({ entries: entries.map((e, i) => (i % 50 === 3 ? { ...e, mtime: 99999 } : e)) });
+  /** A reader that refuses to preload, so every probe starts from a cold cache. */
+  const cold = async (bytes: Uint8Array) => {
+    const r = await openBytes(bytes);
+    let reads = 0;
+    Object.assign(r, { prefetchAll: async () => false });
+    const source = (r as unknown as { source: { read: (o: number, l: number) => Promise<Uint8Array> } }).source;
+    const read = source.read.bind(source);
+    source.read = (o, l) => (reads++, read(o, l));
+    return Object.assign(r, { reads: () => reads });
+  };
+  const [ra, rb] = [await cold(a), await cold(b)];
+  const fast = await diffImages(ra, rb);
+  const slow = await diffWithView(await openBytes(a), await openBytes(b), contentView, { exhaustive: true });
+  assert.deepEqual(fast, slow);
+  assert.equal(fast.counts.modified, 6);
+  assert.ok(ra.reads() > 0 && rb.reads() > 0, 'the images were read on demand');
 });
