@@ -60,7 +60,7 @@ export const CHECK_CODES = {
   'erofs.data.out-of-bounds': e('data blocks of a file, directory or symlink must lie inside the image'),
   'erofs.data.device': w('data on an extra device is not in this image and cannot be checked'),
   'erofs.data.device-id': e('a chunk must name a device the device table declares'),
-  'erofs.data.compressed': i('compressed data is not decoded by this checker'),
+  'erofs.data.compressed': e('compressed data needs a decompressor for its algorithm'),
   'erofs.inline.crosses-block': e('an inline (tail-packed) data tail must end within the block it starts in'),
   'erofs.chunk.format': e('chunk_info.format may only use the block bits, INDEXES and 48BIT flags'),
   'erofs.chunk.out-of-bounds': e('a chunk map must lie inside the image'),
@@ -141,12 +141,24 @@ export type CheckCode = keyof typeof CHECK_CODES;
 
 export const isCheckCode = (code: string): code is CheckCode => Object.hasOwn(CHECK_CODES, code);
 
+/**
+ * Codes the compressed-data decoders raise come in families; each family shares one rule. (The
+ * decoders name the exact field in the finding's message and range.)
+ */
+export const CODE_FAMILIES: readonly (readonly [prefix: string, info: CodeInfo])[] = [
+  ['erofs.zmap.', e('the compression map (z_erofs_map_header and lcluster indexes) must describe extents inside the image')],
+  ['erofs.zdata.', e('compressed extents must decode to exactly the bytes the map promises')],
+  ['erofs.lz4.', e('an LZ4 block must be well formed and stay inside its input and output')],
+];
+
+const familyOf = (code: string) => CODE_FAMILIES.find(([prefix]) => code.startsWith(prefix))?.[1];
+
 /** Every format's code table: the checker's own, the legacy descriptor's and the OCI layer's. */
 const ALL_CODES: Readonly<Record<string, CodeInfo>> = { ...LEGACY_CODES, ...OCI_CODES, ...CHECK_CODES };
 
 /** The one-line rule behind a finding code, for any format; undefined for codes nobody lists. */
 export function explainCode(code: string): string | undefined {
-  return Object.hasOwn(ALL_CODES, code) ? ALL_CODES[code]!.explanation : undefined;
+  return Object.hasOwn(ALL_CODES, code) ? ALL_CODES[code]!.explanation : familyOf(code)?.explanation;
 }
 
 export interface FindingExtra {

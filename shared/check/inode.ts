@@ -9,6 +9,8 @@ import { LCFS_EROFS_HEADER_SIZE } from '../composefs/header.ts';
 import type { Chunk, ChunkLayout } from '../erofs/chunk.ts';
 import {
   EROFS_INODE_CHUNK_BASED,
+  EROFS_INODE_COMPRESSED_COMPACT,
+  EROFS_INODE_COMPRESSED_FULL,
   EROFS_INODE_FLAT_INLINE,
   EROFS_INODE_FLAT_PLAIN,
   EROFS_SUPER_OFFSET,
@@ -143,7 +145,11 @@ async function checkData(ctx: CheckContext, info: InodeInfo, subject: Subject): 
     }
     return;
   }
-  if (raw.datalayout !== EROFS_INODE_CHUNK_BASED) return; // compressed: the pcluster maps are not checked here
+  if (raw.datalayout === EROFS_INODE_COMPRESSED_FULL || raw.datalayout === EROFS_INODE_COMPRESSED_COMPACT) {
+    await checkCompressed(ctx, info, subject);
+    return;
+  }
+  if (raw.datalayout !== EROFS_INODE_CHUNK_BASED) return;
 
   let chunked: { layout: ChunkLayout; chunks: Chunk[] };
   try {
@@ -182,6 +188,29 @@ async function checkData(ctx: CheckContext, info: InodeInfo, subject: Subject): 
         ...extra(),
         actual: String(ch.blkaddr),
       }));
+    }
+  }
+}
+
+/** Compressed data is decoded in windows of this size, so a file never needs its size in memory. */
+const DECOMPRESS_WINDOW = 1 << 20;
+/** LZ4 cannot expand data more than ~255 times: a larger claimed size is not decoded to the end. */
+const MAX_EXPANSION = 256;
+
+/**
+ * Compressed data is judged as fsck.erofs judges it: by decompressing all of it. Any map or
+ * stream the decoder rejects becomes a finding with the decoder's code and range.
+ */
+async function checkCompressed(ctx: CheckContext, info: InodeInfo, subject: Subject): Promise<void> {
+  const { raw } = info;
+  const end = Math.min(raw.size, MAX_EXPANSION * ctx.size);
+  for (let at = 0; at < end; at += DECOMPRESS_WINDOW) {
+    ctx.throwIfAborted();
+    try {
+      await ctx.reader.readData(info.nid, at, Math.min(DECOMPRESS_WINDOW, end - at));
+    } catch (error) {
+      ctx.addError(error, subject, { offset: raw.offset, length: raw.inodeSize });
+      return;
     }
   }
 }

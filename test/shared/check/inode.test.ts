@@ -2,6 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { corpusSkip } from '../../helpers/corpus.ts';
+import { explainCode } from '../../../shared/check/index.ts';
 import { BLOCK, checkBytes, expectFinding, expectNoFinding, fixture, locate, mutate, put16, put32, put64, put8 } from './corrupt.ts';
 
 const readme = () => fixture('01-readme', 'image.cfs');
@@ -161,4 +162,15 @@ test('an undecodable inode costs only that node: the rest of the tree is still c
   assert.ok(r.findings.length > 0);
   // Only /small is lost: the walk goes on with the rest of the tree.
   assert.equal(r.nodesChecked, clean.nodesChecked - 1);
+});
+
+test('compressed files are decompressed in full: a damaged compression map is reported with the decoder code', { skip: corpusSkip }, async () => {
+  const f = await fixture('08-mkfs-erofs', 'lz4', 'image.erofs');
+  const text = await locate(f.reader, '/text.txt');
+  assert.equal(text.ino.datalayout, 3);
+  const header = Math.ceil((text.ino.offset + text.ino.inodeSize + text.ino.xattrSize) / 8) * 8;
+  const r = await checkBytes(mutate(f.bytes, (b) => put8(b, header + 6, 0x0f)));
+  const x = r.findings.find((y) => y.path === '/text.txt' && y.code.startsWith('erofs.z'));
+  assert.ok(x, JSON.stringify(r.findings));
+  assert.ok(explainCode(x.code));
 });
