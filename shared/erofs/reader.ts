@@ -29,6 +29,7 @@ import {
   EROFS_FT_REG_FILE,
   EROFS_FT_SOCK,
   EROFS_FT_SYMLINK,
+  EROFS_FEATURE_INCOMPAT_FRAGMENTS,
   EROFS_INODE_CHUNK_BASED,
   EROFS_INODE_COMPRESSED_COMPACT,
   EROFS_INODE_COMPRESSED_FULL,
@@ -42,6 +43,9 @@ import {
 import { slabAllocator } from '../walk.ts';
 import { datalayoutName, decodeDev, decodeInode, inodeOffset, type RawInode } from './inode.ts';
 import { decodeSuperblock, type Superblock } from './superblock.ts';
+import { decodeDeviceTable, deviceIdMask as deviceIdMaskOf, deviceLabel, deviceTableRange, resolveDevice, type DeviceTable } from './devices.ts';
+import { decodeLongPrefixes, longPrefixTableMaxBytes, longPrefixTableStart } from './xattr-prefixes.ts';
+import { decodeZMapHeader, zAlgorithmName, zIndexLayout, zMapHeaderOffset, Z_EROFS_MAP_HEADER_SIZE } from './zmap.ts';
 import {
   decodeIbodyHeader,
   decodeInlineEntries,
@@ -49,6 +53,7 @@ import {
   entryToXattr,
   ibodyEntriesStart,
   type IbodyHeader,
+  type LongPrefix,
   type XattrEntry,
 } from './xattr.ts';
 
@@ -97,6 +102,10 @@ export interface ErofsReader extends ImageReader {
   /** Loads the whole image into the block cache when it is small enough (bulk walks). */
   prefetchAll(limit?: number): Promise<boolean>;
   readonly source: CachedSource;
+  /** The extra devices (blobs) the image declares, when it has a device table. */
+  readonly devices?: DeviceTable;
+  /** Long xattr name prefixes (xattr_prefix_count records), for building full names. */
+  readonly longPrefixes: LongPrefix[];
 }
 
 const FT_KIND: NodeKind[] = ['unknown', 'file', 'dir', 'chardev', 'blockdev', 'fifo', 'socket', 'symlink'];
@@ -110,6 +119,8 @@ export interface OpenErofsOptions {
   decompressor?: Decompressor;
   /** Cache size in blocks. */
   cacheBlocks?: number;
+  /** Sources of the extra devices (blobs), in device-table order: device id N reads devices[N-1]. */
+  devices?: ByteSource[];
 }
 
 export async function openErofs(raw: ByteSource, options: OpenErofsOptions = {}): Promise<ErofsReader> {
@@ -131,6 +142,11 @@ export async function openErofs(raw: ByteSource, options: OpenErofsOptions = {})
   const src = cachedSource(raw, blockSize, options.cacheBlocks ?? Math.max(1024, (64 << 20) / blockSize));
   const size = raw.size;
   const alloc = slabAllocator();
+  // Filled in once the root is known to decode (below); the closures only run after that.
+  let devices: DeviceTable | undefined;
+  let longPrefixes: LongPrefix[] = [];
+  // Without extra devices the kernel masks every chunk's device_id to 0 (the image itself).
+  const deviceIdMask = deviceIdMaskOf(sb.extraDevices);
   const metaStart = sb.metaBlkaddr * blockSize;
   if (metaStart >= size) {
     const [o, l] = sb.fieldRanges['meta_blkaddr']!;
@@ -181,7 +197,7 @@ export async function openErofs(raw: ByteSource, options: OpenErofsOptions = {})
     const need = 4 + head4[0]! + (head4[2]! | (head4[3]! << 8));
     if (off + need > size) throw new DecodeError(`shared xattr id ${id} at ${hex(off)} runs past the image end`, off, need, 'erofs.xattr.shared-out-of-bounds');
     const entry = decodeXattrEntry(new Cursor(get(off, need), off));
-    const decoded = { entry, xattr: entryToXattr(entry, true) };
+    const decoded = { entry, xattr: entryToXattr(entry, true, longPrefixes) };
     if (sharedCache.size < 65536) sharedCache.set(id, decoded);
     return decoded;
   };
@@ -232,7 +248,8 @@ export async function openErofs(raw: ByteSource, options: OpenErofsOptions = {})
           const fileOffset = i * layout.chunkSize;
           const length = Math.min(layout.chunkSize, sizeOf - fileOffset);
           if (ch.blkaddr === null) return { fileOffset, length, offset: null };
-          if (ch.deviceId > 0) return { fileOffset, length, offset: ch.blkaddr * blockSize, deviceId: ch.deviceId };
+          const deviceId = ch.deviceId & deviceIdMask;
+          if (deviceId > 0) return { fileOffset, length, offset: ch.blkaddr * blockSize, deviceId };
           return { fileOffset, length, offset: ch.blkaddr * blockSize };
         });
       }
@@ -263,7 +280,14 @@ export async function openErofs(raw: ByteSource, options: OpenErofsOptions = {})
       const to = Math.min(end, ex.fileOffset + ex.length);
       if (from >= to || ex.offset === null) continue;
       if (ex.deviceId) {
-        throw new DecodeError(`inode ${ino.nid}: data lives on extra device ${ex.deviceId}, which is not opened`, ino.offset, ino.inodeSize, 'erofs.data.device');
+        const dev = resolveDevice(devices, options.devices, ex.deviceId, blockSize, { nid: ino.nid, offset: ino.offset, length: ino.inodeSize });
+        const at = dev.base + ex.offset + (from - ex.fileOffset);
+        const devSize = dev.source === 'image' ? size : dev.source.size;
+        if (at + (to - from) > devSize) {
+          throw new DecodeError(`inode ${ino.nid}: data at ${hex(at)}+${to - from} on device ${ex.deviceId} runs past its end (${devSize} bytes)`, ino.offset, ino.inodeSize, 'erofs.data.out-of-bounds');
+        }
+        out.set(dev.source === 'image' ? await src.read(at, to - from) : await dev.source.read(at, to - from), from - offset);
+        continue;
       }
       const abs = ex.offset + (from - ex.fileOffset);
       if (abs + (to - from) > size) {
@@ -311,7 +335,7 @@ export async function openErofs(raw: ByteSource, options: OpenErofsOptions = {})
     if (area) {
       const h = decodeIbodyHeader(area);
       area.pos = ibodyEntriesStart(h);
-      for (const e of decodeInlineEntries(area)) xattrs.push(entryToXattr(e, false, undefined, alloc));
+      for (const e of decodeInlineEntries(area)) xattrs.push(entryToXattr(e, false, longPrefixes, alloc));
       for (const sid of h.sharedIds) xattrs.push(sharedDecoded(sid).xattr);
     }
     const ranges = [{ label: `inode ${id} (${ino.extended ? 'extended' : 'compact'})`, offset: ino.offset, length: ino.inodeSize }];
@@ -320,7 +344,12 @@ export async function openErofs(raw: ByteSource, options: OpenErofsOptions = {})
     let target: Uint8Array | undefined;
     if (kind === 'file' || kind === 'symlink' || kind === 'dir') {
       if (ino.datalayout === EROFS_INODE_COMPRESSED_FULL || ino.datalayout === EROFS_INODE_COMPRESSED_COMPACT) {
-        data = { kind: 'compressed', algorithm: 'lz4' };
+        const hpos = zMapHeaderOffset(ino);
+        const zh = decodeZMapHeader(new Cursor(get(hpos, Z_EROFS_MAP_HEADER_SIZE), hpos));
+        const zl = zIndexLayout(ino, sb.blkszbits, zh);
+        ranges.push({ label: 'compression map header', offset: hpos, length: Z_EROFS_MAP_HEADER_SIZE });
+        if (zl.indexBytes) ranges.push({ label: zl.compact ? 'compact lcluster indexes' : 'lcluster indexes', offset: zl.indexBase, length: zl.indexBytes });
+        data = { kind: 'compressed', algorithm: zAlgorithmName(zh) };
       } else if (ino.size > 0) {
         const tail = inlineTail(ino);
         if (tail) ranges.push({ label: 'inline data', offset: tail.offset, length: tail.length });
@@ -328,12 +357,13 @@ export async function openErofs(raw: ByteSource, options: OpenErofsOptions = {})
           const { layout, chunks: list } = chunksSync(ino);
           ranges.push({ label: layout.indexes ? 'chunk indexes' : 'chunk block map', offset: layout.offset, length: layout.count * layout.entrySize });
           let nullCount = 0;
-          let devices: number[] | undefined;
+          let deviceIds: number[] | undefined;
           for (const c of list) {
             if (c.blkaddr === null) nullCount++;
-            if (c.deviceId > 0 && !devices?.includes(c.deviceId)) (devices ??= []).push(c.deviceId);
+            const dev = c.deviceId & deviceIdMask;
+            if (dev > 0 && !deviceIds?.includes(dev)) (deviceIds ??= []).push(dev);
           }
-          data = { kind: 'chunks', chunkSize: layout.chunkSize, count: layout.count, nullCount, ...(devices ? { deviceIds: devices } : {}) };
+          data = { kind: 'chunks', chunkSize: layout.chunkSize, count: layout.count, nullCount, ...(deviceIds ? { deviceIds } : {}) };
         } else if (tail && tail.length === ino.size) {
           data = { kind: 'inline', offset: tail.offset, length: tail.length };
         } else {
@@ -412,6 +442,10 @@ export async function openErofs(raw: ByteSource, options: OpenErofsOptions = {})
     f('feature_compat', hex(sb.featureCompat), 'feature_compat');
     f('feature_incompat', hex(sb.featureIncompat), 'feature_incompat');
     if (sb.extraDevices) f('extra devices', String(sb.extraDevices), 'extra_devices');
+    for (const d of devices?.slots ?? []) {
+      fields.push({ label: `device ${d.id}`, value: `${deviceLabel(d)}, ${d.blocks} blocks${d.mappedBlkaddr ? `, mapped at block ${d.mappedBlkaddr}` : ''}`, range: { label: `device slot ${d.id}`, offset: d.offset, length: 128 } });
+    }
+    if (sb.xattrPrefixCount) f('long xattr prefixes', `${longPrefixes.length} of ${sb.xattrPrefixCount}`, 'xattr_prefix_count');
     const features = [
       ...COMPAT_FEATURE_NAMES.filter(([bit]) => sb.featureCompat & bit).map(([, n]) => n),
       ...INCOMPAT_FEATURE_NAMES.filter(([bit]) => sb.featureIncompat & bit).map(([, n]) => n),
@@ -421,6 +455,17 @@ export async function openErofs(raw: ByteSource, options: OpenErofsOptions = {})
 
   // Opening proves the root is decodable (cheap: one inode) so a broken image fails early and clearly.
   await load(() => rawInodeSync(sb.rootNid));
+
+  // Tables the kernel reads at mount. A damaged one is a finding: the rest stays inspectable.
+  if (sb.extraDevices) {
+    const t = deviceTableRange(sb);
+    if (t.offset + t.length > size) {
+      const [o, l] = sb.fieldRanges['devt_slotoff']!;
+      findings.push({ code: 'erofs.superblock.device-table', severity: 'error', offset: o, length: l, message: `device table ${hex(t.offset)}+${t.length} (${sb.extraDevices} slots) runs past the image end (${size} bytes)` });
+    } else {
+      devices = decodeDeviceTable(await src.read(t.offset, t.length), sb);
+    }
+  }
 
   const reader: ErofsReader = {
     format: header ? 'composefs' : 'erofs',
@@ -455,8 +500,36 @@ export async function openErofs(raw: ByteSource, options: OpenErofsOptions = {})
       await src.prefetch(0, size);
       return true;
     },
+    ...(devices ? { devices } : {}),
+    get longPrefixes() {
+      return longPrefixes;
+    },
   };
+  if (sb.xattrPrefixCount) longPrefixes = await loadLongPrefixes(reader, findings);
   return reader;
+}
+
+/** The long prefix table lives in the packed inode's data when there is one, else in the image. */
+async function loadLongPrefixes(r: ErofsReader, findings: Finding[]): Promise<LongPrefix[]> {
+  const sb = r.sb;
+  const start = longPrefixTableStart(sb.xattrPrefixStart);
+  const [fo, fl] = sb.fieldRanges['xattr_prefix_start']!;
+  try {
+    const packed = sb.featureIncompat & EROFS_FEATURE_INCOMPAT_FRAGMENTS && sb.packedNid ? await r.rawInode(sb.packedNid) : undefined;
+    const space = packed ? packed.size : r.size;
+    const length = Math.min(longPrefixTableMaxBytes(sb.xattrPrefixCount), space - start);
+    if (length <= 0) throw new DecodeError(`long xattr prefix table at ${hex(start)} lies beyond the end of the ${packed ? 'packed inode' : 'image'} (${space} bytes)`, fo, fl, 'erofs.xattr.long-prefix');
+    const bytes = packed ? await r.readData(packed.nid, start, length) : await r.bytes(start, length);
+    const { prefixes, error } = decodeLongPrefixes(bytes, start, sb.xattrPrefixCount);
+    // Offsets inside the packed inode's data are not image offsets: point at the superblock field then.
+    const [o, l] = packed ? [fo, fl] : [error?.offset ?? 0, error?.length ?? 0];
+    if (error) findings.push({ code: 'erofs.xattr.long-prefix', severity: 'error', offset: o, length: l, message: error.message });
+    return prefixes;
+  } catch (e) {
+    if (!(e instanceof DecodeError)) throw e;
+    findings.push({ code: 'erofs.xattr.long-prefix', severity: 'error', offset: e.offset, length: e.length, message: e.message });
+    return [];
+  }
 }
 
 export function formatUuid(u: Uint8Array): string {
