@@ -86,11 +86,8 @@ export function decodeZMapHeader(c: Cursor): ZMapHeader {
   };
 }
 
-/** Everything the mapping of one compressed inode needs, decoded once. */
-export interface ZInode {
-  ino: RawInode;
-  header: ZMapHeader;
-  blkszbits: number;
+/** Where a compressed inode's lcluster indexes lie, from its header alone. */
+export interface ZIndexLayout {
   lclusterBits: number;
   compact: boolean;
   /** Absolute offset of lcluster index 0 (full) or of the first compact pack (ebase). */
@@ -102,6 +99,21 @@ export interface ZInode {
   compacted2b: number;
   /** Byte length of the index area after the header, for the hex view. */
   indexBytes: number;
+}
+
+/** "lz4", or "lz4+lzma" when HEAD2 lclusters use another algorithm; unknown numbers shown as such. */
+export function zAlgorithmName(h: ZMapHeader): string {
+  if (h.wholeFileFragment) return 'fragment';
+  const name = (a: number) => Z_EROFS_ALGORITHM_NAMES[a] ?? `algorithm ${a}`;
+  const [a1, a2] = h.algorithmType;
+  return a2 === a1 || !(h.advise & Z_EROFS_ADVISE_BIG_PCLUSTER_2 || a2) ? name(a1) : `${name(a1)}+${name(a2)}`;
+}
+
+/** Everything the mapping of one compressed inode needs, decoded once. */
+export interface ZInode extends ZIndexLayout {
+  ino: RawInode;
+  header: ZMapHeader;
+  blkszbits: number;
   /** Head lcn of the tail extent (ztailpacking or fragment); -1 when neither applies. */
   tailHeadLcn: number;
   /** Absolute offset of the ztailpacking inline pcluster. */
@@ -154,23 +166,49 @@ const zerr = (z: ZInode | RawInode, what: string, offset: number, length: number
   return new DecodeError(`inode ${nid}: ${what}`, offset, length, code);
 };
 
+/** Absolute offset of a compressed inode's map header: the first 8-byte boundary after its xattrs. */
+export const zMapHeaderOffset = (ino: RawInode): number => align(ino.offset + ino.inodeSize + ino.xattrSize, 8);
+
+export function zIndexLayout(ino: RawInode, blkszbits: number, header: ZMapHeader): ZIndexLayout {
+  const hpos = header.offset;
+  const compact = ino.datalayout === EROFS_INODE_COMPRESSED_COMPACT;
+  const lclusterBits = blkszbits + (header.clusterBits & 7);
+  const l: ZIndexLayout = {
+    lclusterBits, compact,
+    // Full indexes leave 8 reserved bytes after the header (Z_EROFS_FULL_INDEX_ALIGN).
+    indexBase: compact ? hpos + Z_EROFS_MAP_HEADER_SIZE : hpos + Z_EROFS_MAP_HEADER_SIZE + 8,
+    totalIdx: 0, compacted4bInitial: 0, compacted2b: 0, indexBytes: 0,
+  };
+  if (header.wholeFileFragment) return l;
+  if (compact) {
+    // erofs_iblks(): compact indexes count blocks, one per lcluster (lclusters are blocks here).
+    l.totalIdx = Math.ceil(ino.size / 2 ** blkszbits);
+    // 4-byte entries until the 2-byte packs can start on a 32-byte boundary.
+    l.compacted4bInitial = (32 - (l.indexBase % 32)) / 4;
+    if (l.compacted4bInitial === 8) l.compacted4bInitial = 0;
+    l.compacted2b =
+      header.advise & Z_EROFS_ADVISE_COMPACTED_2B && l.compacted4bInitial < l.totalIdx
+        ? Math.floor((l.totalIdx - l.compacted4bInitial) / 16) * 16
+        : 0;
+    const trailing4b = Math.max(0, l.totalIdx - l.compacted4bInitial - l.compacted2b);
+    l.indexBytes = Math.min(l.totalIdx, l.compacted4bInitial) * 4 + l.compacted2b * 2 + align(trailing4b, 2) * 4;
+  } else {
+    l.totalIdx = Math.ceil(ino.size / 2 ** lclusterBits);
+    l.indexBytes = l.totalIdx * Z_EROFS_LCLUSTER_INDEX_SIZE;
+  }
+  return l;
+}
+
 /** Decodes and validates the map header of a compressed inode (z_erofs_fill_inode_lazy). */
 export function zInode(ino: RawInode, sb: Superblock, get: ByteGetter): ZInode {
   if (ino.datalayout !== EROFS_INODE_COMPRESSED_FULL && ino.datalayout !== EROFS_INODE_COMPRESSED_COMPACT) {
     throw zerr(ino, 'is not a compressed inode', ino.offset, 2, 'erofs.zmap.layout');
   }
   const blkszbits = sb.blkszbits;
-  const hpos = align(ino.offset + ino.inodeSize + ino.xattrSize, 8);
+  const hpos = zMapHeaderOffset(ino);
   const header = decodeZMapHeader(new Cursor(get(hpos, Z_EROFS_MAP_HEADER_SIZE), hpos));
-  const compact = ino.datalayout === EROFS_INODE_COMPRESSED_COMPACT;
-  const lclusterBits = blkszbits + (header.clusterBits & 7);
-  const lclusterSize = 2 ** lclusterBits;
-  const z: ZInode = {
-    ino, header, blkszbits, lclusterBits, compact,
-    indexBase: compact ? hpos + Z_EROFS_MAP_HEADER_SIZE : hpos + Z_EROFS_MAP_HEADER_SIZE + 8,
-    totalIdx: 0, compacted4bInitial: 0, compacted2b: 0, indexBytes: 0,
-    tailHeadLcn: -1, idataOff: 0, fragmentOff: 0,
-  };
+  const z: ZInode = { ino, header, blkszbits, ...zIndexLayout(ino, blkszbits, header), tailHeadLcn: -1, idataOff: 0, fragmentOff: 0 };
+  const compact = z.compact;
   if (header.wholeFileFragment) {
     z.tailHeadLcn = 0;
     z.fragmentOff = header.fragmentOff64;
@@ -188,22 +226,6 @@ export function zInode(ino: RawInode, sb: Superblock, get: ByteGetter): ZInode {
   }
   if (compact && !(header.advise & Z_EROFS_ADVISE_BIG_PCLUSTER_1) !== !(header.advise & Z_EROFS_ADVISE_BIG_PCLUSTER_2)) {
     throw zerr(ino, 'compact indexes must advise big pclusters for HEAD1 and HEAD2 alike', hpos + 4, 2, 'erofs.zmap.advise');
-  }
-  if (compact) {
-    // erofs_iblks(): compact indexes count blocks, one per lcluster (lclusters are blocks here).
-    z.totalIdx = Math.ceil(ino.size / 2 ** blkszbits);
-    const ebase = z.indexBase;
-    z.compacted4bInitial = (32 - (ebase % 32)) / 4;
-    if (z.compacted4bInitial === 8) z.compacted4bInitial = 0;
-    z.compacted2b =
-      header.advise & Z_EROFS_ADVISE_COMPACTED_2B && z.compacted4bInitial < z.totalIdx
-        ? Math.floor((z.totalIdx - z.compacted4bInitial) / 16) * 16
-        : 0;
-    const trailing4b = Math.max(0, z.totalIdx - z.compacted4bInitial - z.compacted2b);
-    z.indexBytes = Math.min(z.totalIdx, z.compacted4bInitial) * 4 + z.compacted2b * 2 + align(trailing4b, 2) * 4;
-  } else {
-    z.totalIdx = Math.ceil(ino.size / lclusterSize);
-    z.indexBytes = 8 + z.totalIdx * Z_EROFS_LCLUSTER_INDEX_SIZE;
   }
   if (header.advise & (Z_EROFS_ADVISE_INLINE_PCLUSTER | Z_EROFS_ADVISE_FRAGMENT_PCLUSTER) && ino.size > 0) {
     // The tail extent is the one holding the last byte; remember where it starts.
