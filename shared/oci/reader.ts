@@ -10,7 +10,7 @@ import { decompressChunks, detectCompression, type Compression } from './decompr
 import { scanTar, type TarScan } from './scan.ts';
 import { inflatedStream, sourceStream, type InflatedStream, type TarStream } from './stream.ts';
 import { BLOCKSIZE } from './tar.ts';
-import { buildTree, type LayerTree, type TreeNode } from './tree.ts';
+import { buildTree, imageNodeOf, type LayerTree, type TreeNode } from './tree.ts';
 
 export interface OciTarReader extends ImageReader {
   readonly format: 'oci-tar';
@@ -24,6 +24,12 @@ export interface OciTarReader extends ImageReader {
 export const isOciTarReader = (r: ImageReader): r is OciTarReader => r.format === 'oci-tar' && 'scan' in r && 'tree' in r;
 
 const EMPTY = new Uint8Array(0);
+/**
+ * Results never share a buffer with the stream: a view into an 8 MiB segment or a read-ahead
+ * window would pin it, and structured cloning (IPC, workers) would copy all of it.
+ */
+const owned = (b: Uint8Array): Uint8Array => (b.byteOffset === 0 && b.byteLength === b.buffer.byteLength ? b : b.slice());
+
 /** Sparse files can claim any size; one read is kept to what one buffer can hold. */
 export const MAX_READ = 1 << 30;
 
@@ -69,22 +75,18 @@ export async function openOciTar(source: ByteSource): Promise<OciTarReader> {
     return n;
   };
 
-  const toImageNode = (n: TreeNode): ImageNode => {
-    const { member: _m, whiteout: _w, opaque: _o, synthetic: _s, entries: _e, index: _i, ...node } = n;
-    return node;
-  };
-
   const readData = async (id: number, offset: number, length: number): Promise<Uint8Array> => {
-    const n = nodeAt(id);
-    if (n.kind === 'symlink') return n.target!.subarray(Math.max(0, offset), Math.max(0, offset + length));
-    if (n.kind !== 'file') throw new DecodeError(`node ${id} is a ${n.kind}; only regular files and symlinks have data`, n.member?.headerOffset ?? 0, 0, 'oci.data.not-file');
+    const n = imageNodeOf(nodeAt(id));
+    const header = nodes[id]!.member?.headerOffset ?? 0;
+    if (n.kind === 'symlink') return n.target!.slice(Math.max(0, offset), Math.max(0, offset + length));
+    if (n.kind !== 'file') throw new DecodeError(`node ${id} is a ${n.kind}; only regular files and symlinks have data`, header, 0, 'oci.data.not-file');
     const end = Math.min(n.size, offset + length);
     if (offset < 0 || offset >= end || n.data.kind !== 'blocks') return EMPTY;
     if (end - offset > MAX_READ) {
-      throw new DecodeError(`node ${id}: a single read of ${end - offset} bytes is refused; read at most ${MAX_READ} at a time`, n.member?.headerOffset ?? 0, 0, 'oci.data.read-too-large');
+      throw new DecodeError(`node ${id}: a single read of ${end - offset} bytes is refused; read at most ${MAX_READ} at a time`, header, 0, 'oci.data.read-too-large');
     }
     const exts = n.data.extents;
-    if (exts.length === 1 && exts[0]!.fileOffset === 0 && exts[0]!.length >= end) return stream.read(exts[0]!.offset + offset, end - offset);
+    if (exts.length === 1 && exts[0]!.fileOffset === 0 && exts[0]!.length >= end) return owned(await stream.read(exts[0]!.offset + offset, end - offset));
     // Sparse: holes read as zeros.
     const out = new Uint8Array(end - offset);
     for (const e of exts) {
@@ -105,7 +107,7 @@ export async function openOciTar(source: ByteSource): Promise<OciTarReader> {
     scan,
     tree,
     info,
-    node: async (id) => toImageNode(nodeAt(id)),
+    node: async (id) => imageNodeOf(nodeAt(id)),
     children: async (id): Promise<DirEntry[]> => {
       const n = nodeAt(id);
       if (!n.entries) throw new DecodeError(`node ${id} is a ${n.kind}, not a directory`, n.member?.headerOffset ?? 0, 0, 'oci.node.not-dir');
@@ -120,7 +122,7 @@ export async function openOciTar(source: ByteSource): Promise<OciTarReader> {
     findings: (): Finding[] => decodeFindings.slice(),
     bytes: async (offset, length) => {
       const len = Math.max(0, Math.min(length, size - offset));
-      return len > 0 && offset >= 0 ? stream.read(offset, len) : EMPTY;
+      return len > 0 && offset >= 0 ? owned(await stream.read(offset, len)) : EMPTY;
     },
     close: async () => {
       await source.close?.();
@@ -151,7 +153,7 @@ function infoOf(scan: TarScan, tree: LayerTree, compression: Compression, fileSi
     { label: 'Whiteouts', value: `${count((n) => !!n.whiteout && n.nlink > 0)}` },
     { label: 'Opaque directories', value: `${count((n) => !!n.opaque)}` },
     { label: 'Root directory', value: root.member ? `listed (member #${root.member.index})` : 'synthetic (no member names it)' },
-    { label: 'Synthetic directories', value: `${count((n) => n.synthetic && n.nlink > 0 && n !== root)}` },
+    { label: 'Synthetic directories', value: `${count((n) => !n.member && n.nlink > 0 && n !== root)}` },
     { label: 'Hardlinked inodes', value: `${linked}` },
     { label: 'Sparse files', value: `${sparse}` },
     { label: 'pax global headers', value: `${scan.globalHeaders}` },

@@ -65,7 +65,15 @@ export interface TarMember {
   sparse?: SparseInfo;
   /** The stream ends inside this member's data. */
   truncated: boolean;
-  ranges: ByteRange[];
+  /** Extended headers and sparse bookkeeping; memberRanges adds the header and the data. */
+  extraRanges: ByteRange[];
+}
+
+/** The member's structures in the stream, in order, for the hex view. */
+export function memberRanges(m: TarMember): ByteRange[] {
+  const out = [...m.extraRanges, { label: `${m.dialect} header`, offset: m.headerOffset, length: BLOCKSIZE }];
+  if (m.storedSize > 0) out.push({ label: 'data', offset: m.dataOffset, length: m.storedSize });
+  return out.sort((a, b) => a.offset - b.offset);
 }
 
 export interface TarScan {
@@ -78,6 +86,10 @@ export interface TarScan {
   globalHeaders: number;
 }
 
+const NO_BYTES = new Uint8Array(0);
+const NO_RANGES: ByteRange[] = [];
+const NO_XATTRS: Xattr[] = [];
+const NO_EXTENSIONS: string[] = [];
 const padded = (n: number): number => Math.ceil(n / BLOCKSIZE) * BLOCKSIZE;
 const latin1Bytes = (s: string): Uint8Array => Uint8Array.from(s, (ch) => ch.charCodeAt(0));
 const utf8 = new TextDecoder();
@@ -283,8 +295,7 @@ async function composeMember(
   findings: Finding[],
 ): Promise<TarMember> {
   const pax = mergeRecords(globals, pending.records);
-  const extensions = [...pending.extensions];
-  if (globals.length > 0) extensions.push('pax-global');
+  const extensions = globals.length > 0 ? [...pending.extensions, 'pax-global'] : pending.extensions.length ? pending.extensions : NO_EXTENSIONS;
   const bad = (r: PaxRecord, what: string) =>
     findings.push(finding('oci.pax.invalid-value', 'error', r.offset, r.length, `pax ${r.keyword} at ${hex(r.offset)}: ${what}; the header's value is used`, { actual: paxText(r.value).slice(0, 64) }));
   const int = (key: string, fallback: number, allowNegative = false): number => {
@@ -306,7 +317,7 @@ async function composeMember(
     path = paxPath.value.slice();
     pathRange = { label: 'pax path', offset: paxPath.offset, length: paxPath.length };
   }
-  let linkname: Uint8Array = h.linkname.slice();
+  let linkname: Uint8Array = h.linkname.length ? h.linkname.slice() : NO_BYTES;
   let linkRange: ByteRange = { label: 'linkname', offset: h.linknameOffset, length: h.linkname.length };
   if (pending.longLink) ({ value: linkname, range: linkRange } = pending.longLink);
   const paxLink = pax.get('linkpath');
@@ -324,7 +335,6 @@ async function composeMember(
   }
   const storedSize = int('size', h.size);
   const dataOffset = h.offset + BLOCKSIZE;
-  const ranges: ByteRange[] = [...pending.ranges, { label: `${h.dialect} header`, offset: h.offset, length: BLOCKSIZE }];
   const member: TarMember = {
     index,
     start: pending.start ?? h.offset,
@@ -350,7 +360,7 @@ async function composeMember(
     end: dataOffset + padded(storedSize),
     xattrs: paxXattrs(pax, findings),
     truncated: false,
-    ranges,
+    extraRanges: pending.ranges.length ? pending.ranges : NO_RANGES,
   };
 
   if (h.typeflag === GNUTYPE_SPARSE && h.gnuSparse) await oldGnuSparse(stream, h, member, findings);
@@ -358,7 +368,6 @@ async function composeMember(
     await paxSparse(stream, pax, pending.records, member, findings);
   }
   member.truncated = (await stream.reach(member.dataOffset + member.storedSize)) < member.dataOffset + member.storedSize;
-  if (member.storedSize > 0) ranges.push({ label: 'data', offset: member.dataOffset, length: member.storedSize });
   return member;
 }
 
@@ -383,7 +392,7 @@ function paxXattrs(pax: Map<string, PaxRecord>, findings: Finding[]): Xattr[] {
       out.set(key, { name, value, range: { label: `pax ${keyword}`, offset: r.offset, length: r.length } });
     }
   }
-  return [...out.values()];
+  return out.size ? [...out.values()] : NO_XATTRS;
 }
 
 function percentDecode(s: string): Uint8Array | undefined {
@@ -453,7 +462,7 @@ async function oldGnuSparse(stream: TarStream, h: RawHeader, member: TarMember, 
     const ext = decodeSparseExtension(block, at);
     for (const p of ext.problems) findings.push(finding('oci.header.bad-number', 'error', p.offset, p.length, p.message));
     segments.push(...ext.segments);
-    member.ranges.push({ label: 'GNU sparse extension', offset: at, length: BLOCKSIZE });
+    member.extraRanges = [...member.extraRanges, { label: 'GNU sparse extension', offset: at, length: BLOCKSIZE }];
     more = ext.isextended;
     at += BLOCKSIZE;
   }
@@ -537,6 +546,6 @@ async function paxSparse(stream: TarStream, pax: Map<string, PaxRecord>, local: 
   const mapRange: ByteRange = format === 'pax 1.0'
     ? { label: 'sparse map', offset: member.dataOffset, length: dataStart - member.dataOffset }
     : { label: `pax ${where.keyword}`, offset: where.offset, length: where.length };
-  if (dataStart > member.dataOffset) member.ranges.push({ label: 'sparse map', offset: member.dataOffset, length: dataStart - member.dataOffset });
+  if (dataStart > member.dataOffset) member.extraRanges = [...member.extraRanges, { label: 'sparse map', offset: member.dataOffset, length: dataStart - member.dataOffset }];
   applySparse(member, { format, segments, realSize, dataStart }, findings, mapRange);
 }

@@ -75,7 +75,12 @@ export interface RawHeader {
   problems: FieldProblem[];
 }
 
-const ascii = new TextDecoder('latin1');
+/** Short header text fields (names, magic) as Latin-1; cheaper than a TextDecoder call per field. */
+const latin1 = (b: Uint8Array): string => {
+  let s = '';
+  for (let i = 0; i < b.length; i++) s += String.fromCharCode(b[i]!);
+  return s;
+};
 
 /** The bytes of a NUL-terminated field (a field that fills its width has no NUL). */
 export function cstring(field: Uint8Array): Uint8Array {
@@ -141,7 +146,7 @@ export function storedChecksum(block: Uint8Array): NumericResult {
 }
 
 function dialectOf(magicAndVersion: Uint8Array): HeaderDialect {
-  const s = ascii.decode(magicAndVersion);
+  const s = latin1(magicAndVersion);
   if (s === OLDGNU_MAGIC) return 'gnu';
   if (s.startsWith(TMAGIC)) return 'ustar';
   return 'v7';
@@ -174,8 +179,8 @@ export function decodeHeader(block: Uint8Array, offset: number): RawHeader {
   const linknameOffset = c.offset;
   const linkname = cstring(c.take(100, 'linkname'));
   const dialect = dialectOf(c.take(8, 'magic+version'));
-  const uname = ascii.decode(cstring(c.take(32, 'uname')));
-  const gname = ascii.decode(cstring(c.take(32, 'gname')));
+  const uname = latin1(cstring(c.take(32, 'uname')));
+  const gname = latin1(cstring(c.take(32, 'gname')));
   // v7 headers end at the linkname; their device fields are unused bytes, commonly zero.
   const devmajor = dialect === 'v7' ? (c.skip(8), 0) : num(8, 'devmajor');
   const devminor = dialect === 'v7' ? (c.skip(8), 0) : num(8, 'devminor');

@@ -7,10 +7,10 @@
  */
 import {
   S_IFBLK, S_IFCHR, S_IFDIR, S_IFIFO, S_IFLNK, S_IFREG,
-  type ByteRange, type DataLocation, type Finding, type ImageNode, type NodeKind, type Severity,
+  type ByteRange, type DataLocation, type Finding, type ImageNode, type NodeKind, type Severity, type Xattr,
 } from '../model.ts';
 import { displayPath, nameKey, resolveMemberPath, type MemberPath } from './path.ts';
-import type { TarMember } from './scan.ts';
+import { memberRanges, type TarMember } from './scan.ts';
 import {
   AREGTYPE, BLKTYPE, CHRTYPE, CONTTYPE, DIRTYPE, FIFOTYPE, GNUTYPE_DUMPDIR, GNUTYPE_MULTIVOL, GNUTYPE_SPARSE,
   GNUTYPE_VOLHDR, LNKTYPE, REGTYPE, SYMTYPE,
@@ -24,16 +24,21 @@ export interface TreeEntry {
   member?: TarMember;
 }
 
-/** An ImageNode plus what the tree and the check rules need to know about where it came from. */
-export interface TreeNode extends ImageNode {
-  layout: string;
+/**
+ * A node of the layer tree. Kept lean (a layer may have hundreds of thousands): every attribute
+ * an ImageNode shows is derived from the member on demand by imageNodeOf.
+ */
+export interface TreeNode {
+  id: number;
+  kind: NodeKind;
+  mode: number;
+  nlink: number;
   /** The member whose header gives the attributes; none for synthetic directories. */
   member?: TarMember;
-  /** The `.wh.<name>` marker this node stands for. */
+  /** The `.wh.<name>` marker this node stands for (then `member` is the marker too). */
   whiteout?: TarMember;
   /** The `.wh..wh..opq` marker that made this directory opaque. */
   opaque?: TarMember;
-  synthetic: boolean;
   /** Directories: entries in the order members created them. */
   entries?: TreeEntry[];
   index?: Map<string, number>;
@@ -97,20 +102,14 @@ export function buildTree(members: TarMember[]): LayerTree {
   const nodes: TreeNode[] = [];
   const findings: Finding[] = [];
 
-  const newNode = (n: Omit<TreeNode, 'id' | 'nlink'>): TreeNode => {
-    const node: TreeNode = { ...n, id: nodes.length, nlink: 0 };
-    if (node.kind === 'dir') {
-      node.entries = [];
-      node.index = new Map();
-    }
+  const newNode = (kind: NodeKind, mode: number, member: TarMember | undefined, whiteout?: TarMember): TreeNode => {
+    const node: TreeNode = kind === 'dir'
+      ? { id: nodes.length, kind, mode, nlink: 0, member, whiteout, opaque: undefined, entries: [], index: new Map() }
+      : { id: nodes.length, kind, mode, nlink: 0, member, whiteout, opaque: undefined, entries: undefined, index: undefined };
     nodes.push(node);
     return node;
   };
-  const synthetic = (): TreeNode =>
-    newNode({
-      kind: 'dir', mode: SYNTHETIC_MODE, uid: 0, gid: 0, size: 0, mtime: { sec: 0, nsec: 0 }, rdev: 0, xattrs: [],
-      data: { kind: 'none' }, layout: 'synthetic directory: no member of its own, implied by member paths', synthetic: true, ranges: [],
-    });
+  const synthetic = (): TreeNode => newNode('dir', SYNTHETIC_MODE, undefined);
   const root = synthetic();
 
   const report = (code: string, severity: Severity, m: TarMember, range: ByteRange | undefined, path: string, message: string, extra: Partial<Finding> = {}) =>
@@ -155,22 +154,23 @@ export function buildTree(members: TarMember[]): LayerTree {
     const i = dir.index!.get(key);
     if (i === undefined) {
       dir.index!.set(key, dir.entries!.length);
-      dir.entries!.push({ name: name.slice(), id, member });
+      dir.entries!.push({ name, id, member });
     } else dir.entries![i] = { name: dir.entries![i]!.name, id, member };
   };
 
   /** Applies a new node for `m` at `name` in `dir`, settling what was there. */
-  const place = (dir: TreeNode, name: Uint8Array, m: TarMember, path: string, make: () => TreeNode) => {
+  const place = (dir: TreeNode, name: Uint8Array, m: TarMember, pathOf: () => string, make: () => TreeNode) => {
     const old = lookup(dir, name);
     if (old) {
+      const path = pathOf();
       if (old.whiteout) {
         report('oci.whiteout.shadows-entry', 'warning', m, m.pathRange, path,
           `${path} is both whited out (.wh. member #${old.whiteout.index}) and present in the same layer; a whiteout only hides lower layers, so the entry stays`);
-      } else if (old.synthetic && memberType(m)?.kind !== 'dir') {
+      } else if (!old.member && memberType(m)?.kind !== 'dir') {
         report('oci.path.conflict', 'error', m, m.pathRange, path,
           `${path} was implied as a directory by earlier members and is now a ${memberType(m)?.kind ?? 'member'}; an extractor cannot replace the directory, so the member is not applied`);
         return;
-      } else if (!old.synthetic) {
+      } else if (old.member) {
         const lost = old.kind === 'dir' && memberType(m)?.kind !== 'dir' && old.entries!.length > 0 ? `, dropping the ${old.entries!.length} entries below it` : '';
         report('oci.path.duplicate', 'warning', m, m.pathRange, path,
           `${path} appears again (member #${m.index}; first ${old.member ? `member #${old.member.index}` : 'an earlier member'}); the later one wins${lost}`,
@@ -186,62 +186,43 @@ export function buildTree(members: TarMember[]): LayerTree {
 
   /** A directory listed (again): it keeps its entries and takes the member's attributes. */
   const adopt = (d: TreeNode, m: TarMember) => {
-    Object.assign(d, attributes(m, S_IFDIR, 'directory'), { synthetic: false });
-    if (d.opaque) markOpaque(d, d.opaque);
+    d.member = m;
+    d.mode = S_IFDIR | m.mode;
   };
 
-  const markOpaque = (d: TreeNode, marker: TarMember) => {
-    d.opaque = marker;
-    if (!d.xattrs.some(isOpaqueXattr)) d.xattrs = [...d.xattrs, opaqueXattr()];
-    d.ranges = [...d.ranges, ...marker.ranges.map((r) => ({ ...r, label: `opaque marker: ${r.label}` }))];
-    d.layout += ' + opaque (.wh..wh..opq)';
-  };
-
-  const attributes = (m: TarMember, bits: number, what: string) => ({
-    mode: bits | m.mode, uid: m.uid, gid: m.gid, mtime: m.mtime, member: m, xattrs: m.xattrs, layout: layoutOf(m, what),
-    ranges: m.ranges,
-  });
-
-  const nodeFor = (m: TarMember, t: { kind: NodeKind; bits: number }): TreeNode =>
-    newNode({
-      kind: t.kind,
-      ...attributes(m, t.bits, t.kind === 'file' ? 'regular file' : t.kind),
-      size: t.kind === 'file' ? m.size : t.kind === 'symlink' ? m.linkname.length : 0,
-      rdev: t.kind === 'chardev' || t.kind === 'blockdev' ? encodeDev(m.devmajor, m.devminor) : 0,
-      ...(t.kind === 'symlink' ? { target: m.linkname } : {}),
-      data: t.kind === 'file' ? dataOf(m) : { kind: 'none' },
-      synthetic: false,
-    });
+  const nodeFor = (m: TarMember, t: { kind: NodeKind; bits: number }): TreeNode => newNode(t.kind, t.bits | m.mode, m);
 
   for (const m of members) {
     const p = resolveMemberPath(m.path);
-    const path = displayPath(p.parts);
+    // Paths are text only for findings; most members have none.
+    let pathText: string | undefined;
+    const path = (): string => (pathText ??= displayPath(p.parts));
     if (p.escapes) {
-      report('oci.path.escape', 'error', m, m.pathRange, path, `member #${m.index} path "${new TextDecoder().decode(m.path)}" climbs above the layer root; it is not applied`);
+      report('oci.path.escape', 'error', m, m.pathRange, path(), `member #${m.index} path "${new TextDecoder().decode(m.path)}" climbs above the layer root; it is not applied`);
       continue;
     }
-    if (p.absolute) report('oci.path.absolute', 'warning', m, m.pathRange, path, `member #${m.index} has an absolute path; it is applied below the layer root as ${path}`);
-    else if (p.dotdot) report('oci.path.dotdot', 'warning', m, m.pathRange, path, `member #${m.index} path has ".." components; it resolves to ${path}`);
+    if (p.absolute) report('oci.path.absolute', 'warning', m, m.pathRange, path(), `member #${m.index} has an absolute path; it is applied below the layer root as ${path()}`);
+    else if (p.dotdot) report('oci.path.dotdot', 'warning', m, m.pathRange, path(), `member #${m.index} path has ".." components; it resolves to ${path()}`);
 
     if (m.typeflag === GNUTYPE_VOLHDR) {
-      report('oci.member.volume-label', 'info', m, undefined, path, `member #${m.index} is a GNU volume label, not a file`);
+      report('oci.member.volume-label', 'info', m, undefined, path(), `member #${m.index} is a GNU volume label, not a file`);
       continue;
     }
     if (m.typeflag === GNUTYPE_MULTIVOL) {
-      report('oci.member.unsupported-type', 'error', m, { label: 'typeflag', offset: m.headerOffset + 156, length: 1 }, path,
+      report('oci.member.unsupported-type', 'error', m, { label: 'typeflag', offset: m.headerOffset + 156, length: 1 }, path(),
         `member #${m.index} continues a file from a previous volume (GNU multi-volume); it is not applied`);
       continue;
     }
     let type = memberType(m);
     if (!type && m.typeflag !== LNKTYPE) {
-      report('oci.member.unknown-type', 'warning', m, { label: 'typeflag', offset: m.headerOffset + 156, length: 1 }, path,
+      report('oci.member.unknown-type', 'warning', m, { label: 'typeflag', offset: m.headerOffset + 156, length: 1 }, path(),
         `member #${m.index} has type ${typeName(m.typeflag)}; like GNU tar it is read as a regular file`);
       type = TYPE_OF[REGTYPE]!;
     }
 
     if (p.parts.length === 0) {
       if (type?.kind === 'dir') {
-        if (!root.synthetic) report('oci.path.duplicate', 'warning', m, m.pathRange, '/', `the layer root is listed again (member #${m.index}); the later one wins`);
+        if (root.member) report('oci.path.duplicate', 'warning', m, m.pathRange, '/', `the layer root is listed again (member #${m.index}); the later one wins`);
         adopt(root, m);
       } else {
         report('oci.path.root-not-dir', 'error', m, m.pathRange, '/', `member #${m.index} names the layer root but is not a directory; it is not applied`);
@@ -254,37 +235,32 @@ export function buildTree(members: TarMember[]): LayerTree {
 
     const wh = classifyWhiteout(name);
     if (wh.kind !== 'none' && m.typeflag !== LNKTYPE && type?.kind === 'file') {
-      if (m.size > 0) report('oci.whiteout.has-data', 'info', m, undefined, path, `whiteout marker ${path} carries ${m.size} bytes of data; markers are empty files`);
+      if (m.size > 0) report('oci.whiteout.has-data', 'info', m, undefined, path(), `whiteout marker ${path()} carries ${m.size} bytes of data; markers are empty files`);
       if (wh.kind === 'meta') {
-        report('oci.whiteout.aufs-meta', 'info', m, undefined, path, `${path} is AUFS bookkeeping (.wh..wh.*), not content; it is not applied`);
+        report('oci.whiteout.aufs-meta', 'info', m, undefined, path(), `${path()} is AUFS bookkeeping (.wh..wh.*), not content; it is not applied`);
         continue;
       }
       if (wh.kind === 'invalid') {
-        report('oci.whiteout.invalid', 'error', m, m.pathRange, path, `${path}: ${wh.reason}; it is not applied`);
+        report('oci.whiteout.invalid', 'error', m, m.pathRange, path(), `${path()}: ${wh.reason}; it is not applied`);
         continue;
       }
       if (wh.kind === 'opaque') {
-        if (dir.opaque) report('oci.path.duplicate', 'warning', m, m.pathRange, path, `${path} appears again (first member #${dir.opaque.index})`);
-        else markOpaque(dir, m);
+        if (dir.opaque) report('oci.path.duplicate', 'warning', m, m.pathRange, path(), `${path()} appears again (first member #${dir.opaque.index})`);
+        else dir.opaque = m;
         continue;
       }
       const targetPath = displayPath([...p.parts.slice(0, -1), wh.target]);
       const hidden = lookup(dir, wh.target);
       if (hidden?.whiteout) {
-        report('oci.path.duplicate', 'warning', m, m.pathRange, path, `${path} appears again (first member #${hidden.whiteout.index})`);
+        report('oci.path.duplicate', 'warning', m, m.pathRange, path(), `${path()} appears again (first member #${hidden.whiteout.index})`);
         continue;
       }
       if (hidden) {
         report('oci.whiteout.shadows-entry', 'warning', m, m.pathRange, targetPath,
-          `${path} whites out ${targetPath}, which this same layer provides (member #${hidden.member?.index ?? '?'}); a whiteout only hides lower layers, so the entry stays`);
+          `${path()} whites out ${targetPath}, which this same layer provides (member #${hidden.member?.index ?? '?'}); a whiteout only hides lower layers, so the entry stays`);
         continue;
       }
-      const w = newNode({
-        kind: 'chardev', mode: WHITEOUT_MODE, uid: m.uid, gid: m.gid, size: 0, mtime: m.mtime, rdev: 0, xattrs: [],
-        data: { kind: 'none' }, layout: layoutOf(m, `OCI whiteout "${new TextDecoder().decode(name)}", shown as an overlay whiteout (char 0:0)`),
-        member: m, whiteout: m, synthetic: false, ranges: m.ranges,
-      });
-      link(dir, wh.target, w.id, m);
+      link(dir, wh.target, newNode('chardev', WHITEOUT_MODE, m, m).id, m);
       continue;
     }
 
@@ -292,17 +268,17 @@ export function buildTree(members: TarMember[]): LayerTree {
       const tp = resolveMemberPath(m.linkname);
       const tpath = displayPath(tp.parts);
       if (tp.escapes) {
-        report('oci.path.escape', 'error', m, m.linkRange, path, `hardlink ${path} points above the layer root ("${new TextDecoder().decode(m.linkname)}"); it is not applied`);
+        report('oci.path.escape', 'error', m, m.linkRange, path(), `hardlink ${path()} points above the layer root ("${new TextDecoder().decode(m.linkname)}"); it is not applied`);
         continue;
       }
       const target = resolve(tp);
       if (!target || target.whiteout) {
-        report('oci.hardlink.missing-target', 'error', m, m.linkRange, path,
-          `hardlink ${path} points to ${tpath}, which no earlier member of this layer provides; it is not applied`, { expected: tpath });
+        report('oci.hardlink.missing-target', 'error', m, m.linkRange, path(),
+          `hardlink ${path()} points to ${tpath}, which no earlier member of this layer provides; it is not applied`, { expected: tpath });
         continue;
       }
       if (target.kind === 'dir') {
-        report('oci.hardlink.to-directory', 'error', m, m.linkRange, path, `hardlink ${path} points to the directory ${tpath}; it is not applied`);
+        report('oci.hardlink.to-directory', 'error', m, m.linkRange, path(), `hardlink ${path()} points to the directory ${tpath}; it is not applied`);
         continue;
       }
       place(dir, name, m, path, () => target);
@@ -331,4 +307,41 @@ function countLinks(nodes: TreeNode[], root: TreeNode): void {
       } else n.nlink++;
     }
   }
+}
+
+const NO_DATA: DataLocation = { kind: 'none' };
+const EPOCH = { sec: 0, nsec: 0 };
+
+/** The ImageNode a tree node shows: attributes from its member, overlay forms for whiteouts and opaque directories. */
+export function imageNodeOf(n: TreeNode): ImageNode {
+  const m = n.member;
+  const isFile = n.kind === 'file';
+  const isDev = n.kind === 'chardev' || n.kind === 'blockdev';
+  let xattrs: Xattr[] = m && !n.whiteout ? m.xattrs : [];
+  let ranges: ByteRange[] = m ? memberRanges(m) : [];
+  let layout: string;
+  if (!m) layout = 'synthetic directory: no member of its own, implied by member paths';
+  else if (n.whiteout) layout = layoutOf(m, 'OCI whiteout (.wh. marker), shown as an overlay whiteout (char 0:0)');
+  else layout = layoutOf(m, isFile ? 'regular file' : n.kind === 'dir' ? 'directory' : n.kind);
+  if (n.opaque) {
+    if (!xattrs.some(isOpaqueXattr)) xattrs = [...xattrs, opaqueXattr()];
+    ranges = [...ranges, ...memberRanges(n.opaque).map((r) => ({ ...r, label: `opaque marker: ${r.label}` }))];
+    layout += ' + opaque (.wh..wh..opq)';
+  }
+  return {
+    id: n.id,
+    kind: n.kind,
+    mode: n.mode,
+    uid: m?.uid ?? 0,
+    gid: m?.gid ?? 0,
+    size: !m || n.whiteout ? 0 : isFile ? m.size : n.kind === 'symlink' ? m.linkname.length : 0,
+    mtime: m?.mtime ?? EPOCH,
+    nlink: n.nlink,
+    rdev: m && isDev && !n.whiteout ? encodeDev(m.devmajor, m.devminor) : 0,
+    layout,
+    ...(m && n.kind === 'symlink' ? { target: m.linkname } : {}),
+    xattrs,
+    data: m && isFile ? dataOf(m) : NO_DATA,
+    ranges,
+  };
 }
