@@ -26,7 +26,7 @@ import {
   missingPages,
   pathComponents,
   type DirListing,
-  type TreeRow,
+  type VisibleRows,
 } from './tree.ts';
 
 export type Theme = 'system' | 'light' | 'dark';
@@ -44,7 +44,7 @@ export interface ImageView {
   listings: Map<number, DirListing>;
   /** Expanded directories: path -> directory id. */
   expanded: Map<string, number>;
-  rows: TreeRow[];
+  rows: VisibleRows;
   filter: string;
   selected?: { id: number; path: string };
   details?: NodeDetails;
@@ -85,6 +85,8 @@ export interface AppActions {
   /** Loads the pages a directory still lacks for indexes [from, to). */
   ensureLoaded(dirId: number, from: number, to: number): Promise<void>;
   select(id: number, path: string, options?: { keepHex?: boolean }): Promise<void>;
+  /** Selects the index-th entry of a directory, loading its page first if needed (keyboard over placeholders). */
+  selectChild(dirId: number, dirPath: string, index: number): Promise<void>;
   /** Expands every directory on the way to `path` and selects it. */
   reveal(path: string, options?: { keepHex?: boolean }): Promise<boolean>;
   setFilter(filter: string): Promise<void>;
@@ -140,6 +142,17 @@ export function createAppStore(api: InspectorApi): AppStore {
         }),
       }));
 
+    // Pages that land together (a scroll across several) are laid out once.
+    const pendingLayout = new Set<ImageId>();
+    const relayoutSoon = (id: ImageId) => {
+      if (pendingLayout.has(id)) return;
+      pendingLayout.add(id);
+      setTimeout(() => {
+        pendingLayout.delete(id);
+        relayout(id);
+      }, 0);
+    };
+
     /** Loads entries [start, start + count) of a directory once, however often it is asked for. */
     const loadRange = (id: ImageId, dirId: number, start: number, count: number): Promise<void> => {
       const key = `${id}:${dirId}:${start}:${count}`;
@@ -151,7 +164,7 @@ export function createAppStore(api: InspectorApi): AppStore {
           const v = view(id);
           if (!v) return;
           v.listings.set(dirId, mergePage(v.listings.get(dirId), got));
-          relayout(id);
+          relayoutSoon(id);
         } catch (e) {
           set({ error: errorText(e) });
         } finally {
@@ -207,7 +220,7 @@ export function createAppStore(api: InspectorApi): AppStore {
       const verity = new Map(view(id)!.verity);
       for (const r of s.results) verity.set(r.nodeId, r);
       patch(id, () => ({ verifyJob: undefined, verifySummary: s, verity }));
-      relayout(id); // badges live on rows' entries' ids; a new rows array repaints them
+      relayout(id); // badges are drawn per row: a new rows object repaints them
       void refreshDetails(id, { keepHex: true });
     });
     api.onOpenRequest((summary) => void get().adopt(summary));
@@ -251,7 +264,7 @@ export function createAppStore(api: InspectorApi): AppStore {
           summary,
           listings: new Map(),
           expanded: new Map([['/', summary.rootId]]),
-          rows: [],
+          rows: flattenTree(summary.rootId, new Map(), new Set()),
           filter: '',
           checking: false,
           verity: new Map(),
@@ -323,6 +336,14 @@ export function createAppStore(api: InspectorApi): AppStore {
         if (!id) return;
         patch(id, () => ({ selected: { id: nodeId, path } }));
         await refreshDetails(id, options);
+      },
+
+      async selectChild(dirId, dirPath, index) {
+        const id = get().activeId;
+        if (!id) return;
+        await get().ensureLoaded(dirId, index, index + 1);
+        const e = view(id)?.listings.get(dirId)?.entries[index];
+        if (e) await get().select(e.id, childPath(dirPath, e.name));
       },
 
       async reveal(path, options = {}) {

@@ -79,6 +79,31 @@ export function isComplete(listing: DirListing): boolean {
 }
 
 /**
+ * The visible rows, without a row object per entry: a run of shown child indexes per directory
+ * segment (split where an expanded subdirectory's rows come in between), and row objects made only
+ * for the rows asked for. A 200,000-entry directory then costs one integer per entry to lay out.
+ */
+export interface VisibleRows {
+  readonly length: number;
+  at(i: number): TreeRow;
+  /** Row index of row i's directory (-1 for the root row). */
+  parentOf(i: number): number;
+  /** Row index of the row showing node `id` at `path`, or -1. */
+  indexOf(id: number, path: string): number;
+}
+
+interface Segment {
+  dirId: number;
+  dirPath: string;
+  depth: number;
+  /** Indexes into the directory's listing, in display order. */
+  idx: number[];
+  /** Where this segment's directory row is: a position in another segment, or the root row. */
+  parent: { seg: Segment; pos: number } | null;
+  start: number;
+}
+
+/**
  * Visible rows: the root, then depth-first every child of each expanded directory in listing order.
  * With a filter, a row stays when its name contains the filter (case-insensitive) or when it leads to
  * such a row; unloaded placeholders are dropped because they cannot match anything yet.
@@ -88,46 +113,96 @@ export function flattenTree(
   listings: ReadonlyMap<number, DirListing>,
   expanded: ReadonlySet<string>,
   options: FlattenOptions = {},
-): TreeRow[] {
+): VisibleRows {
   const needle = options.filter?.trim().toLowerCase() ?? '';
-  const rootListing = listings.get(rootId);
-  const rows: TreeRow[] = [{ path: '/', depth: 0, parentId: -1, index: 0, entry: rootEntry(rootId, rootListing?.total) }];
-  if (!expanded.has('/')) return rows;
+  const matches = (name: string) => name.toLowerCase().includes(needle);
+  const rootRow: TreeRow = { path: '/', depth: 0, parentId: -1, index: 0, entry: rootEntry(rootId, listings.get(rootId)?.total) };
 
-  const visit = (dirId: number, dirPath: string, depth: number, out: TreeRow[]): void => {
+  const visit = (dirId: number, dirPath: string, depth: number, parent: Segment['parent']): Segment[] => {
     const listing = listings.get(dirId);
-    if (!listing) return;
+    if (!listing) return [];
+    const out: Segment[] = [];
+    let cur: Segment = { dirId, dirPath, depth, idx: [], parent, start: 0 };
     for (let i = 0; i < listing.total; i++) {
-      const entry = listing.entries[i];
-      if (entry === undefined) {
-        // A placeholder's path is only a unique key; it never names a node.
-        if (!needle) out.push({ path: `${dirPath}\u0000${i}`, depth, parentId: dirId, index: i });
+      const e = listing.entries[i];
+      if (e === undefined) {
+        if (!needle) cur.idx.push(i);
         continue;
       }
-      if (entry.hidden && !options.showHidden) continue;
-      const path = childPath(dirPath, entry.name);
-      const row: TreeRow = { path, depth, parentId: dirId, index: i, entry };
-      const open = entry.kind === 'dir' && expanded.has(path);
-      if (!needle) {
-        out.push(row);
-        if (open) visit(entry.id, path, depth + 1, out);
+      if (e.hidden && !options.showHidden) continue;
+      const path = e.kind === 'dir' ? childPath(dirPath, e.name) : '';
+      if (!path || !expanded.has(path)) {
+        if (!needle || matches(e.name)) cur.idx.push(i);
         continue;
       }
-      const below: TreeRow[] = [];
-      if (open) visit(entry.id, path, depth + 1, below);
-      if (below.length > 0 || entry.name.toLowerCase().includes(needle)) {
-        out.push(row);
-        for (const r of below) out.push(r);
+      const below = visit(e.id, path, depth + 1, { seg: cur, pos: cur.idx.length });
+      const rowsBelow = below.reduce((n, sg) => n + sg.idx.length, 0);
+      if (needle && rowsBelow === 0 && !matches(e.name)) continue;
+      cur.idx.push(i);
+      if (rowsBelow > 0) {
+        out.push(cur, ...below);
+        cur = { dirId, dirPath, depth, idx: [], parent, start: 0 };
       }
     }
+    if (cur.idx.length > 0) out.push(cur);
+    return out;
   };
-  visit(rootId, '/', 1, rows);
-  return rows;
+
+  const segments = expanded.has('/') ? visit(rootId, '/', 1, null) : [];
+  let length = 1;
+  for (const sg of segments) {
+    sg.start = length;
+    length += sg.idx.length;
+  }
+
+  const segmentOf = (i: number): Segment => {
+    let lo = 0;
+    let hi = segments.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (segments[mid]!.start <= i) lo = mid;
+      else hi = mid - 1;
+    }
+    return segments[lo]!;
+  };
+
+  const at = (i: number): TreeRow => {
+    if (i === 0) return rootRow;
+    const sg = segmentOf(i);
+    const k = sg.idx[i - sg.start]!;
+    const entry = listings.get(sg.dirId)?.entries[k];
+    // A placeholder's path is only a unique key; it never names a node.
+    const path = entry ? childPath(sg.dirPath, entry.name) : `${sg.dirPath}\u0000${k}`;
+    return { path, depth: sg.depth, parentId: sg.dirId, index: k, ...(entry ? { entry } : {}) };
+  };
+
+  return {
+    length,
+    at,
+    parentOf(i) {
+      if (i <= 0 || i >= length) return -1;
+      const p = segmentOf(i).parent;
+      return p ? p.seg.start + p.pos : 0;
+    },
+    indexOf(id, path) {
+      if (path === '/') return id === rootId ? 0 : -1;
+      for (const sg of segments) {
+        const prefix = sg.dirPath === '/' ? '/' : sg.dirPath + '/';
+        if (!path.startsWith(prefix)) continue;
+        const name = path.slice(prefix.length);
+        const entries = listings.get(sg.dirId)?.entries;
+        if (!entries) continue;
+        for (let j = 0; j < sg.idx.length; j++) {
+          const e = entries[sg.idx[j]!];
+          if (e && e.id === id && e.name === name) return sg.start + j;
+        }
+      }
+      return -1;
+    },
+  };
 }
 
-/** Index of the row that is the parent of rows[i] (or -1). */
-export function parentRowIndex(rows: readonly TreeRow[], i: number): number {
-  const depth = rows[i]?.depth ?? 0;
-  for (let j = i - 1; j >= 0; j--) if (rows[j]!.depth < depth) return j;
-  return -1;
+/** All rows as objects (tests and small trees). */
+export function rowsOf(v: VisibleRows): TreeRow[] {
+  return Array.from({ length: v.length }, (_, i) => v.at(i));
 }

@@ -77,6 +77,12 @@ export const MAX_BYTES = 1 << 20;
 /** Inline content shown in the details pane. */
 export const MAX_INLINE_SHOWN = 4096;
 export const MEASURE_ON_SELECT_MAX = 16 << 20;
+/**
+ * Images up to this size are read into the reader's block cache when opened (when the reader can):
+ * one sequential read instead of thousands of small ones as the tree, the check and the hex view
+ * wander through the metadata. 64 MiB is what the reader's cache keeps.
+ */
+export const PREFETCH_LIMIT = 64 << 20;
 /** Directory entries kept decoded per image: a 200,000-entry directory is decoded once, not per page. */
 export const LISTING_CACHE_ENTRIES = 400_000;
 
@@ -271,6 +277,14 @@ export function createInspector(options: InspectorOptions = {}): Inspector {
       const full = resolve(path);
       for (const s of sessions.values()) if (s.summary.path === full) return summaryOf(s);
       const reader = await openReader(full);
+      const warm = (reader as Partial<{ prefetchAll(limit: number): Promise<boolean> }>).prefetchAll;
+      if (warm) {
+        try {
+          await warm.call(reader, PREFETCH_LIMIT);
+        } catch {
+          // Only a head start: every later read still goes to the file and reports its own errors.
+        }
+      }
       let stores: string[];
       try {
         stores = await findStores(full);

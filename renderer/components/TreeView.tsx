@@ -5,14 +5,14 @@
  */
 import { useEffect, useMemo, useRef, type KeyboardEvent } from 'react';
 import { useActions, useActive, useApp } from '../hooks.ts';
-import { parentRowIndex, type TreeRow } from '../tree.ts';
+import { flattenTree, type TreeRow } from '../tree.ts';
 import { findingsByNode } from '../store.ts';
 import { useVirtualRows } from '../virtual.ts';
 import { KindIcon, Twisty } from './icons.tsx';
 import { VerityBadge } from './badges.tsx';
 
 const ROW_HEIGHT = 22;
-const NO_ROWS: TreeRow[] = [];
+const NO_ROWS = flattenTree(0, new Map(), new Set());
 
 export function TreeView() {
   const rows = useActive((v) => v.rows) ?? NO_ROWS;
@@ -28,7 +28,7 @@ export function TreeView() {
 
   const problems = useMemo(() => findingsByNode(check), [check]);
   const selectedIndex = useMemo(
-    () => (selected ? rows.findIndex((r) => r.entry?.id === selected.id && r.path === selected.path) : -1),
+    () => (selected ? rows.indexOf(selected.id, selected.path) : -1),
     [rows, selected],
   );
 
@@ -42,7 +42,8 @@ export function TreeView() {
   }, [selectedIndex, selected, win]);
 
   // Ask for the pages behind any placeholders on screen.
-  const visible = rows.slice(win.first, win.first + win.count);
+  const visible: TreeRow[] = [];
+  for (let i = win.first; i < Math.min(rows.length, win.first + win.count); i++) visible.push(rows.at(i));
   const wanted = new Map<number, [number, number]>();
   for (const r of visible) {
     if (r.entry) continue;
@@ -61,13 +62,16 @@ export function TreeView() {
     else void actions.expand(r.path, r.entry.id);
   };
   const selectIndex = (i: number) => {
-    const r = rows[Math.max(0, Math.min(rows.length - 1, i))];
-    if (r?.entry) void actions.select(r.entry.id, r.path);
+    const k = Math.max(0, Math.min(rows.length - 1, i));
+    if (k >= rows.length) return;
+    const r = rows.at(k);
+    if (r.entry) void actions.select(r.entry.id, r.path);
+    else void actions.selectChild(r.parentId, rows.at(Math.max(0, rows.parentOf(k))).path, r.index);
   };
 
   const onKeyDown = (e: KeyboardEvent) => {
     const i = selectedIndex;
-    const r = rows[i];
+    const r = i >= 0 && i < rows.length ? rows.at(i) : undefined;
     const page = Math.max(1, win.perPage - 1);
     const moves: Record<string, () => void> = {
       ArrowDown: () => selectIndex(i < 0 ? 0 : i + 1),
@@ -79,12 +83,12 @@ export function TreeView() {
       ArrowRight: () => {
         if (!r?.entry || r.entry.kind !== 'dir') return;
         if (!isOpen(r)) toggle(r);
-        else if (rows[i + 1] && rows[i + 1]!.depth > r.depth) selectIndex(i + 1);
+        else if (i + 1 < rows.length && rows.at(i + 1).depth > r.depth) selectIndex(i + 1);
       },
       ArrowLeft: () => {
         if (r && isOpen(r)) toggle(r);
         else if (i >= 0) {
-          const p = parentRowIndex(rows, i);
+          const p = rows.parentOf(i);
           if (p >= 0) selectIndex(p);
         }
       },
