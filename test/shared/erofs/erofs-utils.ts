@@ -22,8 +22,9 @@ export function hasTool(name: string): boolean {
   }
 }
 
+/** Building images needs erofs-utils, and python3 to set xattrs on the source tree. */
 export const erofsUtilsSkip: string | false =
-  hasTool('mkfs.erofs') && hasTool('fsck.erofs') ? false : 'erofs-utils (mkfs.erofs, fsck.erofs) not installed';
+  hasTool('mkfs.erofs') && hasTool('fsck.erofs') && hasTool('python3') ? false : 'erofs-utils (mkfs.erofs, fsck.erofs) or python3 not installed';
 
 /** What a reference says about one path. Absent fields are not compared. */
 export interface Expect {
@@ -146,18 +147,24 @@ export function tempDir(prefix = 'cfs-erofs-'): string {
 
 export const removeDir = (d: string) => rmSync(d, { recursive: true, force: true });
 
-/** Deterministic bytes: xorshift32, so images are reproducible. */
-export function noise(n: number, seed: number): Uint8Array {
-  const out = new Uint8Array(n);
+/** xorshift32: a seeded generator of 32-bit values, so images and mutations are reproducible. */
+export function xorshift(seed: number): () => number {
   let x = seed >>> 0 || 1;
-  for (let i = 0; i < n; i++) {
+  return () => {
     x ^= x << 13;
     x >>>= 0;
     x ^= x >>> 17;
     x ^= x << 5;
     x >>>= 0;
-    out[i] = x & 0xff;
-  }
+    return x;
+  };
+}
+
+/** Deterministic incompressible bytes. */
+export function noise(n: number, seed: number): Uint8Array {
+  const out = new Uint8Array(n);
+  const next = xorshift(seed);
+  for (let i = 0; i < n; i++) out[i] = next() & 0xff;
   return out;
 }
 
