@@ -60,7 +60,15 @@ const targets = {
   async electron() {
     const out = join(dist, 'electron');
     await mkdir(out, { recursive: true });
-    const cjs = { ...common, platform: 'node', format: 'cjs', target: 'node20', external: ['electron'] };
+    const cjs = {
+      ...common,
+      platform: 'node',
+      format: 'cjs',
+      target: 'node20',
+      external: ['electron'],
+      // pool.ts reads import.meta only to find a TypeScript worker and falls back to __filename in a bundle.
+      logOverride: { 'empty-import-meta': 'silent' },
+    };
     await build({ ...cjs, entryPoints: ['electron/main.ts'], outfile: join(out, 'main.cjs') });
     await build({ ...cjs, entryPoints: ['electron/preload.ts'], outfile: join(out, 'preload.cjs') });
     await build({
