@@ -4,7 +4,7 @@
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { chownSync, linkSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chownSync, closeSync, ftruncateSync, linkSync, openSync, writeSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -82,10 +82,11 @@ export function makeSourceTree(opts: { longNames?: boolean; specials?: boolean; 
   }
   if (sparse) {
     // Holes around two data runs; the archive keeps only the runs.
-    writeFileSync(p('sparse'), '');
-    run('truncate', ['-s', '3M', p('sparse')]);
-    run('dd', ['if=/dev/urandom', `of=${p('sparse')}`, 'bs=4096', 'count=2', 'seek=100', 'conv=notrunc'], {});
-    run('dd', ['if=/dev/urandom', `of=${p('sparse')}`, 'bs=1000', 'count=1', 'seek=2000', 'conv=notrunc'], {});
+    const fd = openSync(p('sparse'), 'w');
+    writeSync(fd, pattern(8192, 'sparse-a'), 0, 8192, 100 * 4096);
+    writeSync(fd, pattern(1000, 'sparse-b'), 0, 1000, 2_000_000);
+    ftruncateSync(fd, 3 * 1024 * 1024);
+    closeSync(fd);
   }
   let devices = false;
   if (specials) {

@@ -2,7 +2,7 @@
  * Bounded mutation loop: ~2000 damaged layers (bits flipped, ranges zeroed, cut short, bytes
  * spliced, header fields rewritten with a valid checksum so they get past the first check), plain
  * and compressed. Every one must open or be rejected with a DecodeError, walk completely, and
- * finish within 3 s; every finding must point inside the stream.
+ * finish within a bounded time; every finding must point inside the stream.
  */
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
@@ -148,8 +148,10 @@ before(() => {
   work = tempDir('mut');
   const paxTar = join(work, 'pax.tar');
   const gnuTar = join(work, 'gnu.tar');
-  run('tar', ['--format=pax', '--xattrs', '--sparse', '-cf', paxTar, '-C', src.root, '.']);
-  run('tar', ['--format=gnu', '--sparse', '-cf', gnuTar, '-C', src.root, '.']);
+  // Reproducible seeds, so a failing case number replays: fixed order and times, no atime/ctime.
+  const fixed = ['--sort=name', '--mtime=@1700000000'];
+  run('tar', ['--format=pax', '--pax-option=delete=atime,delete=ctime', '--xattrs', '--sparse', ...fixed, '-cf', paxTar, '-C', src.root, '.']);
+  run('tar', ['--format=gnu', '--sparse', ...fixed, '-cf', gnuTar, '-C', src.root, '.']);
   const paxBytes = new Uint8Array(readFileSync(paxTar));
   seeds.push(
     { name: 'GNU tar pax', bytes: paxBytes, cases: 450 },
@@ -166,7 +168,8 @@ after(() => {
 });
 
 test('about 2000 damaged layers each open or reject with a DecodeError, walk fully and stay within a time bound', async (t) => {
-  const PER_CASE_MS = 3000; // typical cases take a few ms; the bound is for a loaded shared machine
+  // Typical cases take a few ms; fzstd can spend ~1 s decoding a damaged block, longer on a loaded machine.
+  const PER_CASE_MS = 10_000;
   let cases = 0;
   let rejected = 0;
   let slowest = 0;
