@@ -191,6 +191,60 @@ describe('a broken image', { skip }, () => {
   pageRaisedNoErrors(app);
 });
 
+describe('opening and switching images', { skip }, () => {
+  const app = withHarness();
+  const sample = (name: string) => join(REPO_ROOT, 'samples', 'demo', name);
+
+  test('a dropped file opens, a second image opens in its own tab, and tabs switch between them', async () => {
+    const h = app();
+    await h.drop('v1.cfs', sample('v1.cfs'));
+    await h.page.locator('.tab.active .tab-name', { hasText: 'v1.cfs' }).waitFor();
+    await h.page.locator(row('/etc')).waitFor();
+    await h.page.getByRole('button', { name: '+ Open' }).click(); // no answer queued: the dialog is cancelled
+    h.dialogs.images.push(sample('v2.cfs'));
+    await h.page.getByRole('button', { name: '+ Open' }).click();
+    await h.page.locator('.tab.active .tab-name', { hasText: 'v2.cfs' }).waitFor();
+    await expand(h, '/etc');
+    await h.page.locator(row('/etc/demo.conf')).waitFor();
+    await h.page.locator('.tab-name', { hasText: 'v1.cfs' }).click();
+    await h.page.locator('.tab.active .tab-name', { hasText: 'v1.cfs' }).waitFor();
+    assert.equal(await h.page.locator(row('/etc/demo.conf')).count(), 0);
+  });
+
+  test('a chosen object store is used for verification, and a tampered object shows as a digest mismatch', async () => {
+    const h = app();
+    h.dialogs.directories.push(sample('objects-broken'));
+    await h.page.getByRole('button', { name: 'choose…' }).click();
+    await h.page.getByTestId('object-stores').filter({ hasText: 'objects-broken' }).waitFor();
+    await h.page.getByRole('button', { name: 'Verify objects' }).click();
+    const summary = h.page.getByTestId('verify-summary');
+    await summary.waitFor({ timeout: 60_000 });
+    assert.match((await summary.textContent()) ?? '', /1 mismatch/);
+    await expand(h, '/usr');
+    await expand(h, '/usr/bin');
+    await selectRow(h, '/usr/bin/busybox');
+    await h.page.locator('.details-head [data-verity="mismatch"]').waitFor();
+    const verity = (await h.page.locator('[data-field="verity"]').textContent()) ?? '';
+    const [expected, actual] = [...verity.matchAll(/[0-9a-f]{64}/g)].map((m) => m[0]);
+    assert.ok(expected && actual && expected !== actual, verity);
+    await h.screenshot('verify-mismatch');
+  });
+
+  test('closing every tab returns to the open screen, whose recent list reopens an image', async () => {
+    const h = app();
+    while ((await h.page.locator('.tab-close').count()) > 0) await h.page.locator('.tab-close').first().click();
+    const recent = h.page.locator('.recent-item');
+    await recent.first().waitFor();
+    const names = await h.page.locator('.recent-name').allTextContents();
+    assert.deepEqual(names.slice(0, 2), ['v2.cfs', 'v1.cfs']);
+    await h.screenshot('recent');
+    await recent.filter({ hasText: 'v1.cfs' }).click();
+    await h.page.locator('.tab.active .tab-name', { hasText: 'v1.cfs' }).waitFor();
+  });
+
+  pageRaisedNoErrors(app);
+});
+
 describe('a directory of 200,000 entries', { skip }, () => {
   let image = '';
   before(async () => {

@@ -107,6 +107,9 @@ const pageApi = (methods: Record<string, string>, events: Record<string, string>
   api.onVerifyProgress = on(events.verifyProgress);
   api.onVerifyDone = on(events.verifyDone);
   api.onOpenRequest = on(events.openRequest);
+  // Stands in for Electron's webUtils.getPathForFile: the test says which dropped name means which path.
+  window.__cfsDropPaths = {};
+  api.pathForFile = (file) => window.__cfsDropPaths[file.name] ?? '';
   window.cfs = Object.freeze(api);
 })();`;
 
@@ -121,6 +124,8 @@ export interface Harness {
   errors: string[];
   /** Loads the app page afresh. */
   load(): Promise<void>;
+  /** Drops a file named `name` on the window, which the page resolves to `path` as the preload would. */
+  drop(name: string, path: string): Promise<void>;
   screenshot(name: string): Promise<string>;
   close(): Promise<void>;
 }
@@ -190,6 +195,20 @@ export async function startHarness(options: { colorScheme?: 'light' | 'dark'; vi
     async load() {
       await page.goto(origin + '/index.html');
       await page.waitForSelector('.app');
+    },
+    async drop(name, path) {
+      await page.evaluate(
+        ([n, p]) => {
+          (window as unknown as { __cfsDropPaths: Record<string, string> }).__cfsDropPaths[n] = p;
+          const dt = new DataTransfer();
+          dt.items.add(new File([new Uint8Array(1)], n));
+          const target = document.querySelector('.app')!;
+          for (const type of ['dragenter', 'dragover', 'drop']) {
+            target.dispatchEvent(new DragEvent(type, { dataTransfer: dt, bubbles: true, cancelable: true }));
+          }
+        },
+        [name, path] as const,
+      );
     },
     async screenshot(name) {
       await mkdir(SCREENSHOTS, { recursive: true });
