@@ -5,7 +5,7 @@
  */
 import { DecodeError, hex } from '../bytes/cursor.ts';
 import type { ByteSource } from '../bytes/source.ts';
-import type { DirEntry, Finding, ImageInfo, ImageNode, ImageReader, InfoField } from '../model.ts';
+import type { DirEntry, Finding, ImageInfo, ImageReader, InfoField } from '../model.ts';
 import { decompressChunks, detectCompression, type Compression } from './decompress.ts';
 import { scanTar, type TarScan } from './scan.ts';
 import { inflatedStream, sourceStream, type InflatedStream, type TarStream } from './stream.ts';

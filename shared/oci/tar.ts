@@ -3,8 +3,7 @@
  * Field names and type flags follow GNU tar's tar.h; offsets are those of `struct posix_header`
  * and `struct oldgnu_header`.
  */
-import { Cursor, DecodeError } from '../bytes/cursor.ts';
-import type { Timestamp } from '../model.ts';
+import { Cursor } from '../bytes/cursor.ts';
 
 export const BLOCKSIZE = 512;
 
@@ -238,14 +237,4 @@ export function decodeSparseExtension(block: Uint8Array, offset: number): { segm
   const segments = decodeSparseEntries(c, SPARSES_IN_SPARSE_HEADER, problems);
   const isextended = c.u8('isextended') !== 0;
   return { segments, isextended, problems };
-}
-
-/** Seconds since the epoch as a Timestamp (header mtimes are whole seconds). */
-export const wholeSeconds = (sec: number): Timestamp => ({ sec, nsec: 0 });
-
-/** Rejects a block that is too short to be a header, naming its range. */
-export function requireBlock(block: Uint8Array, offset: number): void {
-  if (block.length < BLOCKSIZE) {
-    throw new DecodeError(`tar header at ${offset}: only ${block.length} of ${BLOCKSIZE} bytes present`, offset, BLOCKSIZE, 'oci.member.truncated');
-  }
 }

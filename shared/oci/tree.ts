@@ -78,8 +78,6 @@ export function memberType(m: TarMember): { kind: NodeKind; bits: number } | und
   return TYPE_OF[m.typeflag];
 }
 
-export const isRegularMember = (m: TarMember): boolean => memberType(m)?.kind === 'file' && m.typeflag !== LNKTYPE;
-
 function dataOf(m: TarMember): DataLocation {
   if (m.sparse) {
     const extents: { offset: number; length: number; fileOffset: number }[] = [];
