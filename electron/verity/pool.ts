@@ -153,7 +153,7 @@ export function createVerityPool(options: PoolOptions = {}): VerityPool {
       slot.finishedAny = true;
       spawnFailures = 0;
       m.results.forEach((r, i) => tasks[i]!.settle(r));
-      pump();
+      schedulePump();
     });
     worker.on('error', (e) => lost(e.message));
     worker.on('exit', (code) => lost(`worker exited with code ${code}`));
@@ -174,6 +174,17 @@ export function createVerityPool(options: PoolOptions = {}): VerityPool {
       batch.push(queue.shift()!);
     }
     return batch;
+  };
+
+  // Dispatch waits for the end of the current turn, so requests made together travel as one batch.
+  let pumpQueued = false;
+  const schedulePump = () => {
+    if (pumpQueued) return;
+    pumpQueued = true;
+    setImmediate(() => {
+      pumpQueued = false;
+      pump();
+    });
   };
 
   function pump(): void {
@@ -227,7 +238,7 @@ export function createVerityPool(options: PoolOptions = {}): VerityPool {
       };
       signal?.addEventListener('abort', onAbort, { once: true });
       queue.push(task);
-      pump();
+      schedulePump();
     });
 
   async function digestSplit(path: string, size: number, o: DigestOptions): Promise<FileDigest> {

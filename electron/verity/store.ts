@@ -6,7 +6,7 @@
  * absolute, with a `..` component, or leading through a symlink inside the store to something
  * outside it (even a dangling one). Such objects are reported as 'escape' and never opened.
  */
-import { lstatSync, readlinkSync, realpathSync, statSync } from 'node:fs';
+import { lstatSync, readlinkSync, realpathSync, statSync, type Stats } from 'node:fs';
 import { dirname } from 'node:path';
 import { isUtf8 } from '../../shared/model.ts';
 
@@ -44,36 +44,37 @@ const inside = (p: string, root: string): boolean => p === root || p.startsWith(
 
 const errno = (e: unknown): string | undefined => (e as NodeJS.ErrnoException)?.code;
 
+const escape = (to: string) => fail('escape', `a symlink in the object store points outside it (to ${to})`, to);
+
 /**
- * Walks `components` below `root` one lstat at a time, following symlinks as the kernel would, to
- * tell a missing object from one whose path leads outside the store. Only used when realpath
- * could not resolve the path, so the common case costs a single syscall.
+ * Resolves one payload in one store whose real path is `root`, walking its components one lstat
+ * at a time and following symlinks as the kernel would. Because every step is seen, a link out
+ * of the store is caught even when its target does not exist, and the common case (no symlinks,
+ * two components) costs two syscalls, the last of which gives the object's type and size.
+ * Returns undefined when the object is not in this store.
  */
-function classifyUnresolved(root: string, components: string[]): ResolveResult {
+function resolveIn(root: string, components: string[]): ResolveResult | undefined {
   const pending = components.slice().reverse();
   let cur = root;
+  let st: Stats | undefined;
   let links = 0;
   while (pending.length > 0) {
     const c = pending.pop()!;
     if (c === '' || c === '.') continue;
     if (c === '..') {
-      cur = dirname(cur);
+      cur = dirname(cur); // `cur` never contains a symlink, so its parent is its real parent
+      st = undefined;
       continue;
     }
     const next = cur === '/' ? `/${c}` : `${cur}/${c}`;
-    let isLink: boolean;
     try {
-      isLink = lstatSync(next).isSymbolicLink();
+      st = lstatSync(next);
     } catch (e) {
       const code = errno(e);
-      if (code === 'ENOENT' || code === 'ENOTDIR') {
-        return inside(next, root)
-          ? fail('missing', 'no such object', next)
-          : fail('escape', `a symlink in the object store points outside it (to ${next})`, next);
-      }
+      if (code === 'ENOENT' || code === 'ENOTDIR') return inside(next, root) ? undefined : escape(next);
       return fail('unreadable', (e as Error).message, next);
     }
-    if (!isLink) {
+    if (!st.isSymbolicLink()) {
       cur = next;
       continue;
     }
@@ -81,35 +82,16 @@ function classifyUnresolved(root: string, components: string[]): ResolveResult {
     const target = readlinkSync(next);
     if (target.startsWith('/')) cur = '/';
     pending.push(...target.split('/').reverse());
+    st = undefined;
   }
-  return inside(cur, root)
-    ? fail('missing', 'no such object', cur)
-    : fail('escape', `a symlink in the object store points outside it (to ${cur})`, cur);
-}
-
-/** Resolves one payload in one store whose real path is `root`; undefined when it is not there. */
-function resolveIn(root: string, components: string[]): ResolveResult | undefined {
-  const candidate = (root === '/' ? '' : root) + '/' + components.join('/');
-  let real: string;
+  if (!inside(cur, root)) return escape(cur);
   try {
-    real = realpathSync.native(candidate);
+    st ??= lstatSync(cur);
   } catch (e) {
-    const code = errno(e);
-    if (code === 'ENOENT' || code === 'ENOTDIR') {
-      const r = classifyUnresolved(root, components);
-      return !r.ok && r.reason === 'missing' ? undefined : r;
-    }
-    if (code === 'ELOOP') return fail('unreadable', 'too many levels of symbolic links', candidate);
-    return fail('unreadable', (e as Error).message, candidate);
+    return fail('unreadable', (e as Error).message, cur);
   }
-  if (!inside(real, root)) return fail('escape', `a symlink in the object store points outside it (to ${real})`, real);
-  try {
-    const st = statSync(real);
-    if (!st.isFile()) return fail('unreadable', 'not a regular file', real);
-    return { ok: true, path: real, size: st.size };
-  } catch (e) {
-    return fail(errno(e) === 'ENOENT' ? 'missing' : 'unreadable', (e as Error).message, real);
-  }
+  if (!st.isFile()) return fail('unreadable', 'not a regular file', cur);
+  return { ok: true, path: cur, size: st.size };
 }
 
 export interface Resolver {

@@ -48,8 +48,11 @@ export interface VerifyOutcome {
   problems: string[];
 }
 
-/** Objects digested concurrently: enough to keep every thread fed, few enough to stay flat in memory. */
-const MAX_IN_FLIGHT = 256;
+/**
+ * Objects in flight: more than the pool keeps busy at once (threads x 2 jobs x 64-file batches),
+ * so batches fill; few enough that memory stays flat however many objects an image has.
+ */
+const MAX_IN_FLIGHT = 1024;
 const PROGRESS_INTERVAL_MS = 100;
 
 interface FileRec {
