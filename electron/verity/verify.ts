@@ -152,6 +152,8 @@ export async function verifyImage(reader: ImageReader, opts: VerifyOptions): Pro
   const digests = new Map<string, Promise<FileDigest>>();
   let imageDigest: string | undefined;
   let cancelled = false;
+  /** A pool that cannot run says nothing about the objects: stop and report it, not N unreadables. */
+  let fatal: Error | undefined;
 
   const verifyObject = async (group: FileRec[]): Promise<void> => {
     const wanted = group.some((f) => f.digest) ? group[0]!.size : 0;
@@ -185,6 +187,10 @@ export async function verifyImage(reader: ImageReader, opts: VerifyOptions): Pro
     } catch (e) {
       if (isAbort(e)) return; // cancelled: these files stay unreported
       const code = (e as NodeJS.ErrnoException).code;
+      if (code === 'EWORKER') {
+        fatal ??= e as Error;
+        return;
+      }
       for (const f of toDigest) {
         emit(f, code === 'ENOENT' ? 'missing' : 'unreadable', { objectPath: r.path, message: (e as Error).message });
       }
@@ -213,7 +219,7 @@ export async function verifyImage(reader: ImageReader, opts: VerifyOptions): Pro
     const inFlight = new Set<Promise<void>>();
     let started = 0;
     for (const group of objects.values()) {
-      if (signal?.aborted) break;
+      if (signal?.aborted || fatal) break;
       while (inFlight.size >= MAX_IN_FLIGHT) await Promise.race(inFlight);
       const p: Promise<void> = verifyObject(group).finally(() => inFlight.delete(p));
       inFlight.add(p);
@@ -221,6 +227,7 @@ export async function verifyImage(reader: ImageReader, opts: VerifyOptions): Pro
       if (++started % 256 === 0) await nextTurn();
     }
     await Promise.all(inFlight);
+    if (fatal) throw fatal;
     if (imageJob) {
       try {
         await imageJob;

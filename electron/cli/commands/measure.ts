@@ -10,8 +10,8 @@ function describe(path: string, e: unknown): string {
   return `${path}: ${(e as Error)?.message ?? String(e)}`;
 }
 
-/** Files measured at once: keeps both threads busy without queuing every argument. */
-const IN_FLIGHT = 16;
+/** Files measured at once: enough for the pool to batch small files, not every argument at once. */
+const IN_FLIGHT = 256;
 
 const command: Command = {
   usage: 'measure FILE...',

@@ -20,6 +20,7 @@ import {
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import type { VerityResult } from '../../../shared/api.ts';
 import { toHex } from '../../../shared/model.ts';
 import { fsverityDigest } from '../../../shared/verity/merkle.ts';
@@ -261,4 +262,10 @@ test('an expected image digest must be 64 hex digits', () => {
   assert.equal(normalizeDigest(' SHA256:' + 'AB'.repeat(32)), 'ab'.repeat(32));
   assert.throws(() => normalizeDigest('abc'), /not a sha256 fs-verity digest/);
   assert.throws(() => normalizeDigest('zz'.repeat(32)), /not a sha256 fs-verity digest/);
+});
+
+test('a worker pool that cannot start fails the verification instead of calling every object unreadable', { skip: corpusSkip }, async (t) => {
+  const pool = createVerityPool({ threads: 1, workerUrl: pathToFileURL(join(tempDir(t), 'no-worker.mjs')) });
+  t.after(() => pool.close());
+  await assert.rejects(verifyReadme(t, [corpusPath(README, 'objects')], { pool }), { code: 'EWORKER' });
 });
