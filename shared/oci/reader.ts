@@ -33,12 +33,20 @@ const owned = (b: Uint8Array): Uint8Array => (b.byteOffset === 0 && b.byteLength
 /** Sparse files can claim any size; one read is kept to what one buffer can hold. */
 export const MAX_READ = 1 << 30;
 
-export async function openOciTar(source: ByteSource): Promise<OciTarReader> {
+export interface OciOpenOptions {
+  /**
+   * Replaces the built-in decompressors (DecompressionStream for gzip, fzstd for zstd), e.g. with
+   * node:zlib on the Node side. Yields the decompressed stream in chunks; throws where the data is bad.
+   */
+  decompress?: (source: ByteSource, compression: Exclude<Compression, 'none'>) => AsyncIterator<Uint8Array>;
+}
+
+export async function openOciTar(source: ByteSource, options: OciOpenOptions = {}): Promise<OciTarReader> {
   const compression = detectCompression(await source.read(0, Math.min(source.size, 4)));
   let inflated: InflatedStream | undefined;
   let stream: TarStream;
   if (compression === 'none') stream = sourceStream(source);
-  else stream = inflated = inflatedStream(decompressChunks(source, compression));
+  else stream = inflated = inflatedStream((options.decompress ?? decompressChunks)(source, compression));
 
   const scan = await scanTar(stream);
   const decodeFindings = [...scan.findings];

@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { describe, test } from 'node:test';
-import { gzipSync } from 'node:zlib';
+import { gunzipSync, gzipSync } from 'node:zlib';
 import { DecodeError } from '../../../shared/bytes/cursor.ts';
-import { memorySource } from '../../../shared/bytes/source.ts';
+import { memorySource, type ByteSource } from '../../../shared/bytes/source.ts';
 import { decompressChunks, detectCompression } from '../../../shared/oci/decompress.ts';
+import { openOciTar } from '../../../shared/oci/reader.ts';
 import { scanTar } from '../../../shared/oci/scan.ts';
 import { inflatedStream } from '../../../shared/oci/stream.ts';
 import { hasTool } from './gnu-tar.ts';
@@ -128,6 +129,18 @@ describe('compressed layers', () => {
     const zst = new Uint8Array(execFileSync('zstd', ['-q', '-c', '-3'], { input: layer }));
     const r = await openBytes(zst.subarray(0, zst.length - 20));
     assert.ok(r.findings().some((f) => f.code === 'oci.compression.corrupt'));
+  });
+
+  test('a decompressor passed in options replaces the built-in one', async () => {
+    const seen: string[] = [];
+    async function* viaZlib(source: ByteSource, compression: string) {
+      seen.push(compression);
+      yield new Uint8Array(gunzipSync(await source.read(0, source.size)));
+    }
+    const r = await openOciTar(memorySource(new Uint8Array(gzipSync(layer))), { decompress: viaZlib });
+    assert.deepEqual(seen, ['gzip']);
+    assert.equal(r.size, layer.length);
+    assert.deepEqual([...(await walkLayer(r)).keys()].sort(), ['', 'dir', 'dir/file', 'last']);
   });
 
   test('the decompressor reads its compressed source in bounded chunks', async () => {
