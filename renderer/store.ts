@@ -7,6 +7,7 @@
 import { createStore, type StoreApi } from 'zustand/vanilla';
 import type {
   CheckReport,
+  DiffReport,
   ImageId,
   ImageSummary,
   InspectorApi,
@@ -58,6 +59,10 @@ export interface ImageView {
   verifyError?: string;
   hex: HexFocus;
   activeFinding?: number;
+  /** The last comparison of this image (as "before") with another open image. */
+  diff?: { other: ImageId; otherName: string; running: boolean; report?: DiffReport; error?: string };
+  /** Which list the bottom-left panel shows. */
+  bottomTab: 'findings' | 'changes';
 }
 
 export interface AppState {
@@ -93,11 +98,15 @@ export interface AppActions {
   setShowHidden(show: boolean): void;
   setTheme(theme: Theme): void;
   runCheck(): Promise<void>;
-  startVerify(): Promise<void>;
+  /** Starts verifying every object; with a digest, the image file's own fs-verity digest is checked too. */
+  startVerify(expectedImageDigest?: string): Promise<void>;
   cancelVerify(): Promise<void>;
   chooseObjectStore(): Promise<void>;
   focusFinding(index: number): Promise<void>;
   focusHex(offset: number, length: number): void;
+  /** Diffs the active image (before) against another open image (after). */
+  compareWith(otherId: ImageId): Promise<void>;
+  showBottomTab(tab: 'findings' | 'changes'): void;
   dismissError(): void;
   fail(message: string): void;
 }
@@ -269,6 +278,7 @@ export function createAppStore(api: InspectorApi): AppStore {
           checking: false,
           verity: new Map(),
           hex: { offset: 0, length: 0, seq: ++hexSeq },
+          bottomTab: 'findings',
         };
         set({ images: { ...get().images, [id]: v }, order: [...get().order, id], activeId: id, error: undefined });
         relayout(id);
@@ -414,12 +424,12 @@ export function createAppStore(api: InspectorApi): AppStore {
         }
       },
 
-      async startVerify() {
+      async startVerify(expectedImageDigest) {
         const id = get().activeId;
         if (!id || active()?.verifyJob) return;
         patch(id, () => ({ verifyError: undefined, verifySummary: undefined }));
         try {
-          const { jobId } = await api.verify(id);
+          const { jobId } = await api.verify(id, ...(expectedImageDigest ? [expectedImageDigest] : []));
           // The job may already have finished (tiny images): only record it if no summary came first.
           if (view(id)?.verifySummary?.jobId !== jobId) patch(id, (v) => ({ verifyJob: v.verifyJob ?? { jobId } }));
         } catch (e) {
@@ -460,6 +470,25 @@ export function createAppStore(api: InspectorApi): AppStore {
       focusHex(offset, length) {
         const id = get().activeId;
         if (id) patch(id, () => ({ hex: { offset, length, seq: ++hexSeq } }));
+      },
+
+      async compareWith(otherId) {
+        const id = get().activeId;
+        const other = view(otherId);
+        if (!id || !other || otherId === id) return;
+        const otherName = other.summary.name;
+        patch(id, () => ({ diff: { other: otherId, otherName, running: true }, bottomTab: 'changes' }));
+        try {
+          const report = await api.diff(id, otherId);
+          patch(id, () => ({ diff: { other: otherId, otherName, running: false, report } }));
+        } catch (e) {
+          patch(id, () => ({ diff: { other: otherId, otherName, running: false, error: errorText(e) } }));
+        }
+      },
+
+      showBottomTab(tab) {
+        const id = get().activeId;
+        if (id) patch(id, () => ({ bottomTab: tab }));
       },
 
       dismissError() {

@@ -151,7 +151,37 @@ export function DetailsPane() {
       </dl>
 
       <XattrTable xattrs={d.xattrs} />
+      {d.path === '/' ? <ImageFacts /> : null}
     </section>
+  );
+}
+
+/** The image's header and superblock fields (shown with the root), each leading to its bytes. */
+function ImageFacts() {
+  const info = useActive((v) => v.summary.info);
+  const actions = useActions();
+  if (!info) return null;
+  return (
+    <div className="xattrs" data-testid="image-info">
+      <div className="section-head">
+        <h3>Image</h3>
+      </div>
+      <table className="xattr-table">
+        <tbody>
+          {info.fields.map((f, i) => (
+            <tr
+              key={i}
+              className={f.range ? 'clickable' : undefined}
+              onClick={() => f.range && actions.focusHex(f.range.offset, f.range.length)}
+            >
+              <td className="xname">{f.label}</td>
+              <td className="xvalue mono">{f.value}</td>
+              <td className="xmeta dim small mono">{f.range ? `${hex(f.range.offset)}+${f.range.length}` : ''}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
   );
 }
 

@@ -3,12 +3,15 @@ import { useRef, type KeyboardEvent } from 'react';
 import { useActions, useActive } from '../hooks.ts';
 import { hex } from '../format.ts';
 import { SeverityDot } from './badges.tsx';
+import { ChangesPanel } from './ChangesPanel.tsx';
 
 export function FindingsPanel() {
   const check = useActive((v) => v.check);
   const checking = useActive((v) => v.checking);
   const error = useActive((v) => v.checkError);
   const activeFinding = useActive((v) => v.activeFinding);
+  const tab = useActive((v) => v.bottomTab) ?? 'findings';
+  const changes = useActive((v) => v.diff?.report?.changes.length);
   const actions = useActions();
   const listRef = useRef<HTMLDivElement>(null);
   const findings = check?.findings ?? [];
@@ -27,8 +30,15 @@ export function FindingsPanel() {
   return (
     <section className="findings-pane" aria-label="Findings">
       <div className="pane-head">
-        <h3>Findings</h3>
-        {check ? (
+        <div className="segmented tabs-seg" role="tablist" aria-label="Lists">
+          <button role="tab" aria-selected={tab === 'findings'} aria-pressed={tab === 'findings'} onClick={() => actions.showBottomTab('findings')}>
+            Findings{check ? ` (${findings.length})` : ''}
+          </button>
+          <button role="tab" aria-selected={tab === 'changes'} aria-pressed={tab === 'changes'} onClick={() => actions.showBottomTab('changes')}>
+            Changes{changes !== undefined ? ` (${changes})` : ''}
+          </button>
+        </div>
+        {tab === 'findings' && check ? (
           <span className="counts small">
             <span className="count-error">{counts.error} errors</span>
             <span className="count-warning">{counts.warning} warnings</span>
@@ -37,13 +47,18 @@ export function FindingsPanel() {
               {check.nodesChecked.toLocaleString('en-US')} nodes{check.truncated ? ' (stopped early)' : ''}
             </span>
           </span>
+        ) : (
+          <span className="counts" />
+        )}
+        {tab === 'findings' ? (
+          <button className="btn small" onClick={() => void actions.runCheck()} disabled={checking}>
+            {checking ? 'Checking…' : 'Re-check'}
+          </button>
         ) : null}
-        <button className="btn small" onClick={() => void actions.runCheck()} disabled={checking}>
-          {checking ? 'Checking…' : 'Re-check'}
-        </button>
       </div>
-      {error ? <div className="error-box small">{error}</div> : null}
-      <div className="findings-list" ref={listRef} tabIndex={0} onKeyDown={onKeyDown} role="listbox" aria-label="Findings">
+      {tab === 'changes' ? <ChangesPanel /> : null}
+      {tab === 'findings' && error ? <div className="error-box small">{error}</div> : null}
+      <div hidden={tab !== 'findings'} className="findings-list" ref={listRef} tabIndex={0} onKeyDown={onKeyDown} role="listbox" aria-label="Findings">
         {check && findings.length === 0 ? (
           <div className="empty ok">No findings: every structure checked out.</div>
         ) : null}

@@ -42,6 +42,23 @@ export function Toolbar() {
           {info.features.length ? ` · ${info.features.join(' ')}` : ''}
         </span>
       ) : null}
+      {order.length > 1 && activeId ? (
+        <select
+          className="theme"
+          aria-label="Compare with"
+          value=""
+          onChange={(e) => e.target.value && void actions.compareWith(e.target.value)}
+        >
+          <option value="">Compare with…</option>
+          {order
+            .filter((id) => id !== activeId)
+            .map((id) => (
+              <option key={id} value={id}>
+                {images[id]!.summary.name}
+              </option>
+            ))}
+        </select>
+      ) : null}
       <select
         className="theme"
         aria-label="Theme"

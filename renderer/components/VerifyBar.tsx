@@ -1,4 +1,5 @@
 /** Background fs-verity verification of every backing object: start, watch progress, cancel, summary. */
+import { useState } from 'react';
 import type { VerityStatus } from '../../shared/api.ts';
 import { useActions, useActive } from '../hooks.ts';
 import { verityTone } from './badges.tsx';
@@ -11,6 +12,7 @@ export function VerifyBar() {
   const error = useActive((v) => v.verifyError);
   const stores = useActive((v) => v.summary.objectStores) ?? [];
   const actions = useActions();
+  const [expected, setExpected] = useState('');
   const p = job?.progress;
   const frac = p ? (p.bytesTotal > 0 ? p.bytesDone / p.bytesTotal : p.filesTotal > 0 ? p.filesDone / p.filesTotal : 0) : 0;
 
@@ -51,12 +53,35 @@ export function VerifyBar() {
                   {summary.counts[s]} {s}
                 </span>
               ))}
+              {summary.imageDigest ? (
+                <span
+                  className={`chip mono${summary.expectedImageDigest ? (summary.expectedImageDigest === summary.imageDigest ? ' chip-ok' : ' chip-bad') : ''}`}
+                  title={`fs-verity digest of the image file${summary.expectedImageDigest ? `; expected ${summary.expectedImageDigest}` : ''}`}
+                >
+                  image {summary.imageDigest.slice(0, 16)}…
+                </span>
+              ) : null}
             </span>
           ) : null}
           {error ? <span className="error-text small">{error}</span> : null}
-          <button className="btn small primary" onClick={() => void actions.startVerify()} disabled={stores.length === 0}>
-            {summary ? 'Verify again' : 'Verify objects'}
-          </button>
+          <form
+            className="verify-form"
+            onSubmit={(e) => {
+              e.preventDefault();
+              void actions.startVerify(expected.trim() || undefined);
+            }}
+          >
+            <input
+              className="mono small"
+              placeholder="expected image digest"
+              aria-label="Expected image digest"
+              value={expected}
+              onChange={(e) => setExpected(e.target.value)}
+            />
+            <button className="btn small primary" type="submit" disabled={stores.length === 0 && !expected.trim()}>
+              {summary ? 'Verify again' : 'Verify objects'}
+            </button>
+          </form>
         </>
       )}
     </div>

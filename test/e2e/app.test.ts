@@ -41,7 +41,8 @@ function pageRaisedNoErrors(app: () => Harness) {
 }
 
 async function expand(h: Harness, path: string) {
-  await h.page.locator(`${row(path)} .twisty`).click();
+  await h.page.locator(row(path)).waitFor();
+  if ((await h.page.locator(row(path)).getAttribute('aria-expanded')) !== 'true') await h.page.locator(`${row(path)} .twisty`).click();
   await h.page.locator(row(path)).and(h.page.locator('[aria-expanded="true"]')).waitFor();
 }
 
@@ -209,6 +210,25 @@ describe('opening and switching images', { skip }, () => {
     await h.page.locator('.tab-name', { hasText: 'v1.cfs' }).click();
     await h.page.locator('.tab.active .tab-name', { hasText: 'v1.cfs' }).waitFor();
     assert.equal(await h.page.locator(row('/etc/demo.conf')).count(), 0);
+  });
+
+  test('comparing with the other open image lists what changed, and a change leads to its node', async () => {
+    const h = app();
+    await h.page.getByRole('combobox', { name: 'Compare with' }).selectOption({ label: 'v2.cfs' });
+    const counts = h.page.locator('.change-counts');
+    await counts.waitFor({ timeout: 30_000 });
+    const text = (await counts.textContent()) ?? '';
+    for (const [n, kind] of [...text.matchAll(/(\d+) (added|removed|renamed)/g)].map((m) => [Number(m[1]), m[2]] as const)) {
+      assert.ok(n >= (kind === 'renamed' ? 1 : 2), `${n} ${kind}`);
+    }
+    const shadow = h.page.locator('.change', { hasText: '/etc/shadow' });
+    assert.match((await shadow.textContent()) ?? '', /mode/);
+    await h.screenshot('changes');
+    const renamed = h.page.locator('.change[data-kind="renamed"]').first();
+    const oldPath = ((await renamed.locator('.path').textContent()) ?? '').split(' → ')[0]!;
+    await renamed.click();
+    await h.page.locator('[data-testid="details-path"]', { hasText: oldPath }).waitFor();
+    await h.page.getByRole('tab', { name: /^Findings/ }).click();
   });
 
   test('a chosen object store is used for verification, and a tampered object shows as a digest mismatch', async () => {

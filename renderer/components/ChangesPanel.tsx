@@ -1,0 +1,74 @@
+/** The differences between the active image (before) and another open one (after). */
+import type { Change, ChangeKind } from '../../shared/api.ts';
+import { useActions, useActive, useApp } from '../hooks.ts';
+
+const KINDS: ChangeKind[] = ['added', 'removed', 'modified', 'renamed'];
+const TONE: Record<ChangeKind, string> = { added: 'chip-ok', removed: 'chip-bad', modified: 'chip-warn', renamed: 'chip-muted' };
+
+export function ChangesPanel() {
+  const diff = useActive((v) => v.diff);
+  const name = useActive((v) => v.summary.name);
+  const order = useApp((s) => s.order);
+  const actions = useActions();
+  const report = diff?.report;
+
+  // Added paths exist only in the other image; everything else can be shown in this one.
+  const open = async (c: Change) => {
+    if (!diff) return;
+    if (c.kind === 'added') {
+      actions.activate(diff.other);
+      await actions.reveal(c.path);
+    } else {
+      await actions.reveal(c.kind === 'renamed' ? (c.oldPath ?? c.path) : c.path);
+    }
+  };
+
+  return (
+    <div className="changes" aria-label="Changes">
+      {!diff ? (
+        <div className="empty dim">
+          {order.length < 2 ? 'Open a second image to compare it with this one.' : 'Choose an image under “Compare with” to list what changed.'}
+        </div>
+      ) : diff.running ? (
+        <div className="empty dim">Comparing {name} with {diff.otherName}…</div>
+      ) : diff.error ? (
+        <div className="error-box small">{diff.error}</div>
+      ) : report ? (
+        <>
+          <div className="change-counts small">
+            <span className="mono">
+              {name} → {diff.otherName}
+            </span>
+            {KINDS.map((k) => (
+              <span key={k} className={`chip ${TONE[k]}`}>
+                {report.counts[k]} {k}
+              </span>
+            ))}
+          </div>
+          {report.changes.length === 0 ? <div className="empty ok">The images are the same.</div> : null}
+          <div className="change-list">
+            {report.changes.map((c, i) => (
+              <div key={i} className="change clickable" onClick={() => void open(c)} data-kind={c.kind}>
+                <span className={`chip ${TONE[c.kind]}`}>{c.kind}</span>
+                <span className="mono path">
+                  {c.oldPath ? `${c.oldPath} → ` : ''}
+                  {c.path}
+                </span>
+                <span className="dim small">{c.nodeKind}</span>
+                {c.fields.length > 0 ? (
+                  <ul className="fields-changed mono small">
+                    {c.fields.map((f, j) => (
+                      <li key={j}>
+                        <span className="dim">{f.field}</span> {f.before ?? '∅'} → {f.after ?? '∅'}
+                      </li>
+                    ))}
+                  </ul>
+                ) : null}
+              </div>
+            ))}
+          </div>
+        </>
+      ) : null}
+    </div>
+  );
+}
