@@ -12,6 +12,8 @@ import { DecodeError, hex } from '../bytes/cursor.ts';
 export const LZ4_MINMATCH = 4;
 /** A token nibble of 15 means "more length bytes follow". */
 const RUN_MASK = 15;
+/** Below this length a byte loop beats creating a subarray view for set()/copyWithin(). */
+const SHORT_COPY = 32;
 
 export interface Lz4Options {
   /**
@@ -58,7 +60,11 @@ export function lz4DecompressBlock(src: Uint8Array, dst: Uint8Array, base: numbe
       dst.set(src.subarray(ip, ip + (oend - op)), op);
       return oend;
     }
-    dst.set(src.subarray(ip, ip + litLen), op);
+    if (litLen < SHORT_COPY) {
+      for (let k = 0; k < litLen; k++) dst[op + k] = src[ip + k]!;
+    } else {
+      dst.set(src.subarray(ip, ip + litLen), op);
+    }
     ip += litLen;
     op += litLen;
     if (ip === iend) return op; // the last sequence carries literals only
@@ -78,11 +84,11 @@ export function lz4DecompressBlock(src: Uint8Array, dst: Uint8Array, base: numbe
       copyLen = oend - op;
     }
     let from = op - offset;
-    if (offset >= copyLen) {
+    if (offset >= copyLen && copyLen >= SHORT_COPY) {
       dst.copyWithin(op, from, from + copyLen);
       op += copyLen;
     } else {
-      // Overlapping match: it repeats the last `offset` bytes, so copy forwards byte by byte.
+      // Short, or overlapping (repeating the last `offset` bytes): forwards byte by byte.
       const stop = op + copyLen;
       while (op < stop) dst[op++] = dst[from++]!;
     }

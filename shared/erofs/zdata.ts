@@ -59,17 +59,32 @@ export function cachedGetter(r: ErofsReader): { get: ByteGetter; run<T>(f: () =>
   return { get, run };
 }
 
+/**
+ * The last mapped inode and decoded extent of each reader. Windowed reads (a viewer paging through
+ * a file, a hash fed 64 KiB at a time) would otherwise decode a 1 MiB extent once per window.
+ * Weakly keyed by reader, so it lives and dies with the open image; at most one extent each.
+ */
+const recent = new WeakMap<ErofsReader, { z: ZInode; ext?: ZExtent; data?: Uint8Array }>();
+
 /** Decoded bytes of a compressed file's range [offset, offset+length), clipped to the file size. */
 export async function decompress(r: ErofsReader, ino: RawInode, offset: number, length: number): Promise<Uint8Array> {
   const end = Math.min(ino.size, offset + length);
   if (!(offset >= 0) || offset >= end) return new Uint8Array(0);
   const { get, run } = cachedGetter(r);
-  const z = await run(() => zInode(ino, r.sb, get));
+  let last = recent.get(r);
+  if (last?.z.ino.nid !== ino.nid) {
+    last = { z: await run(() => zInode(ino, r.sb, get)) };
+    recent.set(r, last);
+  }
+  const z = last.z;
   const out = new Uint8Array(end - offset);
   let pos = offset;
   while (pos < end) {
-    const ext = await run(() => mapExtent(z, get, pos));
-    const data = await decodeExtent(r, z, ext);
+    const hit = last.ext && last.data && last.ext.la <= pos && pos < last.ext.la + last.ext.llen;
+    const ext = hit ? last.ext! : await run(() => mapExtent(z, get, pos));
+    const data = hit ? last.data! : await decodeExtent(r, z, ext);
+    last.ext = ext;
+    last.data = data;
     const from = pos - ext.la;
     const to = Math.min(ext.llen, end - ext.la);
     out.set(data.subarray(from, to), pos - offset);
