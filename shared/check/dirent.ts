@@ -166,18 +166,18 @@ export async function checkDirectory(ctx: CheckContext, dir: RawInode, parentNid
 
   let dots = 0;
   let dotdots = 0;
-  const names = new Set<string>();
-  let prev: CheckedDirent | undefined;
+  let sorted = true;
   const entries: CheckedDirent[] = [];
-  for (const d of all) {
-    const key = latin1(d.name);
-    if (names.has(key)) {
-      ctx.add(finding('erofs.dirent.duplicate', d.offset, EROFS_DIRENT_SIZE, `name ${JSON.stringify(key)} appears more than once in the directory`, extra()));
-    } else if (prev && compareBytes(prev.name, d.name) > 0) {
-      ctx.add(finding('erofs.dirent.unsorted', d.offset, EROFS_DIRENT_SIZE, `name ${JSON.stringify(key)} sorts before the previous name ${JSON.stringify(latin1(prev.name))}: lookups will not find it`, extra()));
+  for (let k = 0; k < all.length; k++) {
+    const d = all[k]!;
+    const prev = all[k - 1];
+    const order = prev ? compareBytes(prev.name, d.name) : -1;
+    if (order === 0) {
+      ctx.add(finding('erofs.dirent.duplicate', d.offset, EROFS_DIRENT_SIZE, `name ${JSON.stringify(latin1(d.name))} appears more than once in the directory`, extra()));
+    } else if (order > 0) {
+      sorted = false;
+      ctx.add(finding('erofs.dirent.unsorted', d.offset, EROFS_DIRENT_SIZE, `name ${JSON.stringify(latin1(d.name))} sorts before the previous name ${JSON.stringify(latin1(prev!.name))}: lookups will not find it`, extra()));
     }
-    names.add(key);
-    prev = d;
     if (isDot(d.name)) {
       if (dots++ === 0 && d.nid !== dir.nid) {
         ctx.add(finding('erofs.dirent.dot', d.offset, DIRENT_FIELD.nid[1], `"." points at nid ${d.nid}, not at the directory itself`, {
@@ -198,9 +198,24 @@ export async function checkDirectory(ctx: CheckContext, dir: RawInode, parentNid
       entries.push(d);
     }
   }
+  // In strictly increasing names every repeat is adjacent; out of order, repeats can be anywhere.
+  if (!sorted) reportScatteredDuplicates(ctx, all, subject);
   if (complete && dir.size > 0) {
     if (dots === 0) ctx.add(finding('erofs.dir.missing-dot', dir.offset, dir.inodeSize, 'directory has no "." entry', extra()));
     if (dotdots === 0) ctx.add(finding('erofs.dir.missing-dotdot', dir.offset, dir.inodeSize, 'directory has no ".." entry', extra()));
   }
   return { entries, complete };
+}
+
+function reportScatteredDuplicates(ctx: CheckContext, all: CheckedDirent[], subject: Subject): void {
+  const seen = new Set<string>();
+  for (let k = 0; k < all.length; k++) {
+    const d = all[k]!;
+    const key = latin1(d.name);
+    const adjacent = k > 0 && compareBytes(all[k - 1]!.name, d.name) === 0;
+    if (seen.has(key) && !adjacent) {
+      ctx.add(finding('erofs.dirent.duplicate', d.offset, EROFS_DIRENT_SIZE, `name ${JSON.stringify(key)} appears more than once in the directory`, subjectExtra(subject)));
+    }
+    seen.add(key);
+  }
 }

@@ -15,7 +15,6 @@ import { finding } from './codes.ts';
 import { createContext, DEFAULT_MAX_FINDINGS, pathOf, type CheckOptions, type CheckResult } from './context.ts';
 import { checkAclFlag, checkSuperblock } from './superblock.ts';
 import { checkOverlaps, checkTree } from './tree.ts';
-import { isAclIndex } from './xattr.ts';
 
 export type { CheckOptions, CheckResult } from './context.ts';
 export { CHECK_CODES, explainCode } from './codes.ts';
@@ -48,10 +47,8 @@ async function checkErofs(reader: ErofsReader, options: CheckOptions): Promise<C
   const ctx = createContext(reader, options);
   await reader.prefetchAll();
   await checkSuperblock(ctx);
-  const { inodes } = await checkTree(ctx);
+  const { inodes, hasAcl } = await checkTree(ctx);
   checkOverlaps(ctx, inodes);
-  let hasAcl = false;
-  for (const info of inodes.values()) if (info?.xattrs.some((x) => isAclIndex(x.nameIndex))) hasAcl = true;
   checkAclFlag(ctx, hasAcl);
   let nodesChecked = 0;
   for (const info of inodes.values()) if (info) nodesChecked++;

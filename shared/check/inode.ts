@@ -55,6 +55,9 @@ export interface InodeInfo {
   extent: { offset: number; end: number };
 }
 
+/** What the whole-tree rules need of an inode after its own rules ran. */
+export type InodeSummary = Pick<InodeInfo, 'nid' | 'kind' | 'raw' | 'extent'>;
+
 const hasData = (kind: NodeKind) => kind === 'file' || kind === 'dir' || kind === 'symlink';
 
 /** Decodes and judges one inode; undefined (with a finding) when it cannot be decoded at all. */

@@ -12,8 +12,8 @@ import { finding } from './codes.ts';
 import { checkOverlay } from './composefs.ts';
 import { pathOf, type CheckContext, type Subject } from './context.ts';
 import { checkDirectory, DIRENT_FIELD, type CheckedDirent, type DirectoryListing } from './dirent.ts';
-import { fieldRange, inspectInode, type InodeInfo } from './inode.ts';
-import type { SharedXattrCache } from './xattr.ts';
+import { fieldRange, inspectInode, type InodeInfo, type InodeSummary } from './inode.ts';
+import { isAclIndex, type SharedXattrCache } from './xattr.ts';
 
 /** Deeper trees are reported, not followed (Linux paths stop at 4096 bytes long before this). */
 export const MAX_DEPTH = 4096;
@@ -43,9 +43,11 @@ const subjectOf = (nid: number, p: PathNode | undefined): Subject => ({ nid, pat
 
 export interface TreeResult {
   /** Every inode decoded, by nid (null: undecodable). */
-  inodes: Map<number, InodeInfo | null>;
+  inodes: Map<number, InodeSummary | null>;
   /** False when some directory could not be listed in full or the walk stopped early. */
   complete: boolean;
+  /** Some inode carries a POSIX ACL xattr. */
+  hasAcl: boolean;
 }
 
 interface Frame {
@@ -59,7 +61,10 @@ interface Frame {
 export async function checkTree(ctx: CheckContext): Promise<TreeResult> {
   const { reader } = ctx;
   const shared: SharedXattrCache = new Map();
-  const inodes = new Map<number, InodeInfo | null>();
+  // Only what the whole-tree rules need is kept of a non-directory; its xattrs and chunk list are
+  // dropped once its own rules ran (a 200k-inode image would otherwise hold them all).
+  const inodes = new Map<number, InodeSummary | null>();
+  let hasAcl = false;
   /** Names (dirents other than . and ..) pointing at each nid. */
   const names = new Map<number, number>();
   /** Subdirectory entries of each directory whose listing was complete. */
@@ -68,32 +73,37 @@ export async function checkTree(ctx: CheckContext): Promise<TreeResult> {
   const onPath = new Set<number>();
   let complete = true;
 
-  const inspect = async (nid: number, subject: Subject, parent: InodeInfo | undefined): Promise<InodeInfo | null> => {
+  /** Decodes and judges an inode the first time it is met; later names get the summary. */
+  const inspect = async (nid: number, subject: Subject, parent: InodeInfo | undefined): Promise<InodeInfo | InodeSummary | null> => {
     const known = inodes.get(nid);
     if (known !== undefined) return known;
     let info: InodeInfo | null = null;
     try {
       info = (await inspectInode(ctx, nid, subject, shared)) ?? null;
-      if (info) checkOverlay(ctx, info, parent, subject);
+      if (info) {
+        checkOverlay(ctx, info, parent, subject);
+        if (!hasAcl && info.xattrs.some((x) => isAclIndex(x.nameIndex))) hasAcl = true;
+      }
     } catch (error) {
       // Decoders' rejections are findings already; this net catches the checker's own bugs.
       ctx.addError(error, subject);
     }
-    inodes.set(nid, info);
+    // Directories stay whole: their xattrs judge their children's whiteouts.
+    inodes.set(nid, info && info.kind !== 'dir' ? { nid: info.nid, kind: info.kind, raw: info.raw, extent: info.extent } : info);
     return info;
   };
 
   const rootNid = reader.rootId;
   const rootSubject = subjectOf(rootNid, undefined);
   const root = await inspect(rootNid, rootSubject, undefined);
-  if (!root) return { inodes, complete: false };
+  if (!root || !('xattrs' in root)) return { inodes, complete: false, hasAcl };
   if (root.kind !== 'dir') {
     ctx.add(finding('erofs.root.not-dir', ...reader.sb.fieldRanges['root_nid']!, `root nid ${rootNid} is a ${root.kind}, not a directory`, {
       nodeId: rootNid,
       path: '/',
       actual: root.kind,
     }));
-    return { inodes, complete: false };
+    return { inodes, complete: false, hasAcl };
   }
 
   const stack: Frame[] = [];
@@ -163,7 +173,7 @@ export async function checkTree(ctx: CheckContext): Promise<TreeResult> {
       complete = false;
       continue;
     }
-    await enter(info, f.info.nid, path, f.depth + 1);
+    await enter(info as InodeInfo, f.info.nid, path, f.depth + 1); // directories are kept whole
   }
 
   for (const info of inodes.values()) if (!info) complete = false;
@@ -187,14 +197,17 @@ export async function checkTree(ctx: CheckContext): Promise<TreeResult> {
       actual: String(inos),
     }));
   }
-  return { inodes, complete };
+  return { inodes, complete, hasAcl };
 }
 
 /** Two inodes whose bytes (inode, xattrs, inline tail, chunk map) overlap are corrupt: one nid points into the other. */
-export function checkOverlaps(ctx: CheckContext, inodes: Map<number, InodeInfo | null>): void {
-  const list = [...inodes.values()].filter((i): i is InodeInfo => i !== null).sort((a, b) => a.extent.offset - b.extent.offset);
-  let owner: InodeInfo | undefined;
-  for (const cur of list) {
+export function checkOverlaps(ctx: CheckContext, inodes: Map<number, InodeSummary | null>): void {
+  // Inode offsets grow with the nid, so a numeric sort of the nids orders the extents.
+  const nids = Float64Array.from(inodes.keys()).sort();
+  let owner: InodeSummary | undefined;
+  for (const nid of nids) {
+    const cur = inodes.get(nid);
+    if (!cur) continue;
     if (owner && cur.extent.offset < owner.extent.end) {
       ctx.add(finding('erofs.inode.overlap', cur.extent.offset, Math.min(owner.extent.end, cur.extent.end) - cur.extent.offset, `inode ${cur.nid} at ${hex(cur.extent.offset)} lies inside inode ${owner.nid} (${hex(owner.extent.offset)}..${hex(owner.extent.end)})`, {
         nodeId: cur.nid,

@@ -25,6 +25,8 @@ export interface CheckedXattr extends XattrEntry {
   shared: boolean;
 }
 
+const checked = (e: XattrEntry, shared: boolean): CheckedXattr => ({ offset: e.offset, size: e.size, nameIndex: e.nameIndex, suffix: e.suffix, value: e.value, shared });
+
 /** Shared entries are referenced by many inodes: decode each id once per check. */
 export type SharedXattrCache = Map<number, XattrEntry | null>;
 
@@ -106,7 +108,7 @@ export async function checkXattrs(ctx: CheckContext, ino: RawInode, subject: Sub
       ctx.add(finding('erofs.xattr.entry-out-of-bounds', at, EROFS_XATTR_ENTRY_SIZE, `xattr entry at ${hex(at)} runs past the end of the xattr area (${hex(areaStart + ino.xattrSize)})`, subjectExtra(subject)));
       break;
     }
-    if (judgePrefix(ctx, e, 'xattr entry', subject)) out.push({ ...e, shared: false });
+    if (judgePrefix(ctx, e, 'xattr entry', subject)) out.push(checked(e, false));
   }
 
   for (let k = 0; k < idCount; k++) {
@@ -120,7 +122,7 @@ export async function checkXattrs(ctx: CheckContext, ino: RawInode, subject: Sub
       }));
       continue;
     }
-    if (judgePrefix(ctx, e, 'shared xattr entry', subject)) out.push({ ...e, shared: true });
+    if (judgePrefix(ctx, e, 'shared xattr entry', subject)) out.push(checked(e, true));
   }
 
   checkNameFilter(ctx, areaStart, nameFilter, out, subject);
