@@ -452,7 +452,11 @@ export function createAppStore(api: InspectorApi): AppStore {
         if (!id) return;
         try {
           const summary = await api.chooseObjectStore(id);
-          if (summary) patch(id, () => ({ summary }));
+          if (!summary) return;
+          // Verity results belong to the stores they were measured against.
+          patch(id, () => ({ summary, verity: new Map(), verifySummary: undefined }));
+          relayout(id);
+          void refreshDetails(id, { keepHex: true });
         } catch (e) {
           set({ error: errorText(e) });
         }

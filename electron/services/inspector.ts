@@ -133,6 +133,7 @@ export function createInspector(options: InspectorOptions = {}): Inspector {
   const maxFindings = options.maxFindings ?? 10_000;
   const measureMax = options.measureOnSelectMax ?? MEASURE_ON_SELECT_MAX;
   const sessions = new Map<ImageId, Session>();
+  const opening = new Map<string, Promise<ImageSummary>>();
   const progress = listeners<VerifyProgress>();
   const done = listeners<VerifySummary>();
   let nextImage = 1;
@@ -271,39 +272,48 @@ export function createInspector(options: InspectorOptions = {}): Inspector {
 
   const summaryOf = (s: Session): ImageSummary => ({ ...s.summary, objectStores: [...s.summary.objectStores] });
 
+  const openSession = async (full: string): Promise<ImageSummary> => {
+    const reader = await openReader(full);
+    const warm = (reader as Partial<{ prefetchAll(limit: number): Promise<boolean> }>).prefetchAll;
+    if (warm) {
+      try {
+        await warm.call(reader, PREFETCH_LIMIT);
+      } catch {
+        // Only a head start: every later read still goes to the file and reports its own errors.
+      }
+    }
+    let stores: string[];
+    try {
+      stores = await findStores(full);
+    } catch {
+      stores = [];
+    }
+    const imageId = `img-${nextImage++}`;
+    const s: Session = {
+      summary: { imageId, path: full, name: basename(full), info: reader.info(), rootId: reader.rootId, objectStores: stores },
+      reader,
+      paths: new Map([[reader.rootId, '/']]),
+      dirents: new Map(),
+      listings: new Map(),
+      findingsByNode: new Map(),
+      verity: new Map(),
+      jobs: new Map(),
+    };
+    sessions.set(imageId, s);
+    return summaryOf(s);
+  };
+
   const api: Inspector = {
     async openImage(path) {
       if (typeof path !== 'string' || !isAbsolute(path)) throw new Error(`not an absolute path: ${String(path)}`);
       const full = resolve(path);
       for (const s of sessions.values()) if (s.summary.path === full) return summaryOf(s);
-      const reader = await openReader(full);
-      const warm = (reader as Partial<{ prefetchAll(limit: number): Promise<boolean> }>).prefetchAll;
-      if (warm) {
-        try {
-          await warm.call(reader, PREFETCH_LIMIT);
-        } catch {
-          // Only a head start: every later read still goes to the file and reports its own errors.
-        }
-      }
-      let stores: string[];
-      try {
-        stores = await findStores(full);
-      } catch {
-        stores = [];
-      }
-      const imageId = `img-${nextImage++}`;
-      const s: Session = {
-        summary: { imageId, path: full, name: basename(full), info: reader.info(), rootId: reader.rootId, objectStores: stores },
-        reader,
-        paths: new Map([[reader.rootId, '/']]),
-        dirents: new Map(),
-        listings: new Map(),
-        findingsByNode: new Map(),
-        verity: new Map(),
-        jobs: new Map(),
-      };
-      sessions.set(imageId, s);
-      return summaryOf(s);
+      // The same file asked for twice at once (a double-click racing File > Open) opens once.
+      const pending = opening.get(full);
+      if (pending) return pending;
+      const p = openSession(full).finally(() => opening.delete(full));
+      opening.set(full, p);
+      return p;
     },
 
     async closeImage(imageId) {
@@ -432,6 +442,8 @@ export function createInspector(options: InspectorOptions = {}): Inspector {
       const s = session(imageId);
       for (const d of dirs) if (typeof d !== 'string' || !isAbsolute(d)) throw new Error(`object store must be an absolute path: ${String(d)}`);
       s.summary = { ...s.summary, objectStores: [...new Set(dirs.map((d) => resolve(d)))] };
+      // Results were measured against the old stores; they say nothing about the new ones.
+      s.verity.clear();
       return summaryOf(s);
     },
 

@@ -265,6 +265,25 @@ describe('inspector over the 02-fs-tree corpus image', { skip: corpusSkip }, () 
     assert.ok(r.changes.length > 0);
   });
 
+  test('two opens of one file at the same moment make one session', async () => {
+    const path = corpusPath('01-readme', 'image.cfs');
+    const [a, b] = await Promise.all([inspector.openImage(path), inspector.openImage(path)]);
+    assert.equal(a.imageId, b.imageId);
+    assert.equal((await inspector.listImages()).filter((x) => x.path === path).length, 1);
+    await inspector.closeImage(a.imageId);
+  });
+
+  test('changing the object stores drops verity results measured against the old ones', async () => {
+    const s = await inspector.openImage(corpusPath('01-readme', 'image.cfs'));
+    const id = (await inspector.lookup(s.imageId, '/file_a'))!;
+    assert.equal((await inspector.node(s.imageId, id)).verity?.status, 'verified');
+    const updated = await inspector.setObjectStores(s.imageId, [corpusPath('02-fs-tree', 'objects')]);
+    assert.deepEqual(updated.objectStores, [corpusPath('02-fs-tree', 'objects')]);
+    assert.equal((await inspector.node(s.imageId, id)).verity?.status, 'missing');
+    await assert.rejects(inspector.setObjectStores(s.imageId, ['relative/objects']), /absolute/);
+    await inspector.closeImage(s.imageId);
+  });
+
   test('closing an image ends its session', async () => {
     const s = await inspector.openImage(corpusPath('01-readme', 'image.cfs'));
     await inspector.closeImage(s.imageId);
