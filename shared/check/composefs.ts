@@ -40,7 +40,15 @@ const NAME = {
 };
 type Name = (typeof NAME)[keyof typeof NAME];
 
-const find = (xs: CheckedXattr[], name: Name) => xs.find((x) => xattrIs(x, name.index, name.suffix));
+function find(xs: CheckedXattr[], name: Name): CheckedXattr | undefined {
+  for (const x of xs) if (xattrIs(x, name.index, name.suffix)) return x;
+  return undefined;
+}
+
+type More = { expected?: string; actual?: string };
+/** A finding about one xattr entry: its bytes are the range. */
+const report = (ctx: CheckContext, subject: Subject, code: CheckCode, x: CheckedXattr, message: string, more: More = {}) =>
+  ctx.add(finding(code, x.offset, x.size, message, { ...subjectExtra(subject), ...more }));
 
 const SLASH = 0x2f;
 const OPAQUE_YES = 0x79; // 'y'
@@ -54,22 +62,21 @@ export function marksWhiteouts(dir: InodeInfo): boolean {
 
 export function checkOverlay(ctx: CheckContext, info: InodeInfo, parent: InodeInfo | undefined, subject: Subject): void {
   const xs = info.xattrs;
-  const report = (code: CheckCode, x: CheckedXattr, message: string, more: { expected?: string; actual?: string } = {}) =>
-    ctx.add(finding(code, x.offset, x.size, message, { ...subjectExtra(subject), ...more }));
+  if (xs.length === 0 && !(ctx.composefs && info.kind === 'file')) return;
   const isFile = info.kind === 'file';
   const isDir = info.kind === 'dir';
 
   const redirect = find(xs, NAME.redirect);
   const metacopy = find(xs, NAME.metacopy);
   for (const x of [redirect, metacopy]) {
-    if (x && !isFile) report('composefs.overlay.misplaced', x, `${x === redirect ? OVERLAY_XATTR_REDIRECT : OVERLAY_XATTR_METACOPY} on a ${info.kind}, where composefs ignores it`);
+    if (x && !isFile) report(ctx, subject, 'composefs.overlay.misplaced', x, `${x === redirect ? OVERLAY_XATTR_REDIRECT : OVERLAY_XATTR_METACOPY} on a ${info.kind}, where composefs ignores it`);
   }
   if (isFile) {
-    const digest = metacopy ? checkMetacopy(metacopy, report) : undefined;
-    if (redirect) checkRedirect(redirect, metacopy, digest, report);
+    const digest = metacopy ? checkMetacopy(ctx, subject, metacopy) : undefined;
+    if (redirect) checkRedirect(ctx, subject, redirect, metacopy, digest);
     const verity = find(xs, NAME.verity);
     if (verity && verity.value.length !== LCFS_DIGEST_SIZE) {
-      report('composefs.verity.size', verity, `${OVERLAY_XATTR_VERITY_LEGACY} holds ${verity.value.length} bytes, not a ${LCFS_DIGEST_SIZE}-byte digest`, {
+      report(ctx, subject, 'composefs.verity.size', verity, `${OVERLAY_XATTR_VERITY_LEGACY} holds ${verity.value.length} bytes, not a ${LCFS_DIGEST_SIZE}-byte digest`, {
         expected: String(LCFS_DIGEST_SIZE),
         actual: String(verity.value.length),
       });
@@ -85,9 +92,9 @@ export function checkOverlay(ctx: CheckContext, info: InodeInfo, parent: InodeIn
   const escWhiteout = find(xs, NAME.escWhiteout);
   if (escWhiteout) {
     if (!isFile || info.raw.size !== 0) {
-      report('composefs.whiteout.misplaced', escWhiteout, `escaped whiteout marker on a ${isFile ? `${info.raw.size}-byte file` : info.kind}; overlayfs honours it only on empty regular files`);
+      report(ctx, subject, 'composefs.whiteout.misplaced', escWhiteout, `escaped whiteout marker on a ${isFile ? `${info.raw.size}-byte file` : info.kind}; overlayfs honours it only on empty regular files`);
     } else if (parent && !marksWhiteouts(parent)) {
-      report('composefs.whiteout.parent-unmarked', escWhiteout, `escaped whiteout whose parent directory has neither escaped opaque "x" nor the whiteouts marker: overlayfs will not look for it`);
+      report(ctx, subject, 'composefs.whiteout.parent-unmarked', escWhiteout, `escaped whiteout whose parent directory has neither escaped opaque "x" nor the whiteouts marker: overlayfs will not look for it`);
     }
   }
 
@@ -95,11 +102,11 @@ export function checkOverlay(ctx: CheckContext, info: InodeInfo, parent: InodeIn
     const x = find(xs, name);
     if (!x) continue;
     if (!isDir) {
-      report('composefs.whiteout.marker-misplaced', x, `directory marker on a ${info.kind}, where overlayfs ignores it`);
+      report(ctx, subject, 'composefs.whiteout.marker-misplaced', x, `directory marker on a ${info.kind}, where overlayfs ignores it`);
       continue;
     }
     if (name !== NAME.escWhiteouts && !(x.value.length === 1 && (x.value[0] === OPAQUE_YES || x.value[0] === OPAQUE_XWHITEOUTS))) {
-      report('composefs.opaque.value', x, `opaque marker value must be "y" or "x"`, { expected: 'y or x', actual: JSON.stringify(latin1(x.value.subarray(0, 16))) });
+      report(ctx, subject, 'composefs.opaque.value', x, `opaque marker value must be "y" or "x"`, { expected: 'y or x', actual: JSON.stringify(latin1(x.value.subarray(0, 16))) });
     }
   }
 }
@@ -110,31 +117,30 @@ function holdsData(info: InodeInfo): boolean {
   return info.chunks?.chunks.some((c) => c.blkaddr !== null) ?? false;
 }
 
-type Report = (code: CheckCode, x: CheckedXattr, message: string, more?: { expected?: string; actual?: string }) => void;
 
 /** Returns the sha256 digest when the value is a valid composefs metacopy carrying one. */
-function checkMetacopy(x: CheckedXattr, report: Report): Uint8Array | undefined {
+function checkMetacopy(ctx: CheckContext, subject: Subject, x: CheckedXattr): Uint8Array | undefined {
   const v = x.value;
   if (v.length === 0) return undefined; // a metacopy without digest: allowed
   if (v.length < OVL_METACOPY_HEADER_SIZE || v.length > OVL_METACOPY_MAX_SIZE) {
-    report('composefs.metacopy.size', x, `metacopy value is ${v.length} bytes`, { expected: `0 or ${OVL_METACOPY_HEADER_SIZE}..${OVL_METACOPY_MAX_SIZE}`, actual: String(v.length) });
+    report(ctx, subject, 'composefs.metacopy.size', x, `metacopy value is ${v.length} bytes`, { expected: `0 or ${OVL_METACOPY_HEADER_SIZE}..${OVL_METACOPY_MAX_SIZE}`, actual: String(v.length) });
     return undefined;
   }
   const [version, len, flags, algo] = [v[0]!, v[1]!, v[2]!, v[3]!];
   if (version !== OVL_METACOPY_VERSION) {
-    report('composefs.metacopy.version', x, `struct ovl_metacopy version ${version}`, { expected: String(OVL_METACOPY_VERSION), actual: String(version) });
+    report(ctx, subject, 'composefs.metacopy.version', x, `struct ovl_metacopy version ${version}`, { expected: String(OVL_METACOPY_VERSION), actual: String(version) });
     return undefined;
   }
   if (len !== v.length) {
-    report('composefs.metacopy.len', x, `struct ovl_metacopy len ${len} differs from the xattr size ${v.length}`, { expected: String(v.length), actual: String(len) });
+    report(ctx, subject, 'composefs.metacopy.len', x, `struct ovl_metacopy len ${len} differs from the xattr size ${v.length}`, { expected: String(v.length), actual: String(len) });
     return undefined;
   }
   if (flags !== 0) {
-    report('composefs.metacopy.flags', x, `struct ovl_metacopy flags ${hex(flags)}`, { expected: '0', actual: hex(flags) });
+    report(ctx, subject, 'composefs.metacopy.flags', x, `struct ovl_metacopy flags ${hex(flags)}`, { expected: '0', actual: hex(flags) });
   }
   if (v.length === OVL_METACOPY_HEADER_SIZE) return undefined;
   if (algo !== FS_VERITY_HASH_ALG_SHA256 || v.length !== OVL_METACOPY_HEADER_SIZE + LCFS_DIGEST_SIZE) {
-    report('composefs.metacopy.algorithm', x, `metacopy digest algorithm ${algo} with ${v.length - OVL_METACOPY_HEADER_SIZE} digest bytes; composefs records sha256 (1) with 32`, {
+    report(ctx, subject, 'composefs.metacopy.algorithm', x, `metacopy digest algorithm ${algo} with ${v.length - OVL_METACOPY_HEADER_SIZE} digest bytes; composefs records sha256 (1) with 32`, {
       expected: `algorithm ${FS_VERITY_HASH_ALG_SHA256}, ${LCFS_DIGEST_SIZE} bytes`,
       actual: `algorithm ${algo}, ${v.length - OVL_METACOPY_HEADER_SIZE} bytes`,
     });
@@ -183,32 +189,33 @@ function pathProblem(v: Uint8Array): 'composefs.redirect.invalid' | 'composefs.r
   return undefined;
 }
 
-function checkRedirect(x: CheckedXattr, metacopy: CheckedXattr | undefined, digest: Uint8Array | undefined, report: Report): void {
+const shown = (v: Uint8Array) => JSON.stringify(latin1(v.subarray(0, 80)));
+
+function checkRedirect(ctx: CheckContext, subject: Subject, x: CheckedXattr, metacopy: CheckedXattr | undefined, digest: Uint8Array | undefined): void {
   const v = x.value;
-  const shown = () => JSON.stringify(latin1(v.subarray(0, 80)));
   if (v.length === 0) {
-    report('composefs.redirect.empty', x, 'redirect is empty; overlayfs rejects it');
+    report(ctx, subject, 'composefs.redirect.empty', x, 'redirect is empty; overlayfs rejects it');
     return;
   }
   if (v.includes(0)) {
-    report('composefs.redirect.nul', x, `redirect ${shown()} contains NUL; overlayfs stops the path there`);
+    report(ctx, subject, 'composefs.redirect.nul', x, `redirect ${shown(v)} contains NUL; overlayfs stops the path there`);
   }
   if (v[0] !== SLASH) {
-    report('composefs.redirect.relative', x, `redirect ${shown()} is not absolute; overlayfs looks it up beside the file instead of in the object store`, {
+    report(ctx, subject, 'composefs.redirect.relative', x, `redirect ${shown(v)} is not absolute; overlayfs looks it up beside the file instead of in the object store`, {
       expected: 'a path starting with "/"',
     });
   } else {
     const problem = pathProblem(v);
-    if (problem === 'composefs.redirect.invalid') report(problem, x, `redirect ${shown()} has an empty path component; overlayfs rejects it`);
-    if (problem === 'composefs.redirect.escape') report(problem, x, `redirect ${shown()} climbs above the object store with ".."`);
+    if (problem === 'composefs.redirect.invalid') report(ctx, subject, problem, x, `redirect ${shown(v)} has an empty path component; overlayfs rejects it`);
+    if (problem === 'composefs.redirect.escape') report(ctx, subject, problem, x, `redirect ${shown(v)} climbs above the object store with ".."`);
   }
   if (!metacopy) {
-    report('composefs.redirect.no-metacopy', x, `redirect without ${OVERLAY_XATTR_METACOPY}: overlayfs ignores it and shows the image's empty chunks`);
+    report(ctx, subject, 'composefs.redirect.no-metacopy', x, `redirect without ${OVERLAY_XATTR_METACOPY}: overlayfs ignores it and shows the image's empty chunks`);
   }
   if (digest && v.length === DIGEST_PATH_LENGTH && isDigestPath(v) && !namesDigest(v, digest)) {
     const path = latin1(v);
     const want = `/${toHex(digest.subarray(0, 1))}/${toHex(digest.subarray(1))}`;
-    report('composefs.redirect.digest-mismatch', x, `redirect names object ${path.slice(1)} but the metacopy digest is ${toHex(digest)}`, {
+    report(ctx, subject, 'composefs.redirect.digest-mismatch', x, `redirect names object ${path.slice(1)} but the metacopy digest is ${toHex(digest)}`, {
       expected: want,
       actual: path,
     });

@@ -22,10 +22,30 @@ export interface CheckResult {
 
 export const DEFAULT_MAX_FINDINGS = 10_000;
 
-/** Where a finding belongs: the inode and a lazily built display path. */
+/**
+ * Where a finding belongs: an inode and the name it was reached by, chained to its parent's
+ * subject. The path string is built only when a finding needs it, and a deep tree shares its
+ * prefixes instead of copying ever longer byte strings.
+ */
 export interface Subject {
   nid: number;
-  path: () => string;
+  parent?: Subject;
+  /** Undefined for the root. */
+  name?: Uint8Array;
+}
+
+export function pathBytes(s: Subject | undefined): Uint8Array {
+  const names: Uint8Array[] = [];
+  for (let n = s; n?.name; n = n.parent) names.push(n.name);
+  if (names.length === 0) return new Uint8Array([0x2f]);
+  const out = new Uint8Array(names.reduce((sum, n) => sum + n.length + 1, 0));
+  let at = 0;
+  for (let k = names.length - 1; k >= 0; k--) {
+    out[at++] = 0x2f;
+    out.set(names[k]!, at);
+    at += names[k]!.length;
+  }
+  return out;
 }
 
 export interface CheckContext {
@@ -45,9 +65,11 @@ export interface CheckContext {
   findings: Finding[];
 }
 
-export const subjectExtra = (s: Subject | undefined): FindingExtra => (s ? { nodeId: s.nid, path: s.path() } : {});
-
 export const pathOf = (path: Uint8Array): string => displayBytes(path);
+
+export const subjectPath = (s: Subject): string => pathOf(pathBytes(s));
+
+export const subjectExtra = (s: Subject | undefined): FindingExtra => (s ? { nodeId: s.nid, path: subjectPath(s) } : {});
 
 export function createContext(reader: ErofsReader, options: CheckOptions): CheckContext {
   const max = options.maxFindings ?? DEFAULT_MAX_FINDINGS;

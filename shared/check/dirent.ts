@@ -35,10 +35,9 @@ const isDotDot = (n: Uint8Array) => n.length === 2 && n[0] === DOT && n[1] === D
 
 /** Decodes one directory block, reporting every rule it breaks; `whole` is false when entries were lost. */
 export function checkDirentBlock(ctx: CheckContext, block: Uint8Array, base: number, subject: Subject): { entries: CheckedDirent[]; whole: boolean } {
-  const extra = () => subjectExtra(subject);
   const maxsize = block.length;
   if (maxsize < EROFS_DIRENT_SIZE) {
-    ctx.add(finding('erofs.dirent.block', base, maxsize, `directory block at ${hex(base)} is ${maxsize} bytes, too short for one dirent`, extra()));
+    ctx.add(finding('erofs.dirent.block', base, maxsize, `directory block at ${hex(base)} is ${maxsize} bytes, too short for one dirent`, subjectExtra(subject)));
     return { entries: [], whole: false };
   }
   const c = new Cursor(block, base);
@@ -46,7 +45,7 @@ export function checkDirentBlock(ctx: CheckContext, block: Uint8Array, base: num
   const nameoff0 = c.u16('dirent.nameoff');
   if (nameoff0 < EROFS_DIRENT_SIZE || nameoff0 >= maxsize || nameoff0 % EROFS_DIRENT_SIZE !== 0) {
     ctx.add(finding('erofs.dirent.nameoff', base + DIRENT_FIELD.nameoff[0], 2, `first nameoff ${nameoff0} of the block at ${hex(base)} must be a multiple of 12 inside the block (${maxsize} bytes)`, {
-      ...extra(),
+      ...subjectExtra(subject),
       expected: `a multiple of 12 in 12..${maxsize - 1}`,
       actual: String(nameoff0),
     }));
@@ -71,7 +70,7 @@ export function checkDirentBlock(ctx: CheckContext, block: Uint8Array, base: num
     const next = recs[k + 1];
     if (next && (next.nameoff < r.nameoff || next.nameoff > maxsize)) {
       ctx.add(finding('erofs.dirent.nameoff', next.offset + DIRENT_FIELD.nameoff[0], 2, `nameoff ${next.nameoff} of the dirent at ${hex(next.offset)} lies before the previous name (${r.nameoff}) or past the block (${maxsize})`, {
-        ...extra(),
+        ...subjectExtra(subject),
         expected: `${r.nameoff}..${maxsize}`,
         actual: String(next.nameoff),
       }));
@@ -88,13 +87,13 @@ export function checkDirentBlock(ctx: CheckContext, block: Uint8Array, base: num
     const len = end - r.nameoff;
     const nameAt = base + r.nameoff;
     if (len === 0) {
-      ctx.add(finding('erofs.dirent.name-empty', r.offset + DIRENT_FIELD.nameoff[0], 2, `dirent at ${hex(r.offset)} has an empty name`, { ...extra(), expected: '1..255 bytes', actual: '0' }));
+      ctx.add(finding('erofs.dirent.name-empty', r.offset + DIRENT_FIELD.nameoff[0], 2, `dirent at ${hex(r.offset)} has an empty name`, { ...subjectExtra(subject), expected: '1..255 bytes', actual: '0' }));
       whole = false;
       continue;
     }
     if (len > EROFS_NAME_LEN) {
       ctx.add(finding('erofs.dirent.namelen', nameAt, len, `dirent at ${hex(r.offset)} has a ${len}-byte name; at most ${EROFS_NAME_LEN} are allowed`, {
-        ...extra(),
+        ...subjectExtra(subject),
         expected: `<= ${EROFS_NAME_LEN}`,
         actual: String(len),
       }));
@@ -104,15 +103,15 @@ export function checkDirentBlock(ctx: CheckContext, block: Uint8Array, base: num
     const name = block.subarray(r.nameoff, end);
     const slash = name.indexOf(SLASH);
     if (slash >= 0) {
-      ctx.add(finding('erofs.dirent.name-slash', nameAt + slash, 1, `name ${JSON.stringify(latin1(name))} contains "/"`, extra()));
+      ctx.add(finding('erofs.dirent.name-slash', nameAt + slash, 1, `name ${JSON.stringify(latin1(name))} contains "/"`, subjectExtra(subject)));
     }
     const nul = name.indexOf(0);
     if (nul >= 0) {
-      ctx.add(finding('erofs.dirent.name-nul', nameAt + nul, 1, `name of the dirent at ${hex(r.offset)} contains a NUL byte`, extra()));
+      ctx.add(finding('erofs.dirent.name-nul', nameAt + nul, 1, `name of the dirent at ${hex(r.offset)} contains a NUL byte`, subjectExtra(subject)));
     }
     if (r.fileType >= EROFS_FT_MAX) {
       ctx.add(finding('erofs.dirent.file-type', r.offset + DIRENT_FIELD.file_type[0], 1, `file_type ${r.fileType} is not below EROFS_FT_MAX (${EROFS_FT_MAX})`, {
-        ...extra(),
+        ...subjectExtra(subject),
         expected: `< ${EROFS_FT_MAX}`,
         actual: String(r.fileType),
       }));
@@ -134,7 +133,6 @@ export interface DirectoryListing {
  * ".."). `parentNid` is the directory the walk came from (the root's parent is itself).
  */
 export async function checkDirectory(ctx: CheckContext, dir: RawInode, parentNid: number, subject: Subject): Promise<DirectoryListing> {
-  const extra = () => subjectExtra(subject);
   const bs = ctx.blockSize;
   let complete = true;
   let extents: DataExtent[];
@@ -147,7 +145,7 @@ export async function checkDirectory(ctx: CheckContext, dir: RawInode, parentNid
   const all: CheckedDirent[] = [];
   for (const ex of extents) {
     if (ex.offset === null) {
-      ctx.add(finding('erofs.dir.hole', dir.offset, dir.inodeSize, `directory has a hole at ${ex.fileOffset}+${ex.length}`, extra()));
+      ctx.add(finding('erofs.dir.hole', dir.offset, dir.inodeSize, `directory has a hole at ${ex.fileOffset}+${ex.length}`, subjectExtra(subject)));
       complete = false;
       continue;
     }
@@ -173,15 +171,15 @@ export async function checkDirectory(ctx: CheckContext, dir: RawInode, parentNid
     const prev = all[k - 1];
     const order = prev ? compareBytes(prev.name, d.name) : -1;
     if (order === 0) {
-      ctx.add(finding('erofs.dirent.duplicate', d.offset, EROFS_DIRENT_SIZE, `name ${JSON.stringify(latin1(d.name))} appears more than once in the directory`, extra()));
+      ctx.add(finding('erofs.dirent.duplicate', d.offset, EROFS_DIRENT_SIZE, `name ${JSON.stringify(latin1(d.name))} appears more than once in the directory`, subjectExtra(subject)));
     } else if (order > 0) {
       sorted = false;
-      ctx.add(finding('erofs.dirent.unsorted', d.offset, EROFS_DIRENT_SIZE, `name ${JSON.stringify(latin1(d.name))} sorts before the previous name ${JSON.stringify(latin1(prev!.name))}: lookups will not find it`, extra()));
+      ctx.add(finding('erofs.dirent.unsorted', d.offset, EROFS_DIRENT_SIZE, `name ${JSON.stringify(latin1(d.name))} sorts before the previous name ${JSON.stringify(latin1(prev!.name))}: lookups will not find it`, subjectExtra(subject)));
     }
     if (isDot(d.name)) {
       if (dots++ === 0 && d.nid !== dir.nid) {
         ctx.add(finding('erofs.dirent.dot', d.offset, DIRENT_FIELD.nid[1], `"." points at nid ${d.nid}, not at the directory itself`, {
-          ...extra(),
+          ...subjectExtra(subject),
           expected: String(dir.nid),
           actual: String(d.nid),
         }));
@@ -189,7 +187,7 @@ export async function checkDirectory(ctx: CheckContext, dir: RawInode, parentNid
     } else if (isDotDot(d.name)) {
       if (dotdots++ === 0 && d.nid !== parentNid) {
         ctx.add(finding('erofs.dirent.dotdot', d.offset, DIRENT_FIELD.nid[1], `".." points at nid ${d.nid}, not at the parent directory`, {
-          ...extra(),
+          ...subjectExtra(subject),
           expected: String(parentNid),
           actual: String(d.nid),
         }));
@@ -201,8 +199,8 @@ export async function checkDirectory(ctx: CheckContext, dir: RawInode, parentNid
   // In strictly increasing names every repeat is adjacent; out of order, repeats can be anywhere.
   if (!sorted) reportScatteredDuplicates(ctx, all, subject);
   if (complete && dir.size > 0) {
-    if (dots === 0) ctx.add(finding('erofs.dir.missing-dot', dir.offset, dir.inodeSize, 'directory has no "." entry', extra()));
-    if (dotdots === 0) ctx.add(finding('erofs.dir.missing-dotdot', dir.offset, dir.inodeSize, 'directory has no ".." entry', extra()));
+    if (dots === 0) ctx.add(finding('erofs.dir.missing-dot', dir.offset, dir.inodeSize, 'directory has no "." entry', subjectExtra(subject)));
+    if (dotdots === 0) ctx.add(finding('erofs.dir.missing-dotdot', dir.offset, dir.inodeSize, 'directory has no ".." entry', subjectExtra(subject)));
   }
   return { entries, complete };
 }

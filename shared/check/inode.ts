@@ -69,7 +69,6 @@ export async function inspectInode(ctx: CheckContext, nid: number, subject: Subj
     ctx.addError(error, subject);
     return undefined;
   }
-  const extra = () => subjectExtra(subject);
   const kind = kindOfMode(raw.mode);
   const info: InodeInfo = { nid, raw, kind, xattrs: [], extent: { offset: raw.offset, end: raw.offset + raw.inodeSize + raw.xattrSize } };
 
@@ -79,17 +78,17 @@ export async function inspectInode(ctx: CheckContext, nid: number, subject: Subj
   const overHeader = raw.offset < headerEnd;
   const overSuper = raw.offset < sbEnd && inodeEnd > EROFS_SUPER_OFFSET;
   if (overHeader || overSuper) {
-    ctx.add(finding('erofs.inode.overlaps-superblock', raw.offset, raw.inodeSize, `inode ${nid} at ${hex(raw.offset)} lies over the ${overHeader ? `composefs header (0..${hex(headerEnd)})` : `superblock (${hex(EROFS_SUPER_OFFSET)}..${hex(sbEnd)})`}`, extra()));
+    ctx.add(finding('erofs.inode.overlaps-superblock', raw.offset, raw.inodeSize, `inode ${nid} at ${hex(raw.offset)} lies over the ${overHeader ? `composefs header (0..${hex(headerEnd)})` : `superblock (${hex(EROFS_SUPER_OFFSET)}..${hex(sbEnd)})`}`, subjectExtra(subject)));
   }
   if (kind === 'unknown') {
     ctx.add(finding('erofs.inode.mode', ...fieldRange(raw, 'i_mode'), `i_mode ${raw.mode.toString(8)} names no file type`, {
-      ...extra(),
+      ...subjectExtra(subject),
       actual: raw.mode.toString(8),
     }));
   }
   if (raw.extended && raw.mtimeNsec >= 1e9) {
     ctx.add(finding('erofs.inode.mtime-nsec', ...fieldRange(raw, 'i_mtime_nsec'), `i_mtime_nsec ${raw.mtimeNsec} is not below 10^9`, {
-      ...extra(),
+      ...subjectExtra(subject),
       expected: '< 1000000000',
       actual: String(raw.mtimeNsec),
     }));
@@ -100,47 +99,47 @@ export async function inspectInode(ctx: CheckContext, nid: number, subject: Subj
   if (hasData(kind)) await checkData(ctx, info, subject);
   if (kind === 'symlink') {
     if (raw.size === 0) {
-      ctx.add(finding('composefs.symlink.empty', ...fieldRange(raw, 'i_size'), `symlink has an empty target`, { ...extra(), expected: '> 0', actual: '0' }));
+      ctx.add(finding('composefs.symlink.empty', ...fieldRange(raw, 'i_size'), `symlink has an empty target`, { ...subjectExtra(subject), expected: '> 0', actual: '0' }));
     } else if (raw.size > SYMLINK_MAX) {
       ctx.add(finding('erofs.symlink.too-long', ...fieldRange(raw, 'i_size'), `symlink target is ${raw.size} bytes; the kernel returns at most ${SYMLINK_MAX}`, {
-        ...extra(),
+        ...subjectExtra(subject),
         expected: `<= ${SYMLINK_MAX}`,
         actual: String(raw.size),
       }));
     }
   }
   if (kind === 'dir' && raw.size === 0) {
-    ctx.add(finding('erofs.dir.empty', ...fieldRange(raw, 'i_size'), `directory has size 0, so not even "." and ".."`, { ...extra(), actual: '0' }));
+    ctx.add(finding('erofs.dir.empty', ...fieldRange(raw, 'i_size'), `directory has size 0, so not even "." and ".."`, { ...subjectExtra(subject), actual: '0' }));
   }
   return info;
 }
+
+const outOfImage = (ctx: CheckContext, offset: number, length: number) => !Number.isSafeInteger(offset + length) || offset + length > ctx.size;
 
 /** Checks that the data the layout describes lies inside the image; records the inode's extent. */
 async function checkData(ctx: CheckContext, info: InodeInfo, subject: Subject): Promise<void> {
   const { raw } = info;
   const bs = ctx.blockSize;
-  const extra = () => subjectExtra(subject);
   if (raw.size === 0) return;
-  const outOfImage = (offset: number, length: number) => !Number.isSafeInteger(offset + length) || offset + length > ctx.size;
 
   if (raw.datalayout === EROFS_INODE_FLAT_PLAIN || raw.datalayout === EROFS_INODE_FLAT_INLINE) {
     const tail = raw.datalayout === EROFS_INODE_FLAT_INLINE ? ctx.reader.inlineTail(raw) : undefined;
     const headLength = raw.size - (tail?.length ?? 0);
     const start = raw.iu * bs;
-    if (headLength > 0 && outOfImage(start, headLength)) {
+    if (headLength > 0 && outOfImage(ctx, start, headLength)) {
       ctx.add(finding('erofs.data.out-of-bounds', ...fieldRange(raw, 'i_u'), `data blocks ${hex(start)}+${headLength} run past the image end (${ctx.size} bytes)`, {
-        ...extra(),
+        ...subjectExtra(subject),
         expected: headLength <= ctx.size ? `raw_blkaddr at most ${Math.floor((ctx.size - headLength) / bs)}` : `${headLength} bytes of data inside the image`,
         actual: String(raw.iu),
       }));
     }
     if (tail) {
       info.extent.end = tail.offset + tail.length;
-      if (outOfImage(tail.offset, tail.length)) {
-        ctx.add(finding('erofs.data.out-of-bounds', tail.offset, Math.max(0, ctx.size - tail.offset), `inline data ${hex(tail.offset)}+${tail.length} runs past the image end (${ctx.size} bytes)`, extra()));
+      if (outOfImage(ctx, tail.offset, tail.length)) {
+        ctx.add(finding('erofs.data.out-of-bounds', tail.offset, Math.max(0, ctx.size - tail.offset), `inline data ${hex(tail.offset)}+${tail.length} runs past the image end (${ctx.size} bytes)`, subjectExtra(subject)));
       } else if ((tail.offset % bs) + tail.length > bs) {
         ctx.add(finding('erofs.inline.crosses-block', tail.offset, tail.length, `inline tail ${hex(tail.offset)}+${tail.length} crosses the block boundary at ${hex(tail.offset - (tail.offset % bs) + bs)}`, {
-          ...extra(),
+          ...subjectExtra(subject),
           expected: `at most ${bs - (tail.offset % bs)} bytes`,
           actual: String(tail.length),
         }));
@@ -177,7 +176,7 @@ async function checkData(ctx: CheckContext, info: InodeInfo, subject: Subject): 
     const device = ch.deviceId & mask;
     if (device > devices) {
       ctx.add(finding('erofs.chunk.device', ch.offset, layout.entrySize, `chunk ${k} names device ${device}; the image has ${devices} extra devices`, {
-        ...extra(),
+        ...subjectExtra(subject),
         expected: `at most ${devices}`,
         actual: String(device),
       }));
@@ -186,9 +185,9 @@ async function checkData(ctx: CheckContext, info: InodeInfo, subject: Subject): 
     if (device > 0) continue;
     const length = Math.min(layout.chunkSize, raw.size - k * layout.chunkSize);
     const start = ch.blkaddr * bs;
-    if (outOfImage(start, length)) {
+    if (outOfImage(ctx, start, length)) {
       ctx.add(finding('erofs.chunk.addr-out-of-bounds', ch.offset, layout.entrySize, `chunk ${k} at block ${ch.blkaddr} (${hex(start)}+${length}) lies past the image end (${ctx.size} bytes)`, {
-        ...extra(),
+        ...subjectExtra(subject),
         actual: String(ch.blkaddr),
       }));
     }

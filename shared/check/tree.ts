@@ -10,36 +10,13 @@ import { EROFS_FT_MAX } from '../erofs/erofs_fs.ts';
 import { FT_OF_KIND } from '../erofs/reader.ts';
 import { finding } from './codes.ts';
 import { checkOverlay } from './composefs.ts';
-import { pathOf, type CheckContext, type Subject } from './context.ts';
+import { subjectPath, type CheckContext, type Subject } from './context.ts';
 import { checkDirectory, DIRENT_FIELD, type CheckedDirent, type DirectoryListing } from './dirent.ts';
 import { fieldRange, inspectInode, type InodeInfo, type InodeSummary } from './inode.ts';
 import { isAclIndex, type SharedXattrCache } from './xattr.ts';
 
 /** Deeper trees are reported, not followed (Linux paths stop at 4096 bytes long before this). */
 export const MAX_DEPTH = 4096;
-
-/** A path as a chain of names, so deep trees do not copy ever longer byte strings. */
-interface PathNode {
-  parent?: PathNode;
-  name: Uint8Array;
-}
-
-function pathBytes(p: PathNode | undefined): Uint8Array {
-  const names: Uint8Array[] = [];
-  for (let n = p; n; n = n.parent) names.push(n.name);
-  if (names.length === 0) return new Uint8Array([0x2f]);
-  const total = names.reduce((s, n) => s + n.length + 1, 0);
-  const out = new Uint8Array(total);
-  let at = 0;
-  for (let k = names.length - 1; k >= 0; k--) {
-    out[at++] = 0x2f;
-    out.set(names[k]!, at);
-    at += names[k]!.length;
-  }
-  return out;
-}
-
-const subjectOf = (nid: number, p: PathNode | undefined): Subject => ({ nid, path: () => pathOf(pathBytes(p)) });
 
 export interface TreeResult {
   /** Every inode decoded, by nid (null: undecodable). */
@@ -52,7 +29,7 @@ export interface TreeResult {
 
 interface Frame {
   info: InodeInfo;
-  path: PathNode | undefined;
+  subject: Subject;
   entries: CheckedDirent[];
   next: number;
   depth: number;
@@ -94,7 +71,7 @@ export async function checkTree(ctx: CheckContext): Promise<TreeResult> {
   };
 
   const rootNid = reader.rootId;
-  const rootSubject = subjectOf(rootNid, undefined);
+  const rootSubject: Subject = { nid: rootNid };
   const root = await inspect(rootNid, rootSubject, undefined);
   if (!root || !('xattrs' in root)) return { inodes, complete: false, hasAcl };
   if (root.kind !== 'dir') {
@@ -107,8 +84,7 @@ export async function checkTree(ctx: CheckContext): Promise<TreeResult> {
   }
 
   const stack: Frame[] = [];
-  const enter = async (info: InodeInfo, parentNid: number, path: PathNode | undefined, depth: number) => {
-    const subject = subjectOf(info.nid, path);
+  const enter = async (info: InodeInfo, parentNid: number, subject: Subject, depth: number) => {
     let listing: DirectoryListing = { entries: [], complete: false };
     try {
       listing = await checkDirectory(ctx, info.raw, parentNid, subject);
@@ -119,9 +95,9 @@ export async function checkTree(ctx: CheckContext): Promise<TreeResult> {
     else complete = false;
     visited.add(info.nid);
     onPath.add(info.nid);
-    stack.push({ info, path, entries: listing.entries, next: 0, depth });
+    stack.push({ info, subject, entries: listing.entries, next: 0, depth });
   };
-  await enter(root, rootNid, undefined, 0);
+  await enter(root, rootNid, rootSubject, 0);
 
   while (stack.length) {
     ctx.throwIfAborted();
@@ -136,14 +112,13 @@ export async function checkTree(ctx: CheckContext): Promise<TreeResult> {
       continue;
     }
     const d = f.entries[f.next++]!;
-    const path: PathNode = { parent: f.path, name: d.name };
-    const subject = subjectOf(d.nid, path);
+    const subject: Subject = { nid: d.nid, parent: f.subject, name: d.name };
     names.set(d.nid, (names.get(d.nid) ?? 0) + 1);
     const info = await inspect(d.nid, subject, f.info);
     if (!info) {
       ctx.add(finding('erofs.dirent.nid', d.offset + DIRENT_FIELD.nid[0], DIRENT_FIELD.nid[1], `dirent points at nid ${d.nid}, which does not decode as an inode`, {
         nodeId: f.info.nid,
-        path: subject.path(),
+        path: subjectPath(subject),
         actual: String(d.nid),
       }));
       continue;
@@ -152,7 +127,7 @@ export async function checkTree(ctx: CheckContext): Promise<TreeResult> {
     if (info.kind !== 'unknown' && d.fileType < EROFS_FT_MAX && d.fileType !== FT_OF_KIND[info.kind]) {
       ctx.add(finding('erofs.dirent.type-mismatch', d.offset + DIRENT_FIELD.file_type[0], DIRENT_FIELD.file_type[1], `dirent says file type ${d.fileType}, the inode is a ${info.kind} (${FT_OF_KIND[info.kind]})`, {
         nodeId: d.nid,
-        path: subject.path(),
+        path: subjectPath(subject),
         expected: String(FT_OF_KIND[info.kind]),
         actual: String(d.fileType),
       }));
@@ -161,19 +136,19 @@ export async function checkTree(ctx: CheckContext): Promise<TreeResult> {
     if (subdirs.has(f.info.nid)) subdirs.set(f.info.nid, subdirs.get(f.info.nid)! + 1);
     const nidRange = [d.offset + DIRENT_FIELD.nid[0], DIRENT_FIELD.nid[1]] as const;
     if (onPath.has(d.nid)) {
-      ctx.add(finding('erofs.tree.cycle', ...nidRange, `directory nid ${d.nid} contains itself through this entry (cycle); not followed`, { nodeId: d.nid, path: subject.path() }));
+      ctx.add(finding('erofs.tree.cycle', ...nidRange, `directory nid ${d.nid} contains itself through this entry (cycle); not followed`, { nodeId: d.nid, path: subjectPath(subject) }));
       continue;
     }
     if (visited.has(d.nid)) {
-      ctx.add(finding('erofs.tree.dir-hardlink', ...nidRange, `directory nid ${d.nid} is reached through a second name; not followed again`, { nodeId: d.nid, path: subject.path() }));
+      ctx.add(finding('erofs.tree.dir-hardlink', ...nidRange, `directory nid ${d.nid} is reached through a second name; not followed again`, { nodeId: d.nid, path: subjectPath(subject) }));
       continue;
     }
     if (f.depth + 1 > MAX_DEPTH) {
-      ctx.add(finding('erofs.tree.too-deep', ...nidRange, `the tree is deeper than ${MAX_DEPTH} levels here; not followed`, { nodeId: d.nid, path: subject.path() }));
+      ctx.add(finding('erofs.tree.too-deep', ...nidRange, `the tree is deeper than ${MAX_DEPTH} levels here; not followed`, { nodeId: d.nid, path: subjectPath(subject) }));
       complete = false;
       continue;
     }
-    await enter(info as InodeInfo, f.info.nid, path, f.depth + 1); // directories are kept whole
+    await enter(info as InodeInfo, f.info.nid, subject, f.depth + 1); // directories are kept whole
   }
 
   for (const info of inodes.values()) if (!info) complete = false;
