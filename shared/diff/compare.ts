@@ -6,16 +6,16 @@
  */
 import { sha256 } from '@noble/hashes/sha2.js';
 import type { FieldChange } from '../api.ts';
-import { bytesEqual, compareBytes, toHex, type DataLocation, type ImageNode, type ImageReader, type NodeKind, type Xattr } from '../model.ts';
+import { bytesEqual, compareBytes, kindOfMode, toHex, type DataLocation, type ImageNode, type ImageReader, type NodeKind, type Xattr } from '../model.ts';
 import type { Ignore } from './options.ts';
 import { displayBytes } from './text.ts';
 
 /**
  * The composefs reading of a node: what `composefs-info` shows instead of the overlay bookkeeping
  * (an escaped whiteout is a char device 0:0 there, so type, mode, size and rdev come from here).
+ * The shape of composefsView()'s result.
  */
 export interface ContentView {
-  kind: NodeKind;
   mode: number;
   size: number;
   rdev: number;
@@ -23,6 +23,8 @@ export interface ContentView {
   payload?: Uint8Array;
   /** fs-verity digest from the metacopy xattr. */
   digest?: Uint8Array;
+  /** Pre-1.0 images keep the digest in trusted.overlay.verity; it identifies content all the same. */
+  legacyDigest?: Uint8Array;
   /** Xattrs as composefs-info shows them (bookkeeping hidden, escaped names undone). */
   xattrs: Xattr[];
   whiteout: boolean;
@@ -52,8 +54,15 @@ export function fieldChange(field: string, before: string | undefined, after: st
   return f;
 }
 
+export const viewKind = (v: ContentView): NodeKind => kindOfMode(v.mode);
+export const viewDigest = (v: ContentView): Uint8Array | undefined => v.digest ?? v.legacyDigest;
+
 export const formatMode = (mode: number): string => mode.toString(8);
-export const formatMtime = (t: { sec: number; nsec: number }): string => `${t.sec}.${String(t.nsec).padStart(9, '0')}`;
+const NSEC_PAD = '000000000';
+export const formatMtime = (t: { sec: number; nsec: number }): string => {
+  const ns = String(t.nsec);
+  return `${t.sec}.${NSEC_PAD.slice(ns.length)}${ns}`;
+};
 
 /** The first bytes of in-image data shown verbatim; longer data is shown by its sha256. */
 export const DATA_SHOWN_VERBATIM = 64;
@@ -138,13 +147,15 @@ export function compareMeta(a: Side, b: Side, ctx: CompareContext): FieldChange[
   const num = (field: string, x: number, y: number, fmt: (v: number) => string = String) => {
     if (x !== y) out.push({ field, before: fmt(x), after: fmt(y) });
   };
-  if (va.kind !== vb.kind) out.push({ field: 'type', before: va.kind, after: vb.kind });
+  const ka = viewKind(va);
+  const kb = viewKind(vb);
+  if (ka !== kb) out.push({ field: 'type', before: ka, after: kb });
   num('mode', va.mode, vb.mode, formatMode);
   if (!ctx.ignore.ownership) {
     num('uid', na.uid, nb.uid);
     num('gid', na.gid, nb.gid);
   }
-  if (va.kind !== 'dir' || vb.kind !== 'dir' || ctx.sameFormat) num('size', va.size, vb.size);
+  if (ka !== 'dir' || kb !== 'dir' || ctx.sameFormat) num('size', va.size, vb.size);
   if (!ctx.ignore.mtime && (na.mtime.sec !== nb.mtime.sec || na.mtime.nsec !== nb.mtime.nsec)) {
     out.push({ field: 'mtime', before: formatMtime(na.mtime), after: formatMtime(nb.mtime) });
   }
@@ -153,28 +164,28 @@ export function compareMeta(a: Side, b: Side, ctx: CompareContext): FieldChange[
   if (!optBytes(na.target, nb.target)) out.push(fieldChange('target', show(na.target), show(nb.target)));
   if (va.whiteout !== vb.whiteout) out.push({ field: 'whiteout', before: String(va.whiteout), after: String(vb.whiteout) });
   if (va.opaque !== vb.opaque) out.push({ field: 'opaque', before: String(va.opaque), after: String(vb.opaque) });
-  if (!optBytes(va.digest, vb.digest)) {
-    out.push(fieldChange('digest', va.digest && toHex(va.digest), vb.digest && toHex(vb.digest)));
-  }
+  const da = viewDigest(va);
+  const db = viewDigest(vb);
+  if (!optBytes(da, db)) out.push(fieldChange('digest', da && toHex(da), db && toHex(db)));
   if (!optBytes(va.payload, vb.payload)) {
     const derived =
-      (va.payload === undefined || isDigestPath(va.payload, va.digest)) &&
-      (vb.payload === undefined || isDigestPath(vb.payload, vb.digest)) &&
-      !optBytes(va.digest, vb.digest);
+      (va.payload === undefined || isDigestPath(va.payload, da)) &&
+      (vb.payload === undefined || isDigestPath(vb.payload, db)) &&
+      !optBytes(da, db);
     if (!derived) out.push(fieldChange('redirect', show(va.payload), show(vb.payload)));
   }
   xattrChanges(va.xattrs, vb.xattrs, ctx.ignore, out);
   return out;
 }
 
-/** Where to read one file's in-image bytes; kept instead of the whole node by records that outlive the walk. */
-export interface DataRef {
+/** Where to read one file's in-image bytes. */
+interface DataRef {
   reader: ImageReader;
   id: number;
   size: number;
 }
 
-export const dataRef = (side: Side): DataRef => ({ reader: side.reader, id: side.node.id, size: side.node.size });
+const dataRef = (side: Side): DataRef => ({ reader: side.reader, id: side.node.id, size: side.node.size });
 
 /** Reads a file's in-image bytes piece by piece, so a large file never needs one huge buffer. */
 async function* pieces(ref: DataRef): AsyncGenerator<Uint8Array> {
@@ -183,19 +194,19 @@ async function* pieces(ref: DataRef): AsyncGenerator<Uint8Array> {
   }
 }
 
-export async function sha256OfData(ref: DataRef): Promise<string> {
+async function sha256OfData(ref: DataRef): Promise<string> {
   const h = sha256.create();
   for await (const p of pieces(ref)) h.update(p);
   return `sha256:${toHex(h.digest())}`;
 }
 
 /** Text standing for a file's in-image bytes: the bytes themselves when short, else their sha256. */
-export async function describeData(ref: DataRef): Promise<string> {
+async function describeData(ref: DataRef): Promise<string> {
   if (ref.size <= DATA_SHOWN_VERBATIM) return displayBytes(await ref.reader.readData(ref.id, 0, ref.size));
   return sha256OfData(ref);
 }
 
-export async function sameData(a: DataRef, b: DataRef): Promise<boolean> {
+async function sameData(a: DataRef, b: DataRef): Promise<boolean> {
   if (a.size !== b.size) return false;
   for (let off = 0; off < a.size; off += READ_PIECE) {
     const n = Math.min(READ_PIECE, a.size - off);

@@ -8,12 +8,13 @@
 import { DecodeError } from '../bytes/cursor.ts';
 import type { Change, ChangeKind, DiffOptions, FieldChange } from '../api.ts';
 import { compareBytes, type DirEntry, type ImageNode, type ImageReader, type NodeKind } from '../model.ts';
-import { compareData, compareMeta, dataInImage, dataRef, fieldChange, type CompareContext, type DataRef, type Side, type ViewFn } from './compare.ts';
-import { bytesKey, dataKey, hasContent, keyTable, metadataKey } from './identity.ts';
+import { compareData, compareMeta, dataInImage, fieldChange, viewKind, type CompareContext, type Side, type ViewFn } from './compare.ts';
+import { childHash, dataHash, hasContent, HASHED_DATA_LIMIT, identityHash, type XattrHashes } from './identity.ts';
+import { pairRenames, type OneSided } from './renames.ts';
 import { compileIgnore } from './options.ts';
 import { isRealWhiteout } from '../composefs/overlay.ts';
 import { erofsShortcut, NEEDS_READ, type Shortcut } from './erofs-shortcut.ts';
-import { onSide, type ImageSide } from './errors.ts';
+import { markSide, onSide, type ImageSide } from './errors.ts';
 import { displayBytes } from './text.ts';
 
 export interface DiffResult {
@@ -32,27 +33,13 @@ interface Shared {
   linkB?: number;
 }
 
-/** A path present in one image only. A directory's descendants follow it in the record list. */
-interface OneSided {
-  kind: 'added' | 'removed';
-  path: string;
-  nodeKind: NodeKind;
-  /** Interned identity key (identity.ts). */
-  key: number;
-  /** Whether the entry (or, for a directory, something below it) carries identifying content. */
-  content: boolean;
-  descendants: number;
-  data?: DataRef;
-  link?: number;
-}
-
 type Rec = Shared | OneSided;
 
 interface Walk extends CompareContext {
   a: ImageReader;
   b: ImageReader;
   view: ViewFn;
-  intern: (key: string) => number;
+  xattrHashes: XattrHashes;
   seenA: Set<number>;
   seenB: Set<number>;
   shortcut?: Shortcut;
@@ -86,12 +73,12 @@ const HIDDEN_NAME = /^[0-9a-f]{2}$/;
  * leaves them out: they are not part of the user's tree.
  */
 async function entriesOf(reader: ImageReader, id: number, path: string): Promise<DirEntry[]> {
-  const entries = byName(await reader.children(id));
+  const entries = byName(reader.tryChildren!(id) ?? (await reader.children(id)));
   if (path !== '/' || reader.format !== 'composefs') return entries;
   const kept: DirEntry[] = [];
   for (const e of entries) {
     if (e.kind === 'chardev' && e.name.length === 2 && HIDDEN_NAME.test(String.fromCharCode(e.name[0]!, e.name[1]!))) {
-      if (isRealWhiteout(await reader.node(e.id))) continue;
+      if (isRealWhiteout(reader.tryNode!(e.id) ?? (await reader.node(e.id)))) continue;
     }
     kept.push(e);
   }
@@ -124,7 +111,9 @@ async function diffEntry(w: Walk, idA: number, idB: number, dir: string, name: U
     if (same.kind === 'dir') await diffDir(w, idA, idB, childPath(dir, name), out);
     return;
   }
-  await diffPair(w, await w.a.node(idA), await w.b.node(idB), childPath(dir, name), out);
+  const na = w.a.tryNode!(idA) ?? (await w.a.node(idA));
+  const nb = w.b.tryNode!(idB) ?? (await w.b.node(idB));
+  await diffPair(w, na, nb, childPath(dir, name), out);
 }
 
 /** True when the shortcut settles the pair as an unchanged non-directory without any await. */
@@ -144,7 +133,7 @@ async function diffPair(w: Walk, na: ImageNode, nb: ImageNode, path: string, out
   const linkA = linkId(na);
   const linkB = linkId(nb);
   if (fields.length || linkA !== undefined || linkB !== undefined) {
-    out.push({ kind: 'modified', path, nodeKind: sb.view.kind, fields, linkA, linkB });
+    out.push({ kind: 'modified', path, nodeKind: viewKind(sb.view), fields, linkA, linkB });
   }
   if (na.kind === 'dir' && nb.kind === 'dir') return diffDir(w, na.id, nb.id, path, out);
   // A directory replaced by something else (or the reverse): everything below it went or came.
@@ -181,106 +170,38 @@ async function diffDir(w: Walk, idA: number, idB: number, path: string, out: Rec
   }
 }
 
-/** Records for everything below a directory that exists on one side only; returns its entries' keys. */
-async function listChildren(w: Walk, kind: 'added' | 'removed', id: number, path: string, out: Rec[]): Promise<string> {
+/** Records for everything below a directory that exists on one side only; returns its entries' combined hash. */
+async function listChildren(w: Walk, kind: 'added' | 'removed', id: number, path: string, out: Rec[]): Promise<number> {
   const reader = kind === 'removed' ? w.a : w.b;
   enterDir(kind === 'removed' ? w.seenA : w.seenB, id, path);
-  let keys = '';
+  let hash = 0;
   for (const e of await entriesOf(reader, id, path)) {
     const at = out.length;
     await listEntry(w, kind, e.id, childPath(path, e.name), out);
-    keys += `/${e.name.length}:${bytesKey(e.name)}=${(out[at] as OneSided).key}`;
+    hash = childHash(hash, e.name, (out[at] as OneSided).hash);
   }
-  return keys;
+  return hash;
 }
 
-/** A one-sided entry and, for a directory, everything below it, in name order, with identity keys. */
+/** A one-sided entry and, for a directory, everything below it, in name order, with identity hashes. */
 async function listEntry(w: Walk, kind: 'added' | 'removed', id: number, path: string, out: Rec[]): Promise<void> {
   const reader = kind === 'removed' ? w.a : w.b;
-  const node = await reader.node(id);
+  const node = reader.tryNode!(id) ?? (await reader.node(id));
   const side: Side = { reader, node, view: w.view(node) };
-  const rec: OneSided = { kind, path, nodeKind: side.view.kind, key: 0, content: false, descendants: 0, link: linkId(node) };
+  const rec: OneSided = {
+    kind, path, nodeKind: viewKind(side.view), id, hash: identityHash(side, w.ignore, w.xattrHashes),
+    content: false, descendants: 0, link: linkId(node),
+  };
   out.push(rec);
   if (node.kind !== 'dir') {
-    rec.key = w.intern(metadataKey(side, w.ignore));
     rec.content = hasContent(side);
-    if (dataInImage(node)) rec.data = dataRef(side);
+    if (dataInImage(node) && node.size <= HASHED_DATA_LIMIT) rec.hash = dataHash(rec.hash, await reader.readData(id, 0, node.size));
     return;
   }
   const at = out.length;
-  const keys = await listChildren(w, kind, id, path, out);
-  rec.key = w.intern(`dir:${metadataKey(side, w.ignore)}${keys}`);
+  rec.hash = childHash(rec.hash, new Uint8Array(0), await listChildren(w, kind, id, path, out));
   rec.descendants = out.length - at;
-  for (let k = at; k < out.length; k++) rec.content ||= (out[k] as OneSided).content;
-}
-
-/**
- * Pairs removed and added entries with equal identity into renames: whole directories first
- * (outermost first, so a moved tree is one rename), then single entries. Among several equal
- * candidates the first in path order wins, which keeps the result deterministic.
- * Returns, per added index, the removed index it was renamed from; `drop` marks records folded
- * into a rename.
- */
-async function pairRenames(recs: Rec[], drop: Uint8Array): Promise<Map<number, number>> {
-  const from = new Map<number, number>();
-  const dataKeys = new Map<number, Promise<string>>();
-  const keyOfData = (i: number): Promise<string> | undefined => {
-    const ref = (recs[i] as OneSided).data;
-    if (!ref) return undefined;
-    let k = dataKeys.get(i);
-    if (!k) dataKeys.set(i, (k = dataKey(ref)));
-    return k;
-  };
-  const sameData = async (i: number, j: number): Promise<boolean> => {
-    const [x, y] = [keyOfData(i), keyOfData(j)];
-    return x === undefined || y === undefined ? x === y : (await x) === (await y);
-  };
-  const candidate = (r: Rec, kind: 'added' | 'removed', dir: boolean): r is OneSided =>
-    r.kind === kind && r.content && (r.nodeKind === 'dir') === dir;
-
-  const removedDirs = new Map<number, number[]>();
-  recs.forEach((r, i) => {
-    if (candidate(r, 'removed', true)) removedDirs.set(r.key, [...(removedDirs.get(r.key) ?? []), i]);
-  });
-  for (let i = 0; i < recs.length; i++) {
-    const r = recs[i]!;
-    if (drop[i] || !candidate(r, 'added', true)) continue;
-    for (const j of removedDirs.get(r.key) ?? []) {
-      if (drop[j]) continue;
-      let same = true;
-      for (let k = 1; k <= r.descendants && same; k++) same = await sameData(j + k, i + k);
-      if (!same) continue;
-      from.set(i, j);
-      drop.fill(1, j, j + r.descendants + 1);
-      drop.fill(1, i + 1, i + r.descendants + 1);
-      break;
-    }
-  }
-
-  const removedKeys = new Set<number>();
-  const addedKeys = new Set<number>();
-  recs.forEach((r, i) => {
-    if (drop[i]) return;
-    if (candidate(r, 'removed', false)) removedKeys.add(r.key);
-    if (candidate(r, 'added', false)) addedKeys.add(r.key);
-  });
-  const fullKey = async (i: number): Promise<string> => `${(recs[i] as OneSided).key}:${(await keyOfData(i)) ?? ''}`;
-  const queues = new Map<string, number[]>();
-  for (let j = 0; j < recs.length; j++) {
-    const r = recs[j]!;
-    if (drop[j] || !candidate(r, 'removed', false) || !addedKeys.has(r.key)) continue;
-    const k = await fullKey(j);
-    queues.set(k, [...(queues.get(k) ?? []), j]);
-  }
-  for (let i = 0; i < recs.length; i++) {
-    const r = recs[i]!;
-    if (drop[i] || !candidate(r, 'added', false) || !removedKeys.has(r.key)) continue;
-    const j = queues.get(await fullKey(i))?.shift();
-    if (j === undefined) continue;
-    from.set(i, j);
-    drop[j] = 1;
-  }
-  return from;
+  for (let k = at; k < out.length && !rec.content; k++) rec.content = (out[k] as OneSided).content;
 }
 
 /** Adds a `hardlinks` change where the set of other paths sharing a path's inode differs. */
@@ -312,9 +233,18 @@ function compareHardlinks(recs: Rec[]): void {
  */
 function sided(r: ImageReader, side: ImageSide): ImageReader {
   const w = Object.create(r) as ImageReader;
+  const now = <T>(f: (() => T) | undefined): T | undefined => {
+    try {
+      return f?.();
+    } catch (e) {
+      throw markSide(e, side);
+    }
+  };
   w.node = (id) => onSide(side, () => r.node(id));
   w.children = (id) => onSide(side, () => r.children(id));
   w.readData = (id, offset, length) => onSide(side, () => r.readData(id, offset, length));
+  w.tryNode = (id) => now(r.tryNode && (() => r.tryNode!(id)));
+  w.tryChildren = (id) => now(r.tryChildren && (() => r.tryChildren!(id)));
   return w;
 }
 
@@ -331,7 +261,7 @@ export async function diffWithView(a: ImageReader, b: ImageReader, view: ViewFn,
     view,
     ignore: compileIgnore(options),
     sameFormat: a.format === b.format,
-    intern: keyTable(),
+    xattrHashes: new WeakMap(),
     seenA: new Set(),
     seenB: new Set(),
     shortcut: options.exhaustive ? undefined : await erofsShortcut(a, b),
@@ -339,9 +269,9 @@ export async function diffWithView(a: ImageReader, b: ImageReader, view: ViewFn,
   const recs: Rec[] = [];
   const same = await w.shortcut?.unchanged(a.rootId, b.rootId);
   if (same?.kind === 'dir') await diffDir(w, a.rootId, b.rootId, '/', recs);
-  else await diffPair(w, await a.node(a.rootId), await b.node(b.rootId), '/', recs);
+  else await diffPair(w, await w.a.node(a.rootId), await w.b.node(b.rootId), '/', recs);
   const drop = new Uint8Array(recs.length);
-  const renamedFrom = await pairRenames(recs, drop);
+  const renamedFrom = await pairRenames(w, recs, drop);
   compareHardlinks(recs);
 
   const counts: Record<ChangeKind, number> = { added: 0, removed: 0, modified: 0, renamed: 0 };

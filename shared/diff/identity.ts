@@ -1,60 +1,124 @@
 /**
- * Identity of an added or removed entry for rename detection: "the same content and metadata at
- * another path". Keys are exact strings (never hashes), interned to small integers so that a
- * directory's key can name its children's keys without growing with the depth of the tree.
+ * Identity hashes of added and removed entries, for finding rename candidates: a 53-bit hash of
+ * what a rename keeps (content and metadata, as the ignore options see them), computed from numbers
+ * and bytes without building strings, since in a diff of two unrelated trees every entry is
+ * one-sided. A directory's hash also covers its entries' names and hashes. Hashes only propose
+ * pairs; renames.ts decides each one exactly.
  */
-import { dataInImage, sha256OfData, visibleXattrs, type DataRef, type Side } from './compare.ts';
+import type { Xattr } from '../model.ts';
+import { dataInImage, viewDigest, viewKind, type Side } from './compare.ts';
 import type { Ignore } from './options.ts';
+import { displayBytes } from './text.ts';
 
-/** In-image data up to this size is its own key; longer data is keyed by its sha256. */
-const DATA_KEY_VERBATIM = 4096;
+const TWO_32 = 0x100000000;
+const TWO_53 = 2 ** 53;
 
-/** Bytes as a latin1 string: one character per byte, so equal strings mean equal bytes. */
-export function bytesKey(b: Uint8Array): string {
-  let s = '';
-  for (let i = 0; i < b.length; i += 8192) {
-    s += String.fromCharCode.apply(null, b.subarray(i, i + 8192) as unknown as number[]);
-  }
-  return s;
+/** Two 32-bit multiply-xorshift lanes (the cyrb53 construction), finished to 53 bits. */
+interface Lanes {
+  h1: number;
+  h2: number;
 }
 
-const field = (b: Uint8Array | undefined): string => (b === undefined ? '-' : `${b.length}:${bytesKey(b)}`);
+const lanes = (seed: number): Lanes => ({ h1: 0xdeadbeef ^ seed, h2: 0x41c6ce57 ^ seed });
+
+function word(s: Lanes, x: number): void {
+  s.h1 = Math.imul(s.h1 ^ x, 2654435761);
+  s.h2 = Math.imul(s.h2 ^ x, 1597334677);
+}
+
+/** A non-negative integer below 2^53 (sizes, mtimes after offsetting, earlier hashes). */
+function num(s: Lanes, n: number): void {
+  word(s, n >>> 0);
+  word(s, Math.floor(n / TWO_32));
+}
+
+function bytes(s: Lanes, b: Uint8Array | undefined): void {
+  if (b === undefined) return word(s, 0xffffffff);
+  word(s, b.length);
+  for (let i = 0; i < b.length; i++) word(s, b[i]!);
+}
+
+function finish(s: Lanes): number {
+  let h1 = Math.imul(s.h1 ^ (s.h1 >>> 16), 2246822507) ^ Math.imul(s.h2 ^ (s.h2 >>> 13), 3266489909);
+  const h2 = Math.imul(s.h2 ^ (s.h2 >>> 16), 2246822507) ^ Math.imul(h1 ^ (h1 >>> 13), 3266489909);
+  h1 = h1 >>> 0;
+  return (h2 & 0x1fffff) * TWO_32 + h1;
+}
+
+/** Hashes of xattrs, remembered per object: the reader hands out one object per shared xattr. */
+export type XattrHashes = WeakMap<Xattr, number>;
+
+function xattrHash(x: Xattr, memo: XattrHashes): number {
+  let h = memo.get(x);
+  if (h === undefined) {
+    const s = lanes(1);
+    bytes(s, x.name);
+    bytes(s, x.value);
+    memo.set(x, (h = finish(s)));
+  }
+  return h;
+}
 
 /**
- * Everything a rename keeps, except the bytes of in-image data (compared separately and only
- * when another entry has the same key, since reading them can be costly). A directory's size and
- * link count are left out: both follow from its entries, which the directory key lists itself.
+ * Hash of everything a rename keeps except in-image data bytes and, for a directory, its entries
+ * (see childHash). Xattrs are combined by addition, so their stored order does not matter.
  */
-export function metadataKey(side: Side, ignore: Ignore): string {
+export function identityHash(side: Side, ignore: Ignore, memo: XattrHashes): number {
   const n = side.node;
   const v = side.view;
-  const dir = v.kind === 'dir';
-  let k = `${v.kind}|${v.mode}|${v.rdev}|${v.whiteout ? 1 : 0}${v.opaque ? 1 : 0}`;
-  if (!ignore.ownership) k += `|${n.uid}|${n.gid}`;
-  if (!ignore.mtime) k += `|${n.mtime.sec}.${n.mtime.nsec}`;
-  if (!dir) k += `|${v.size}|${n.nlink}`;
-  k += `|${field(n.target)}|${field(v.digest)}|${field(v.payload)}|`;
-  for (const x of visibleXattrs(v.xattrs, ignore)) k += `${field(x.name)}${field(x.value)}`;
-  return k;
+  const s = lanes(0);
+  word(s, v.mode);
+  num(s, v.rdev >>> 0);
+  word(s, (v.whiteout ? 1 : 0) | (v.opaque ? 2 : 0));
+  if (!ignore.ownership) {
+    num(s, n.uid);
+    num(s, n.gid);
+  }
+  if (!ignore.mtime) {
+    num(s, Math.abs(n.mtime.sec));
+    word(s, n.mtime.sec < 0 ? 1 : 0);
+    word(s, n.mtime.nsec);
+  }
+  if (viewKind(v) !== 'dir') {
+    num(s, v.size);
+    num(s, n.nlink);
+  }
+  bytes(s, n.target);
+  bytes(s, viewDigest(v));
+  bytes(s, v.payload);
+  let sum = 0;
+  let count = 0;
+  for (const x of v.xattrs) {
+    if (ignore.xattr?.test(displayBytes(x.name))) continue;
+    sum = (sum + xattrHash(x, memo)) % TWO_53;
+    count++;
+  }
+  num(s, sum);
+  word(s, count);
+  return finish(s);
+}
+
+/** Folds one directory entry (its name and its hash) into a running hash of a directory's entries. */
+export function childHash(acc: number, name: Uint8Array, child: number): number {
+  const s = lanes(2);
+  num(s, acc);
+  bytes(s, name);
+  num(s, child);
+  return finish(s);
 }
 
 /** Does this non-directory carry content that identifies it (rather than only metadata)? */
 export function hasContent(side: Side): boolean {
-  return Boolean(side.view.digest || side.view.payload || side.node.target?.length || dataInImage(side.node));
+  return Boolean(viewDigest(side.view) || side.view.payload || side.node.target?.length || dataInImage(side.node));
 }
 
-/** Exact key of a file's in-image bytes: the bytes themselves when short, else their sha256. */
-export async function dataKey(ref: DataRef): Promise<string> {
-  if (ref.size <= DATA_KEY_VERBATIM) return 'bytes:' + bytesKey(await ref.reader.readData(ref.id, 0, ref.size));
-  return sha256OfData(ref);
-}
+/** In-image data up to this size is hashed too, so small files with equal metadata do not all collide. */
+export const HASHED_DATA_LIMIT = 4096;
 
-/** Interns key strings as integers; one table serves both images so equal ids mean equal keys. */
-export function keyTable() {
-  const ids = new Map<string, number>();
-  return (key: string): number => {
-    let id = ids.get(key);
-    if (id === undefined) ids.set(key, (id = ids.size));
-    return id;
-  };
+/** Folds a file's in-image bytes into its identity hash. */
+export function dataHash(hash: number, data: Uint8Array): number {
+  const s = lanes(3);
+  num(s, hash);
+  bytes(s, data);
+  return finish(s);
 }
