@@ -33,10 +33,10 @@ export function TreeView() {
   );
 
   // Keep the selection in view when it moves (keyboard, findings, reveal), not on every relayout.
-  const lastRevealed = useRef<string | undefined>(undefined);
+  const lastRevealed = useRef<object | undefined>(undefined);
   useEffect(() => {
-    if (selectedIndex >= 0 && selected && lastRevealed.current !== selected.path) {
-      lastRevealed.current = selected.path;
+    if (selectedIndex >= 0 && selected && lastRevealed.current !== selected) {
+      lastRevealed.current = selected;
       win.reveal(selectedIndex, 'nearest');
     }
   }, [selectedIndex, selected, win]);

@@ -265,6 +265,16 @@ describe('inspector over the 02-fs-tree corpus image', { skip: corpusSkip }, () 
     assert.ok(r.changes.length > 0);
   });
 
+  test('a hardlinked file lists its other names, found by one walk of the image', async () => {
+    const s = await inspector.openImage(corpusPath('04-dump-tree', 'image.cfs'));
+    const id = (await inspector.lookup(s.imageId, '/hard/link1'))!;
+    assert.equal(await inspector.lookup(s.imageId, '/hard/orig'), id);
+    const d = await inspector.node(s.imageId, id);
+    assert.equal(d.nlink, 4);
+    assert.deepEqual([d.path, ...d.hardlinks!].sort(), ['/hard/link1', '/hard/orig', '/hard/sub/link2', '/hard/z-last-link']);
+    await inspector.closeImage(s.imageId);
+  });
+
   test('two opens of one file at the same moment make one session', async () => {
     const path = corpusPath('01-readme', 'image.cfs');
     const [a, b] = await Promise.all([inspector.openImage(path), inspector.openImage(path)]);
