@@ -1,7 +1,11 @@
-/** Whole-tree rules: cycles, directories reached twice, nlink. */
+/** Whole-tree rules: cycles, directories reached twice, depth, nlink. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { corpusSkip } from '../../helpers/corpus.ts';
+import { memorySource } from '../../../shared/bytes/source.ts';
+import { MAX_DEPTH } from '../../../shared/check/tree.ts';
+import { openErofs } from '../../../shared/erofs/reader.ts';
+import { imageFromDump } from '../../helpers/image-builder.ts';
 import { checkBytes, expectFinding, expectNoFinding, fixture, locate, mutate, put16, put64 } from './corrupt.ts';
 
 const readme = () => fixture('01-readme', 'image.cfs');
@@ -46,4 +50,20 @@ test('a file nlink other than its number of names is reported for plain EROFS, n
   const c = await readme();
   const fileA = await locate(c.reader, '/file_a');
   expectNoFinding(await checkBytes(mutate(c.bytes, (b) => put16(b, fileA.ino.offset + 6, 7))), 'erofs.tree.nlink');
+});
+
+test('a tree deeper than 4096 directories is reported at the first dirent beyond, and not followed', async () => {
+  const lines = ['/ 4096 40755 2 0 0 0 0.0 - - -'];
+  let path = '';
+  for (let depth = 1; depth <= MAX_DEPTH + 2; depth++) {
+    path += '/a';
+    lines.push(`${path} 4096 40755 2 0 0 0 0.0 - - -`);
+  }
+  const image = imageFromDump(lines.join('\n') + '\n');
+  const reader = await openErofs(memorySource(image));
+  const beyond = await locate(reader, '/a'.repeat(MAX_DEPTH + 1));
+  const r = await checkBytes(image);
+  const x = expectFinding(r, 'erofs.tree.too-deep', beyond.dirent!.offset, 8);
+  assert.equal(x.path, '/a'.repeat(MAX_DEPTH + 1));
+  assert.equal(r.findings.length, 1, 'nothing else: the inode count is not judged on a walk cut short');
 });
