@@ -186,7 +186,7 @@ export function TreeView() {
                         ! {nf}
                       </span>
                     ) : null}
-                    {v ? <VerityBadge status={v.status} compact /> : null}
+                    {v && v.status !== 'inline' ? <VerityBadge status={v.status} compact /> : null}
                   </span>
                 </div>
               );

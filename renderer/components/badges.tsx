@@ -9,7 +9,7 @@ const VERITY_TEXT: Record<VerityStatus, string> = {
   unreadable: 'unreadable',
   'size-mismatch': 'size mismatch',
   'no-digest': 'no digest',
-  inline: 'inline',
+  inline: 'data in image',
   escape: 'redirect escapes store',
 };
 
