@@ -170,14 +170,17 @@ export async function checkDirectory(ctx: CheckContext, dir: RawInode, parentNid
     const d = all[k]!;
     const prev = all[k - 1];
     const order = prev ? compareBytes(prev.name, d.name) : -1;
-    if (order === 0) {
+    const special = isDot(d.name) || isDotDot(d.name);
+    if (order === 0 && !special) {
       ctx.add(finding('erofs.dirent.duplicate', d.offset, EROFS_DIRENT_SIZE, `name ${JSON.stringify(latin1(d.name))} appears more than once in the directory`, subjectExtra(subject)));
     } else if (order > 0) {
       sorted = false;
       ctx.add(finding('erofs.dirent.unsorted', d.offset, EROFS_DIRENT_SIZE, `name ${JSON.stringify(latin1(d.name))} sorts before the previous name ${JSON.stringify(latin1(prev!.name))}: lookups will not find it`, subjectExtra(subject)));
     }
     if (isDot(d.name)) {
-      if (dots++ === 0 && d.nid !== dir.nid) {
+      if (dots++ > 0) {
+        ctx.add(finding('erofs.dirent.dot', d.offset, EROFS_DIRENT_SIZE, `a second "." entry`, { ...subjectExtra(subject), expected: 'one "."' }));
+      } else if (d.nid !== dir.nid) {
         ctx.add(finding('erofs.dirent.dot', d.offset, DIRENT_FIELD.nid[1], `"." points at nid ${d.nid}, not at the directory itself`, {
           ...subjectExtra(subject),
           expected: String(dir.nid),
@@ -185,7 +188,9 @@ export async function checkDirectory(ctx: CheckContext, dir: RawInode, parentNid
         }));
       }
     } else if (isDotDot(d.name)) {
-      if (dotdots++ === 0 && d.nid !== parentNid) {
+      if (dotdots++ > 0) {
+        ctx.add(finding('erofs.dirent.dotdot', d.offset, EROFS_DIRENT_SIZE, `a second ".." entry`, { ...subjectExtra(subject), expected: 'one ".."' }));
+      } else if (d.nid !== parentNid) {
         ctx.add(finding('erofs.dirent.dotdot', d.offset, DIRENT_FIELD.nid[1], `".." points at nid ${d.nid}, not at the parent directory`, {
           ...subjectExtra(subject),
           expected: String(parentNid),
@@ -211,7 +216,8 @@ function reportScatteredDuplicates(ctx: CheckContext, all: CheckedDirent[], subj
     const d = all[k]!;
     const key = latin1(d.name);
     const adjacent = k > 0 && compareBytes(all[k - 1]!.name, d.name) === 0;
-    if (seen.has(key) && !adjacent) {
+    // Repeated "." and ".." are reported by their own rules.
+    if (seen.has(key) && !adjacent && !isDot(d.name) && !isDotDot(d.name)) {
       ctx.add(finding('erofs.dirent.duplicate', d.offset, EROFS_DIRENT_SIZE, `name ${JSON.stringify(key)} appears more than once in the directory`, subjectExtra(subject)));
     }
     seen.add(key);

@@ -127,3 +127,16 @@ test('a directory block too short for one dirent is reported over the block', { 
   const r = await checkBytes(mutate(f.bytes, (b) => put32(b, dir.ino.offset + 8, 4100)));
   expectFinding(r, 'erofs.dirent.block', dir.ino.offset + dir.ino.inodeSize + dir.ino.xattrSize, 4);
 });
+
+test('a second "." or ".." entry is reported over that dirent', { skip: corpusSkip }, async () => {
+  const f = await readme();
+  const { by } = await listing(f, '/dir');
+  const a = by('another_a');
+  // The last name ends at a NUL: "another_a" becomes "." or "..".
+  const dot = await checkBytes(mutate(f.bytes, (b) => (put8(b, a.nameOffset, 0x2e), put8(b, a.nameOffset + 1, 0))));
+  expectFinding(dot, 'erofs.dirent.dot', a.offset, 12);
+  expectNoFinding(dot, 'erofs.dirent.duplicate');
+  const dotdot = await checkBytes(mutate(f.bytes, (b) => (put8(b, a.nameOffset, 0x2e), put8(b, a.nameOffset + 1, 0x2e), put8(b, a.nameOffset + 2, 0))));
+  expectFinding(dotdot, 'erofs.dirent.dotdot', a.offset, 12);
+  expectNoFinding(dotdot, 'erofs.dirent.duplicate');
+});
