@@ -101,12 +101,17 @@ export interface ZIndexLayout {
   indexBytes: number;
 }
 
-/** "lz4", or "lz4+lzma" when HEAD2 lclusters use another algorithm; unknown numbers shown as such. */
+/**
+ * "lz4", or "lzma+lz4" when HEAD2 lclusters use a second algorithm. A HEAD2 type of 0 is only
+ * named when something else says HEAD2 is in use (its big-pcluster advise): single-algorithm
+ * builders leave the field 0 whatever HEAD1 is.
+ */
 export function zAlgorithmName(h: ZMapHeader): string {
   if (h.wholeFileFragment) return 'fragment';
   const name = (a: number) => Z_EROFS_ALGORITHM_NAMES[a] ?? `algorithm ${a}`;
-  const [a1, a2] = h.algorithmType;
-  return a2 === a1 || !(h.advise & Z_EROFS_ADVISE_BIG_PCLUSTER_2 || a2) ? name(a1) : `${name(a1)}+${name(a2)}`;
+  const [head1, head2] = h.algorithmType;
+  const head2InUse = head2 !== 0 || (h.advise & Z_EROFS_ADVISE_BIG_PCLUSTER_2) !== 0;
+  return head2 === head1 || !head2InUse ? name(head1) : `${name(head1)}+${name(head2)}`;
 }
 
 /** Everything the mapping of one compressed inode needs, decoded once. */
