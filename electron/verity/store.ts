@@ -32,8 +32,11 @@ export function payloadComponents(payload: Uint8Array): { components: string[] }
   if (payload.length === 0) return { refused: 'empty redirect' };
   if (payload.includes(0)) return { refused: 'redirect contains a NUL byte' };
   if (payload[0] === 0x2f) return { refused: 'absolute redirect: it would name a path outside the object store' };
-  if (!isUtf8(payload)) return { refused: 'redirect is not valid UTF-8' };
-  const text = Buffer.from(payload).toString('utf8');
+  // Object names are ASCII hex in practice; only other bytes need the UTF-8 check.
+  const ascii = payload.every((b) => b < 0x80);
+  if (!ascii && !isUtf8(payload)) return { refused: 'redirect is not valid UTF-8' };
+  const bytes = Buffer.from(payload.buffer, payload.byteOffset, payload.length);
+  const text = bytes.toString(ascii ? 'latin1' : 'utf8');
   const components = text.split('/').filter((c) => c !== '' && c !== '.');
   if (components.includes('..')) return { refused: "redirect contains '..': it would leave the object store" };
   if (components.length === 0) return { refused: 'redirect names the object store itself' };
@@ -68,12 +71,13 @@ function resolveIn(root: string, components: string[]): ResolveResult | undefine
     }
     const next = cur === '/' ? `/${c}` : `${cur}/${c}`;
     try {
-      st = lstatSync(next);
+      // No exception for the common "not there": missing objects can be most of a big image.
+      st = lstatSync(next, { throwIfNoEntry: false });
     } catch (e) {
-      const code = errno(e);
-      if (code === 'ENOENT' || code === 'ENOTDIR') return inside(next, root) ? undefined : escape(next);
-      return fail('unreadable', (e as Error).message, next);
+      if (errno(e) !== 'ENOTDIR') return fail('unreadable', (e as Error).message, next);
+      st = undefined; // a file where a directory should be: the object is not there
     }
+    if (!st) return inside(next, root) ? undefined : escape(next);
     if (!st.isSymbolicLink()) {
       cur = next;
       continue;
