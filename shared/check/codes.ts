@@ -128,11 +128,6 @@ export const CHECK_CODES = {
   'composefs.whiteout.marker-misplaced': w('opaque and whiteouts markers only mean something on directories'),
   'composefs.opaque.value': w('an opaque marker must be "y" (opaque) or "x" (has whiteouts)'),
 
-  // formats without a dedicated checker: problems met while walking
-  'tree.cycle': e('a directory must not contain one of its ancestors'),
-  'tree.dir-hardlink': e('a directory must be reachable through one name only'),
-  'tree.too-deep': e('the tree is deeper than the checker follows'),
-
   // the checker itself
   'check.internal': e('the checker met an unexpected error (a bug): the bytes at this range could not be checked'),
 } as const satisfies Record<string, CodeInfo>;

@@ -1,18 +1,18 @@
 /**
  * checkImage: walks a whole image and reports every rule it breaks as a Finding (stable code,
  * severity, byte range, inode and path, expected vs actual, one-line message). EROFS/composefs
- * images get the rule modules of this folder; legacy CFS descriptors their own checker; other
- * formats the problems their reader meets while walking. Never throws for bad bytes: anything a
- * decoder rejects becomes a finding and the rest of the tree is still checked.
+ * images get the rule modules of this folder; legacy CFS descriptors and OCI layer tars their own
+ * format's checker. Never throws for bad bytes: anything a decoder rejects becomes a finding and
+ * the rest of the tree is still checked.
  */
 import { DecodeError } from '../bytes/cursor.ts';
 import type { ByteSource } from '../bytes/source.ts';
 import type { ErofsReader } from '../erofs/reader.ts';
 import type { Finding, ImageReader } from '../model.ts';
 import { openImage } from '../open.ts';
-import { walk, type WalkProblem } from '../walk.ts';
+import { walk } from '../walk.ts';
 import { finding } from './codes.ts';
-import { createContext, DEFAULT_MAX_FINDINGS, pathOf, type CheckOptions, type CheckResult } from './context.ts';
+import { createContext, DEFAULT_MAX_FINDINGS, type CheckOptions, type CheckResult } from './context.ts';
 import { checkAclFlag, checkSuperblock } from './superblock.ts';
 import { checkOverlaps, checkTree } from './tree.ts';
 
@@ -24,20 +24,23 @@ export function sortFindings(findings: Finding[]): Finding[] {
   return findings.sort((a, b) => a.offset - b.offset || a.length - b.length || (a.code < b.code ? -1 : a.code > b.code ? 1 : 0));
 }
 
-const isErofs = (r: ImageReader): r is ErofsReader => (r.format === 'composefs' || r.format === 'erofs') && 'rawInode' in r;
-
 export async function checkImage(reader: ImageReader, options: CheckOptions = {}): Promise<CheckResult> {
   let result: CheckResult;
-  if (isErofs(reader)) {
-    result = await checkErofs(reader, options);
-  } else if (reader.format === 'legacy-cfs') {
-    const { checkLegacy } = await import('../legacy/check.ts');
-    result = await withNodeCount(reader, await checkLegacy(reader as Parameters<typeof checkLegacy>[0]), options);
-  } else if (reader.format === 'oci-tar') {
-    const { checkOciTar } = await import('../oci/check.ts');
-    result = await withNodeCount(reader, checkOciTar(reader as Parameters<typeof checkOciTar>[0]), options);
-  } else {
-    result = await checkByWalking(reader, options);
+  switch (reader.format) {
+    case 'composefs':
+    case 'erofs':
+      result = await checkErofs(reader as ErofsReader, options);
+      break;
+    case 'legacy-cfs': {
+      const { checkLegacy } = await import('../legacy/check.ts');
+      result = await withNodeCount(reader, await checkLegacy(reader as Parameters<typeof checkLegacy>[0]), options);
+      break;
+    }
+    case 'oci-tar': {
+      const { checkOciTar } = await import('../oci/check.ts');
+      result = await withNodeCount(reader, checkOciTar(reader as Parameters<typeof checkOciTar>[0]), options);
+      break;
+    }
   }
   sortFindings(result.findings);
   return result;
@@ -59,31 +62,6 @@ async function checkErofs(reader: ErofsReader, options: CheckOptions): Promise<C
 async function withNodeCount(reader: ImageReader, all: Finding[], options: CheckOptions): Promise<CheckResult> {
   const nodes = new Set<number>();
   await walk(reader, (e) => void nodes.add(e.id), { onProblem: () => undefined, ...(options.signal ? { signal: options.signal } : {}) });
-  const max = options.maxFindings ?? DEFAULT_MAX_FINDINGS;
-  return { findings: all.slice(0, max), nodesChecked: nodes.size, truncated: all.length > max };
-}
-
-/** Formats without their own checker: what the reader reports plus every problem met while walking. */
-async function checkByWalking(reader: ImageReader, options: CheckOptions): Promise<CheckResult> {
-  const findings: Finding[] = [];
-  const onProblem = (p: WalkProblem) => {
-    const path = pathOf(p.path);
-    if (p.reason === 'decode') {
-      const e = p.error;
-      findings.push(
-        e instanceof DecodeError
-          ? { code: e.code, severity: 'error', offset: e.offset, length: e.length, nodeId: p.id, path, message: e.message }
-          : finding('check.internal', 0, 0, `internal error while reading: ${(e as Error)?.message ?? String(e)}`, { nodeId: p.id, path }),
-      );
-      return;
-    }
-    const code = p.reason === 'cycle' ? 'tree.cycle' : p.reason === 'dir-reached-twice' ? 'tree.dir-hardlink' : 'tree.too-deep';
-    const why = p.reason === 'cycle' ? 'contains itself' : p.reason === 'too-deep' ? 'is nested too deep' : 'is reachable twice';
-    findings.push(finding(code, 0, 0, `directory ${p.id} ${why}; not followed`, { nodeId: p.id, path }));
-  };
-  const nodes = new Set<number>();
-  await walk(reader, (e) => void nodes.add(e.id), { onProblem, ...(options.signal ? { signal: options.signal } : {}) });
-  const all = [...reader.findings(), ...findings];
   const max = options.maxFindings ?? DEFAULT_MAX_FINDINGS;
   return { findings: all.slice(0, max), nodesChecked: nodes.size, truncated: all.length > max };
 }

@@ -12,6 +12,7 @@ export const SEED_IMAGES: readonly { name: string; path: string[]; weight: numbe
   { name: '01-readme', path: ['01-readme', 'image.cfs'], weight: 4 },
   { name: '03-diff-v1', path: ['03-diff', 'v1', 'image.cfs'], weight: 2 },
   { name: '07-quirks', path: ['07-quirks', 'image.cfs'], weight: 2 },
+  { name: '04-dump-tree', path: ['04-dump-tree', 'image.cfs'], weight: 1 },
   { name: 'special_v1', path: ['05-upstream', 'special_v1', 'image.cfs'], weight: 2 },
   { name: 'longlink', path: ['05-upstream', 'longlink', 'image.cfs'], weight: 1 },
   { name: 'bigfile-xattr', path: ['05-upstream', 'bigfile-xattr', 'image.cfs'], weight: 1 },
