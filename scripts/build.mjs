@@ -4,20 +4,22 @@
 //   dist/electron/main.cjs, preload.cjs            Electron main process and preload (CommonJS, `electron` external)
 //   dist/electron/verity-worker.mjs                the verity pool's worker, beside main.cjs where pool.ts looks for it
 //   dist/cli.mjs (+ dist/verity-worker.mjs)        the cfs-inspect CLI
-// Usage: node scripts/build.mjs [--only renderer,electron,cli] [--dev]
+// Usage: node scripts/build.mjs [--only renderer,electron,cli] [--dev] [--outdir DIR (default dist)]
 import { build } from 'esbuild';
 import { copyFile, mkdir, rm } from 'node:fs/promises';
-import { join } from 'node:path';
+import { join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
-const dist = join(root, 'dist');
 const args = process.argv.slice(2);
+const valueOf = (flag) => {
+  const a = args.find((x) => x === flag || x.startsWith(flag + '='));
+  return a === undefined ? undefined : a.includes('=') ? a.slice(a.indexOf('=') + 1) : args[args.indexOf(a) + 1];
+};
+// Tests build into their own folder so they never race each other (or a developer) over dist/.
+const dist = resolve(root, valueOf('--outdir') ?? 'dist');
 const dev = args.includes('--dev');
-const onlyArg = args.find((a) => a.startsWith('--only'));
-const only = onlyArg
-  ? (onlyArg.includes('=') ? onlyArg.split('=')[1] : args[args.indexOf(onlyArg) + 1] ?? '').split(',').filter(Boolean)
-  : ['renderer', 'electron', 'cli'];
+const only = (valueOf('--only') ?? 'renderer,electron,cli').split(',').filter(Boolean);
 const unknown = only.filter((t) => !['renderer', 'electron', 'cli'].includes(t));
 if (unknown.length) {
   console.error(`build: unknown target ${unknown.join(', ')} (renderer, electron, cli)`);
@@ -99,4 +101,5 @@ try {
   console.error(`build failed: ${e instanceof Error ? e.message.split('\n')[0] : e}`);
   process.exit(1);
 }
-console.log(`built ${only.join(', ')} into dist/ in ${Date.now() - started} ms`);
+const shown = relative(root, dist);
+console.log(`built ${only.join(', ')} into ${shown.startsWith('..') ? dist : shown}/ in ${Date.now() - started} ms`);

@@ -9,6 +9,7 @@
  * Not a test file itself; e2e tests start one harness each.
  */
 import { spawnSync } from 'node:child_process';
+import { rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -23,7 +24,10 @@ import { REPO_ROOT } from '../helpers/corpus.ts';
 
 export const CHROMIUM = process.env.CFS_CHROMIUM ?? '/usr/bin/chromium';
 export const SCREENSHOTS = join(REPO_ROOT, 'test-output', 'screenshots');
-const RENDERER_DIST = join(REPO_ROOT, 'dist', 'renderer');
+// A private build per test process: the build test and developers rebuild dist/ at any moment.
+const E2E_DIST = join(tmpdir(), `cfs-e2e-dist-${process.pid}`);
+const RENDERER_DIST = join(E2E_DIST, 'renderer');
+process.on('exit', () => rmSync(E2E_DIST, { recursive: true, force: true }));
 
 const CHROMIUM_ARGS = [
   '--headless',
@@ -34,9 +38,9 @@ const CHROMIUM_ARGS = [
   '--no-first-run',
 ];
 
-/** Builds the renderer bundle the way `npm run build` does; throws with esbuild's output on failure. */
+/** Builds the renderer bundle the way `npm run build` does (into a private folder); throws with esbuild's output on failure. */
 export function buildRenderer(): void {
-  const r = spawnSync(process.execPath, [join(REPO_ROOT, 'scripts', 'build.mjs'), '--only', 'renderer'], {
+  const r = spawnSync(process.execPath, [join(REPO_ROOT, 'scripts', 'build.mjs'), '--only', 'renderer', '--outdir', E2E_DIST], {
     cwd: REPO_ROOT,
     encoding: 'utf8',
   });
