@@ -3,7 +3,7 @@
  * never written). Not a test file itself.
  */
 import { existsSync } from 'node:fs';
-import { copyFile, cp, mkdir, mkdtemp, readFile, rename, writeFile } from 'node:fs/promises';
+import { copyFile, cp, mkdir, mkdtemp, readFile, rename, truncate, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseDump } from '../../shared/composefs/dumpfile.ts';
@@ -73,4 +73,25 @@ export async function hugeDirImage(): Promise<string> {
   await writeFile(tmp, image);
   await rename(tmp, path);
   return path;
+}
+
+/**
+ * An image with one 512 MiB external file whose object (sparse, all zeros) sits in objects/ beside
+ * it: measuring it takes long enough to watch progress and cancel. The recorded digest is made up,
+ * which does not matter to a verification that is cancelled.
+ */
+export async function slowVerifyImage(): Promise<{ dir: string; path: string }> {
+  const dir = await mkdtemp(join(tmpdir(), 'cfs-slow-'));
+  const size = 512 << 20;
+  const digest = 'ab'.repeat(32);
+  const payload = `${digest.slice(0, 2)}/${digest.slice(2)}`;
+  const image = writeComposefs(
+    parseDump(['/ 4096 40755 2 0 0 0 1700000000.0 - - -', `/large ${size} 100644 1 0 0 0 1700000000.0 ${payload} - ${digest}`].join('\n') + '\n'),
+  );
+  const path = join(dir, 'slow.cfs');
+  await writeFile(path, image);
+  await mkdir(join(dir, 'objects', digest.slice(0, 2)), { recursive: true });
+  await writeFile(join(dir, 'objects', payload), new Uint8Array(0));
+  await truncate(join(dir, 'objects', payload), size);
+  return { dir, path };
 }
