@@ -13,7 +13,7 @@ import { childHash, dataHash, hasContent, HASHED_DATA_LIMIT, identityHash, type 
 import { pairRenames, type OneSided } from './renames.ts';
 import { compileIgnore } from './options.ts';
 import { isRealWhiteout } from '../composefs/overlay.ts';
-import { erofsShortcut, NEEDS_READ, type Shortcut } from './erofs-shortcut.ts';
+import { erofsShortcut, NEEDS_READ, type Shortcut, type Verdict } from './erofs-shortcut.ts';
 import { markSide, onSide, type ImageSide } from './errors.ts';
 import { displayBytes } from './text.ts';
 
@@ -45,7 +45,9 @@ interface Walk extends CompareContext {
   shortcut?: Shortcut;
 }
 
-const childPath = (dir: string, name: Uint8Array): string => (dir === '/' ? '/' : dir + '/') + displayBytes(name);
+/** The root is diffed as the entry with the empty name in the empty directory. */
+const childPath = (dir: string, name: Uint8Array): string =>
+  dir === '' ? '/' : (dir === '/' ? '/' : dir + '/') + displayBytes(name);
 
 /** Entries in byte order of their names; on-disk order is usually sorted already, so check first. */
 function byName(entries: DirEntry[]): DirEntry[] {
@@ -99,34 +101,36 @@ function insertBeforeXattrs(fields: FieldChange[], change: FieldChange): void {
  */
 
 /**
- * Compares one path present in both images, then what lies below it. The path text is built only
- * when needed: most shared paths are unchanged files, settled by a synchronous probe.
+ * Compares one path present in both images, then what lies below it, given what the raw bytes
+ * said about the pair. The path text is built only when needed: most shared paths are unchanged
+ * files, settled by diffDir without calling this at all.
  */
-async function diffEntry(w: Walk, idA: number, idB: number, dir: string, name: Uint8Array, out: Rec[]): Promise<void> {
-  const s = w.shortcut;
-  let same = s?.probe(idA, idB);
-  if (same === NEEDS_READ) same = await s!.unchanged(idA, idB);
+async function diffEntry(w: Walk, idA: number, idB: number, verdict: Verdict, dir: string, name: Uint8Array, out: Rec[]): Promise<void> {
+  if (verdict === NEEDS_READ) verdict = await w.shortcut!.examineLoaded(idA, idB);
   // Hardlinked nodes are decoded even when unchanged: their partners are compared afterwards.
-  if (same && (same.kind === 'dir' || same.nlink <= 1)) {
-    if (same.kind === 'dir') await diffDir(w, idA, idB, childPath(dir, name), out);
+  if (verdict && 'kind' in verdict && (verdict.kind === 'dir' || verdict.nlink <= 1)) {
+    if (verdict.kind === 'dir') await diffDir(w, idA, idB, childPath(dir, name), out);
     return;
   }
   const na = w.a.tryNode!(idA) ?? (await w.a.node(idA));
-  const nb = w.b.tryNode!(idB) ?? (await w.b.node(idB));
-  await diffPair(w, na, nb, childPath(dir, name), out);
+  if (verdict && 'coreOnly' in verdict) {
+    // Only inode fields differ (a rebuild that touched mtimes, a chmod): B's node is A's with B's
+    // values for them, and the data both decode from is the same bytes.
+    const c = verdict.coreOnly;
+    const nb: ImageNode = { ...na, id: idB, mode: c.mode, uid: c.uid, gid: c.gid, nlink: c.nlink, mtime: { sec: c.mtimeSec, nsec: c.mtimeNsec } };
+    return diffPair(w, na, nb, childPath(dir, name), out, true);
+  }
+  await diffPair(w, na, w.b.tryNode!(idB) ?? (await w.b.node(idB)), childPath(dir, name), out);
 }
 
-/** True when the shortcut settles the pair as an unchanged non-directory without any await. */
-function settledNow(w: Walk, idA: number, idB: number): boolean {
-  const same = w.shortcut?.probe(idA, idB);
-  return same !== undefined && same !== NEEDS_READ && same.kind !== 'dir' && same.nlink <= 1;
-}
+/** Unchanged non-directories need nothing more; everything else goes to diffEntry. */
+const settled = (v: Verdict): boolean => v !== undefined && v !== NEEDS_READ && 'kind' in v && v.kind !== 'dir' && v.nlink <= 1;
 
-async function diffPair(w: Walk, na: ImageNode, nb: ImageNode, path: string, out: Rec[]): Promise<void> {
+async function diffPair(w: Walk, na: ImageNode, nb: ImageNode, path: string, out: Rec[], sameData = false): Promise<void> {
   const sa: Side = { reader: w.a, node: na, view: w.view(na) };
   const sb: Side = { reader: w.b, node: nb, view: w.view(nb) };
   const fields = compareMeta(sa, sb, w);
-  if (na.kind === 'file' || nb.kind === 'file') {
+  if (!sameData && (na.kind === 'file' || nb.kind === 'file')) {
     const data = await compareData(sa, sb);
     if (data) insertBeforeXattrs(fields, data);
   }
@@ -148,7 +152,10 @@ async function diffDir(w: Walk, idA: number, idB: number, path: string, out: Rec
   // Identical dirents mean identical lists, except in a composefs root, where which entries are
   // hidden depends on the nodes too.
   if (path !== '/' && (await w.shortcut?.sameEntries(idA, idB))) {
-    for (const e of ea) if (!settledNow(w, e.id, e.id)) await diffEntry(w, e.id, e.id, path, e.name, out);
+    for (const e of ea) {
+      const v = w.shortcut!.examine(e.id, e.id);
+      if (!settled(v)) await diffEntry(w, e.id, e.id, v, path, e.name, out);
+    }
     return;
   }
   const eb = await entriesOf(w.b, idB, path);
@@ -159,7 +166,8 @@ async function diffDir(w: Walk, idA: number, idB: number, path: string, out: Rec
     if (c === 0) {
       const x = ea[i++]!;
       const y = eb[j++]!;
-      if (!settledNow(w, x.id, y.id)) await diffEntry(w, x.id, y.id, path, x.name, out);
+      const v = w.shortcut?.examine(x.id, y.id);
+      if (!settled(v)) await diffEntry(w, x.id, y.id, v, path, x.name, out);
     } else if (c < 0) {
       const x = ea[i++]!;
       await listEntry(w, 'removed', x.id, childPath(path, x.name), out);
@@ -267,9 +275,7 @@ export async function diffWithView(a: ImageReader, b: ImageReader, view: ViewFn,
     shortcut: options.exhaustive ? undefined : await erofsShortcut(a, b),
   };
   const recs: Rec[] = [];
-  const same = await w.shortcut?.unchanged(a.rootId, b.rootId);
-  if (same?.kind === 'dir') await diffDir(w, a.rootId, b.rootId, '/', recs);
-  else await diffPair(w, await w.a.node(a.rootId), await w.b.node(b.rootId), '/', recs);
+  await diffEntry(w, a.rootId, b.rootId, w.shortcut?.examine(a.rootId, b.rootId), '', new Uint8Array(0), recs);
   const drop = new Uint8Array(recs.length);
   const renamedFrom = await pairRenames(w, recs, drop);
   compareHardlinks(recs);

@@ -18,7 +18,7 @@
  * reported by the reader as usual.
  */
 import { Cursor } from '../bytes/cursor.ts';
-import { kindOfMode, type ImageReader, type NodeKind } from '../model.ts';
+import { kindOfMode, S_IFMT, type ImageReader, type NodeKind } from '../model.ts';
 import type { ErofsReader } from '../erofs/reader.ts';
 import { decodeInode, inodeOffset, type RawInode } from '../erofs/inode.ts';
 import { chunkLayout, type ChunkLayout } from '../erofs/chunk.ts';
@@ -50,17 +50,27 @@ export interface Unchanged {
   nlink: number;
 }
 
-/** probe() could not decide from cached bytes alone. */
+/** examine() could not decide from cached bytes alone. */
 export const NEEDS_READ = Symbol('needs-read');
 
+/** B's decoded inode, when the nodes differ only in inode fields that map one to one onto ImageNode fields. */
+export interface CoreOnly {
+  coreOnly: RawInode;
+}
+
+/**
+ * What the raw bytes say about a pair of nodes: unchanged (kind and link count), different only in
+ * their inode's mode permission bits, owner, mtime or link count (then B's node is A's node with
+ * B's values for those), undefined when they must be decoded and compared, or NEEDS_READ when
+ * bytes needed are not cached yet.
+ */
+export type Verdict = Unchanged | CoreOnly | undefined | typeof NEEDS_READ;
+
 export interface Shortcut {
-  /**
-   * Synchronous: kind and link count when nodes `idA` and `idB` decode identically, undefined when
-   * they must be compared normally, NEEDS_READ when bytes it needs are not cached yet.
-   */
-  probe(idA: number, idB: number): Unchanged | undefined | typeof NEEDS_READ;
-  /** probe() after reading what it needs. */
-  unchanged(idA: number, idB: number): Promise<Unchanged | undefined>;
+  /** Synchronous, from cached bytes only. */
+  examine(idA: number, idB: number): Verdict;
+  /** examine() after reading what it needs; never NEEDS_READ. */
+  examineLoaded(idA: number, idB: number): Promise<Exclude<Verdict, typeof NEEDS_READ>>;
   /** True when directories `idA` and `idB` list byte-identical entries (same names, same nids). */
   sameEntries(idA: number, idB: number): Promise<boolean>;
 }
@@ -226,7 +236,13 @@ export async function erofsShortcut(a: ImageReader, b: ImageReader): Promise<Sho
     return true;
   };
 
-  const probe = (idA: number, idB: number): Unchanged | undefined | typeof NEEDS_READ => {
+  /** Shared xattrs and chunk holes, the parts of a span that byte equality alone does not settle. */
+  const restSame = (ia: RawInode, layout: ChunkLayout | undefined, x: Uint8Array): boolean | typeof NEEDS_READ => {
+    if (layout && !allChunksNull(ia, layout, x)) return false;
+    return ia.xattrSize ? sameShared(ia, x) : true;
+  };
+
+  const examine = (idA: number, idB: number): Verdict => {
     const ia = inodeNow(a, idA);
     if (ia === undefined || ia === NEEDS_READ) return ia;
     const kind = kindOfMode(ia.mode);
@@ -240,20 +256,26 @@ export async function erofsShortcut(a: ImageReader, b: ImageReader): Promise<Sho
     if (!Number.isSafeInteger(ob) || ob < 0 || ia.offset + len > a.size || ob + len > b.size) return undefined;
     const x = a.source.peek(ia.offset, len);
     if (!x) return NEEDS_READ;
+    let core: RawInode | undefined;
     if (ob !== ia.offset || !sameBlocks(ob, len)) {
       const y = b.source.peek(ob, len);
       if (!y) return NEEDS_READ;
-      if (!sameSpan(x, y, kind === 'dir')) return undefined;
+      if (!sameSpan(x, y, kind === 'dir')) {
+        // Everything after the inode core the same: then only B's core fields can differ.
+        if (!equalBytes(x.subarray(ia.inodeSize), y.subarray(ia.inodeSize))) return undefined;
+        const ib = inodeNow(b, idB);
+        if (ib === undefined || ib === NEEDS_READ) return ib;
+        if (ia.format !== ib.format || ia.xattrIcount !== ib.xattrIcount || ia.size !== ib.size) return undefined;
+        if ((ia.mode & S_IFMT) !== (ib.mode & S_IFMT) || (kind !== 'dir' && ia.iu !== ib.iu)) return undefined;
+        core = ib;
+      }
     }
-    if (layout && !allChunksNull(ia, layout, x)) return undefined;
-    if (ia.xattrSize) {
-      const shared = sameShared(ia, x);
-      if (shared !== true) return shared === false ? undefined : shared;
-    }
-    return { kind, nlink: ia.nlink };
+    const rest = restSame(ia, layout, x);
+    if (rest !== true) return rest === false ? undefined : rest;
+    return core ? { coreOnly: core } : { kind, nlink: ia.nlink };
   };
 
-  /** Loads what probe() needs into the readers' caches: the inode spans and the shared xattr entries. */
+  /** Loads what examine() needs into the readers' caches: the inode spans and the shared xattr entries. */
   const load = async (idA: number, idB: number): Promise<void> => {
     const ia = await onSide('a', () => a.rawInode(idA));
     // Inline tail or chunk map (at most 8 bytes per block, plus alignment), capped.
@@ -274,13 +296,13 @@ export async function erofsShortcut(a: ImageReader, b: ImageReader): Promise<Sho
   };
 
   return {
-    probe,
+    examine,
 
-    async unchanged(idA, idB) {
-      const first = probe(idA, idB);
+    async examineLoaded(idA, idB) {
+      const first = examine(idA, idB);
       if (first !== NEEDS_READ) return first;
       await load(idA, idB);
-      const second = probe(idA, idB);
+      const second = examine(idA, idB);
       // Still not cached (a cache smaller than one inode's span): compare the decoded nodes instead.
       return second === NEEDS_READ ? undefined : second;
     },

@@ -8,7 +8,7 @@
  */
 import type { ImageNode, ImageReader, NodeKind } from '../model.ts';
 import { compareData, compareMeta, type CompareContext, type Side, type ViewFn } from './compare.ts';
-import { NEEDS_READ, type Shortcut } from './erofs-shortcut.ts';
+import type { Shortcut } from './erofs-shortcut.ts';
 
 /** A path present in one image only. A directory's descendants follow it in the record list. */
 export interface OneSided {
@@ -41,9 +41,8 @@ async function nodeOf(r: ImageReader, id: number): Promise<ImageNode> {
 
 /** Would node `idA` of A and node `idB` of B compare as unchanged if they were at the same path? */
 async function sameNode(ctx: RenameContext, idA: number, idB: number): Promise<boolean> {
-  let raw = ctx.shortcut?.probe(idA, idB);
-  if (raw === NEEDS_READ) raw = await ctx.shortcut!.unchanged(idA, idB);
-  if (raw) return true;
+  const raw = await ctx.shortcut?.examineLoaded(idA, idB);
+  if (raw && 'kind' in raw) return true;
   const [na, nb] = [await nodeOf(ctx.a, idA), await nodeOf(ctx.b, idB)];
   const sa: Side = { reader: ctx.a, node: na, view: ctx.view(na) };
   const sb: Side = { reader: ctx.b, node: nb, view: ctx.view(nb) };
