@@ -15,7 +15,7 @@ export interface Ignore {
  * A shell-like glob: `*` any run of characters (dots included, so `security.*` covers every
  * security xattr), `?` one character, `[abc]`/`[!abc]` a class, `\x` a literal x.
  */
-export function globToRegExp(glob: string): RegExp {
+function globToRegExp(glob: string): RegExp {
   let re = '';
   for (let i = 0; i < glob.length; i++) {
     const c = glob[i]!;
