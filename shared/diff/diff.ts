@@ -217,7 +217,10 @@ function compareHardlinks(recs: Rec[]): void {
   const groupsA = new Map<number, string[]>();
   const groupsB = new Map<number, string[]>();
   const add = (groups: Map<number, string[]>, id: number | undefined, path: string) => {
-    if (id !== undefined) groups.set(id, [...(groups.get(id) ?? []), path]);
+    if (id === undefined) return;
+    const group = groups.get(id);
+    if (group) group.push(path);
+    else groups.set(id, [path]);
   };
   for (const r of recs) {
     if (r.kind === 'modified') {

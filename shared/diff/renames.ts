@@ -82,18 +82,23 @@ export async function pairRenames(
 
   const from = new Map<number, number>();
   for (const dir of [true, false]) {
-    const byHash = new Map<number, number[]>();
+    /** Removed candidates by hash, in path order; `start` skips the front already paired or dropped. */
+    const byHash = new Map<number, { items: number[]; start: number }>();
     for (let j = 0; j < recs.length; j++) {
-      if (candidate(j, 'removed', dir)) byHash.set(one(j).hash, [...(byHash.get(one(j).hash) ?? []), j]);
+      if (!candidate(j, 'removed', dir)) continue;
+      const queue = byHash.get(one(j).hash);
+      if (queue) queue.items.push(j);
+      else byHash.set(one(j).hash, { items: [j], start: 0 });
     }
     for (let i = 0; i < recs.length; i++) {
       const queue = candidate(i, 'added', dir) ? byHash.get(one(i).hash) : undefined;
       if (!queue) continue;
-      for (let q = 0; q < queue.length; q++) {
-        const j = queue[q]!;
+      // Many identical files share one hash: moving past the used front keeps pairing them linear.
+      while (queue.start < queue.items.length && drop[queue.items[queue.start]!]) queue.start++;
+      for (let q = queue.start; q < queue.items.length; q++) {
+        const j = queue.items[q]!;
         if (!untouched(j) || !(await sameTree(j, i))) continue;
         from.set(i, j);
-        queue.splice(q, 1);
         drop.fill(1, j, j + one(j).descendants + 1);
         drop.fill(1, i + 1, i + one(i).descendants + 1);
         break;
