@@ -10,6 +10,10 @@ export interface CachedSource extends ByteSource {
   peek(offset: number, length: number): Uint8Array | undefined;
   /** Loads a whole range into the cache in one read (bulk walks prefetch the metadata area). */
   prefetch(offset: number, length: number): Promise<void>;
+  /** Is every block of the range cached (so peek would succeed)? Copies nothing. */
+  has(offset: number, length: number): boolean;
+  /** Bytes the cache can hold at once. */
+  readonly capacity: number;
 }
 
 export function cachedSource(inner: ByteSource, blockSize = 4096, maxBlocks = 16384): CachedSource {
@@ -63,9 +67,19 @@ export function cachedSource(inner: ByteSource, blockSize = 4096, maxBlocks = 16
     }
   };
 
+  const has = (offset: number, length: number): boolean => {
+    if (offset < 0 || length < 0 || offset + length > size) return false;
+    if (whole) return true;
+    const last = Math.floor((offset + Math.max(length, 1) - 1) / blockSize);
+    for (let i = Math.floor(offset / blockSize); i <= last; i++) if (!blocks.has(i)) return false;
+    return true;
+  };
+
   return {
     size,
+    capacity: maxBlocks * blockSize,
     peek,
+    has,
     async prefetch(offset, length) {
       if (length <= 0 || whole) return;
       if (offset === 0 && length >= size) {

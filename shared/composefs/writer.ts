@@ -858,7 +858,8 @@ export function effectiveVersion(root: DumpEntry, options: WriteOptions = {}): n
         version = 1;
         break;
       }
-      stack.push(...e.children);
+      // Not push(...children): spreading a 200,000-entry directory overflows the call stack.
+      for (const c of e.children) stack.push(c);
     }
   }
   return version;

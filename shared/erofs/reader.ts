@@ -57,6 +57,9 @@ import {
   type XattrEntry,
 } from './xattr.ts';
 
+/** Metadata misses read at least this much, so browsing a tree costs few reads. */
+const READ_AHEAD = 16 * 1024;
+
 /** Thrown (not an Error: no stack to capture) when decoding needs bytes not yet in the cache. */
 class NeedBytes {
   constructor(
@@ -161,10 +164,25 @@ export async function openErofs(raw: ByteSource, options: OpenErofsOptions = {})
       try {
         return f();
       } catch (e) {
-        if (!(e instanceof NeedBytes) || tries > 64) throw e;
-        await src.read(e.offset, e.length);
+        if (!(e instanceof NeedBytes)) throw e;
+        // Each retry decodes from the start, so a structure must not need more than a few rounds:
+        // whole extents are asked for at once (see ensure), and small misses read ahead.
+        if (tries >= 32 || e.length > src.capacity) {
+          throw new DecodeError(
+            `structure at ${hex(e.offset)}+${e.length} is larger than the reader's cache can hold`,
+            e.offset,
+            e.length,
+            'erofs.metadata.too-large',
+          );
+        }
+        const ahead = Math.min(size - e.offset, Math.max(e.length, READ_AHEAD));
+        await src.read(e.offset, ahead);
       }
     }
+  };
+  /** Asks for a whole range at once (a directory's blocks) rather than block by block. */
+  const ensure = (off: number, len: number): void => {
+    if (!src.has(off, len)) needBytes(off, len);
   };
 
   const rawInodeSync = (nid: number): RawInode => {
@@ -316,6 +334,7 @@ export async function openErofs(raw: ByteSource, options: OpenErofsOptions = {})
     if ((ino.mode & 0o170000) !== 0o040000) throw new DecodeError(`inode ${ino.nid} is not a directory`, ino.offset, 4, 'erofs.dir.not-dir');
     for (const ex of extentsSync(ino)) {
       if (ex.offset === null) throw new DecodeError(`directory ${ino.nid} has a hole`, ino.offset, ino.inodeSize, 'erofs.dir.hole');
+      if (ex.offset + ex.length <= size) ensure(ex.offset, ex.length);
       // A directory extent is a sequence of blocks (or an inline tail shorter than a block).
       for (let o = 0; o < ex.length; o += blockSize) {
         const len = Math.min(blockSize, ex.length - o);

@@ -125,5 +125,6 @@ test('a 20000-level directory chain is checked and dumped without stack overflow
   await legacyDump(reader, 'dump', () => lines++);
   assert.equal(lines, depth + 1);
   const ms = performance.now() - t0;
-  assert.ok(ms < 10_000, `took ${ms.toFixed(0)} ms`);
+  // A bound that proves termination on a shared, loaded machine, not a speed target.
+  assert.ok(ms < 60_000, `took ${ms.toFixed(0)} ms`);
 });

@@ -169,7 +169,9 @@ after(() => {
 
 test('about 2000 damaged layers each open or reject with a DecodeError, walk fully and stay within a time bound', async (t) => {
   // Typical cases take a few ms; fzstd can spend ~1 s decoding a damaged block, longer on a loaded machine.
-  const PER_CASE_MS = 10_000;
+  // Generous: fzstd spends seconds on some damaged blocks, and CI machines are shared. The bound
+  // proves termination (no hang), not speed.
+  const PER_CASE_MS = 60_000;
   let cases = 0;
   let rejected = 0;
   let slowest = 0;
