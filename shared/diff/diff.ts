@@ -212,7 +212,10 @@ async function listEntry(w: Walk, kind: 'added' | 'removed', id: number, path: s
   for (let k = at; k < out.length && !rec.content; k++) rec.content = (out[k] as OneSided).content;
 }
 
-/** Adds a `hardlinks` change where the set of other paths sharing a path's inode differs. */
+/**
+ * Adds a `hardlink:<path>` change for each other path that shares a path's inode in one image but
+ * not in the other (one field per partner, like xattrs, so paths never need a separator).
+ */
 function compareHardlinks(recs: Rec[]): void {
   const groupsA = new Map<number, string[]>();
   const groupsB = new Map<number, string[]>();
@@ -228,13 +231,15 @@ function compareHardlinks(recs: Rec[]): void {
       add(groupsB, r.linkB, r.path);
     } else add(r.kind === 'removed' ? groupsA : groupsB, r.link, r.path);
   }
-  const partners = (groups: Map<number, string[]>, id: number | undefined, self: string): string =>
-    id === undefined ? '' : (groups.get(id) ?? []).filter((p) => p !== self).sort().join(' ');
+  const partners = (groups: Map<number, string[]>, id: number | undefined, self: string): Set<string> =>
+    new Set(id === undefined ? [] : (groups.get(id) ?? []).filter((p) => p !== self));
   for (const r of recs) {
     if (r.kind !== 'modified' || (r.linkA === undefined && r.linkB === undefined)) continue;
     const before = partners(groupsA, r.linkA, r.path);
     const after = partners(groupsB, r.linkB, r.path);
-    if (before !== after) r.fields.push(fieldChange('hardlinks', before || undefined, after || undefined));
+    for (const p of [...new Set([...before, ...after])].sort()) {
+      if (before.has(p) !== after.has(p)) r.fields.push(fieldChange(`hardlink:${p}`, before.has(p) ? 'linked' : undefined, after.has(p) ? 'linked' : undefined));
+    }
   }
 }
 
@@ -244,18 +249,26 @@ function compareHardlinks(recs: Rec[]): void {
  */
 function sided(r: ImageReader, side: ImageSide): ImageReader {
   const w = Object.create(r) as ImageReader;
-  const now = <T>(f: (() => T) | undefined): T | undefined => {
+  w.node = (id) => onSide(side, () => r.node(id));
+  w.children = (id) => onSide(side, () => r.children(id));
+  w.readData = (id, offset, length) => onSide(side, () => r.readData(id, offset, length));
+  // Called once per node of a walk: no closure per call.
+  const tryNode = r.tryNode?.bind(r);
+  const tryChildren = r.tryChildren?.bind(r);
+  w.tryNode = (id) => {
     try {
-      return f?.();
+      return tryNode?.(id);
     } catch (e) {
       throw markSide(e, side);
     }
   };
-  w.node = (id) => onSide(side, () => r.node(id));
-  w.children = (id) => onSide(side, () => r.children(id));
-  w.readData = (id, offset, length) => onSide(side, () => r.readData(id, offset, length));
-  w.tryNode = (id) => now(r.tryNode && (() => r.tryNode!(id)));
-  w.tryChildren = (id) => now(r.tryChildren && (() => r.tryChildren!(id)));
+  w.tryChildren = (id) => {
+    try {
+      return tryChildren?.(id);
+    } catch (e) {
+      throw markSide(e, side);
+    }
+  };
   return w;
 }
 

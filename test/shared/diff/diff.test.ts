@@ -172,8 +172,8 @@ test('hardlinks split into separate files report link count and partner changes 
   const b = [...BASE, { path: '/etc/hl1', size: 100, digest: D2, mtime: 1000 }, { path: '/etc/hl2', size: 100, digest: D2, mtime: 1000 }];
   const r = await diff(a, b);
   assert.deepEqual(r.changes.map(formatChange), [
-    'modified file /etc/hl1 nlink=2->1 hardlinks=/etc/hl2->',
-    'modified file /etc/hl2 nlink=2->1 hardlinks=/etc/hl1->',
+    'modified file /etc/hl1 nlink=2->1 hardlink:/etc/hl2=linked->',
+    'modified file /etc/hl2 nlink=2->1 hardlink:/etc/hl1=linked->',
   ]);
 });
 
@@ -185,7 +185,10 @@ test('a hardlink moved to a new partner changes the partner list, not the link c
   ];
   const r = await diff([...BASE, ...hl('/etc/link-a')], [...BASE, ...hl('/var/link-b')]);
   const hl1 = r.changes.find((c) => c.path === '/etc/hl1');
-  assert.deepEqual(hl1?.fields, [{ field: 'hardlinks', before: '/etc/link-a', after: '/var/link-b' }]);
+  assert.deepEqual(hl1?.fields, [
+    { field: 'hardlink:/etc/link-a', before: 'linked' },
+    { field: 'hardlink:/var/link-b', after: 'linked' },
+  ]);
 });
 
 test('a file at a new path with the same content and metadata is a rename, across directories too', async () => {
