@@ -7,6 +7,11 @@
  *   renamed <kind> <old path> -> <new path>
  *   modified <kind> <path> <field>=<before>-><after> ...
  *
+ * Fields come in a fixed order: type, mode (octal st_mode), uid, gid, size, mtime (sec.nsec),
+ * nlink, rdev, target, whiteout, opaque, digest (fs-verity, hex), redirect (only when it is not
+ * just the digest's object path), data (in-image bytes; sha256:<hex> beyond 64 bytes), then
+ * xattr:<name> by name and hardlink:<other path> by path (value `linked`).
+ *
  * A value that is absent on one side is empty (`digest=->ab12…`); a present but empty value is
  * `""`. Inside values `>` and `"` are escaped as \xNN, so the first `->` followed by `>` is always
  * the separator; in field names `=` is escaped.
