@@ -292,6 +292,16 @@ export async function openErofs(raw: ByteSource, options: OpenErofsOptions = {})
       return options.decompressor(reader, ino, offset, end - offset);
     }
     const exts = await load(() => extentsSync(ino));
+    // Bounds first, allocation second: a corrupt i_size must fail here, not as a giant buffer.
+    for (const ex of exts) {
+      const from = Math.max(offset, ex.fileOffset);
+      const to = Math.min(end, ex.fileOffset + ex.length);
+      if (from >= to || ex.offset === null || ex.deviceId) continue;
+      const abs = ex.offset + (from - ex.fileOffset);
+      if (abs + (to - from) > size) {
+        throw new DecodeError(`inode ${ino.nid}: data at ${hex(abs)}+${to - from} runs past the image end`, abs, to - from, 'erofs.data.out-of-bounds');
+      }
+    }
     const out = new Uint8Array(end - offset);
     for (const ex of exts) {
       const from = Math.max(offset, ex.fileOffset);
@@ -308,9 +318,6 @@ export async function openErofs(raw: ByteSource, options: OpenErofsOptions = {})
         continue;
       }
       const abs = ex.offset + (from - ex.fileOffset);
-      if (abs + (to - from) > size) {
-        throw new DecodeError(`inode ${ino.nid}: data at ${hex(abs)}+${to - from} runs past the image end`, abs, to - from, 'erofs.data.out-of-bounds');
-      }
       out.set(src.peek(abs, to - from) ?? (await src.read(abs, to - from)), from - offset);
     }
     return out;
