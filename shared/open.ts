@@ -33,7 +33,7 @@ export async function openImage(source: ByteSource): Promise<ImageReader> {
     case 'composefs':
     case 'erofs': {
       const z = await import('./erofs/zdata.ts').catch(() => undefined);
-      return openErofs(source, z ? { decompressor: z.decompress } : {});
+      return openErofs(source, z ? { decompressor: z.createDecompressor() } : {});
     }
     case 'legacy-cfs': {
       const { openLegacy } = await import('./legacy/reader.ts');

@@ -60,37 +60,36 @@ export function cachedGetter(r: ErofsReader): { get: ByteGetter; run<T>(f: () =>
 }
 
 /**
- * The last mapped inode and decoded extent of each reader. Windowed reads (a viewer paging through
- * a file, a hash fed 64 KiB at a time) would otherwise decode a 1 MiB extent once per window.
- * Weakly keyed by reader, so it lives and dies with the open image; at most one extent each.
+ * A decompressor for one reader. It remembers the last mapped inode and decoded extent, so windowed
+ * reads (a viewer paging through a file, a hash fed 64 KiB at a time) do not decode a 1 MiB extent
+ * once per window. One per open image: the memory lives and dies with it; at most one extent.
  */
-const recent = new WeakMap<ErofsReader, { z: ZInode; ext?: ZExtent; data?: Uint8Array }>();
+export function createDecompressor(): (r: ErofsReader, ino: RawInode, offset: number, length: number) => Promise<Uint8Array> {
+  let last: { z: ZInode; ext?: ZExtent; data?: Uint8Array } | undefined;
 
-/** Decoded bytes of a compressed file's range [offset, offset+length), clipped to the file size. */
-export async function decompress(r: ErofsReader, ino: RawInode, offset: number, length: number): Promise<Uint8Array> {
-  const end = Math.min(ino.size, offset + length);
-  if (!(offset >= 0) || offset >= end) return new Uint8Array(0);
-  const { get, run } = cachedGetter(r);
-  let last = recent.get(r);
-  if (last?.z.ino.nid !== ino.nid) {
-    last = { z: await run(() => zInode(ino, r.sb, get)) };
-    recent.set(r, last);
-  }
-  const z = last.z;
-  const out = new Uint8Array(end - offset);
-  let pos = offset;
-  while (pos < end) {
-    const hit = last.ext && last.data && last.ext.la <= pos && pos < last.ext.la + last.ext.llen;
-    const ext = hit ? last.ext! : await run(() => mapExtent(z, get, pos));
-    const data = hit ? last.data! : await decodeExtent(r, z, ext);
-    last.ext = ext;
-    last.data = data;
-    const from = pos - ext.la;
-    const to = Math.min(ext.llen, end - ext.la);
-    out.set(data.subarray(from, to), pos - offset);
-    pos = ext.la + to;
-  }
-  return out;
+  /** Decoded bytes of a compressed file's range [offset, offset+length), clipped to the file size. */
+  return async (r, ino, offset, length) => {
+    const end = Math.min(ino.size, offset + length);
+    if (!(offset >= 0) || offset >= end) return new Uint8Array(0);
+    const { get, run } = cachedGetter(r);
+    if (last?.z.ino.nid !== ino.nid) last = { z: await run(() => zInode(ino, r.sb, get)) };
+    const cur = last;
+    const z = cur.z;
+    const out = new Uint8Array(end - offset);
+    let pos = offset;
+    while (pos < end) {
+      const hit = cur.ext && cur.data && cur.ext.la <= pos && pos < cur.ext.la + cur.ext.llen;
+      const ext = hit ? cur.ext! : await run(() => mapExtent(z, get, pos));
+      const data = hit ? cur.data! : await decodeExtent(r, z, ext);
+      cur.ext = ext;
+      cur.data = data;
+      const from = pos - ext.la;
+      const to = Math.min(ext.llen, end - ext.la);
+      out.set(data.subarray(from, to), pos - offset);
+      pos = ext.la + to;
+    }
+    return out;
+  };
 }
 
 /** All extents of a compressed inode, in file order (for the UI and the check pass). */

@@ -11,13 +11,13 @@ import { DecodeError } from '../../../shared/bytes/cursor.ts';
 import { memorySource } from '../../../shared/bytes/source.ts';
 import { superblockChecksum } from '../../../shared/erofs/crc32c.ts';
 import { openErofs, type ErofsReader } from '../../../shared/erofs/reader.ts';
-import { compressedExtents, decompress } from '../../../shared/erofs/zdata.ts';
+import { compressedExtents, createDecompressor } from '../../../shared/erofs/zdata.ts';
 import { zMapHeaderOffset } from '../../../shared/erofs/zmap.ts';
 import { bytesToString } from '../../../shared/model.ts';
 import { corpusPath, corpusSkip } from '../../helpers/corpus.ts';
 import { concat } from '../oci/tar-builder.ts';
 
-const open = (b: Uint8Array) => openErofs(memorySource(b), { decompressor: decompress });
+const open = (b: Uint8Array) => openErofs(memorySource(b), { decompressor: createDecompressor() });
 const load = (variant: string) => new Uint8Array(readFileSync(corpusPath('08-mkfs-erofs', variant, 'image.erofs')));
 
 async function nidOf(r: ErofsReader, name: string): Promise<number> {

@@ -13,7 +13,7 @@ import { DecodeError } from '../../../shared/bytes/cursor.ts';
 import { memorySource } from '../../../shared/bytes/source.ts';
 import { crc32c, superblockChecksum, verifySuperblockChecksum } from '../../../shared/erofs/crc32c.ts';
 import { openErofs } from '../../../shared/erofs/reader.ts';
-import { compressedExtents, decompress } from '../../../shared/erofs/zdata.ts';
+import { compressedExtents, createDecompressor } from '../../../shared/erofs/zdata.ts';
 import { Z_EROFS_COMPRESSION_LZ4, Z_EROFS_LCLUSTER_TYPE_PLAIN } from '../../../shared/erofs/zmap.ts';
 import { walk } from '../../../shared/walk.ts';
 import { openImage } from '../../../shared/open.ts';
@@ -37,7 +37,7 @@ const VARIANTS = ['plain', 'preserve-mtime', 'noinline', 'extended', 'chunked-4k
 const variantImage = (v: string) => corpusPath('08-mkfs-erofs', v, 'image.erofs');
 const loadBytes = (p: string) => new Uint8Array(readFileSync(p));
 const openBytes = (b: Uint8Array, devices?: Uint8Array[]) =>
-  openErofs(memorySource(b), { decompressor: decompress, ...(devices ? { devices: devices.map(memorySource) } : {}) });
+  openErofs(memorySource(b), { decompressor: createDecompressor(), ...(devices ? { devices: devices.map(memorySource) } : {}) });
 
 describe('08-mkfs-erofs corpus variants list exactly like their source manifest', { skip: corpusSkip }, () => {
   for (const v of VARIANTS) {

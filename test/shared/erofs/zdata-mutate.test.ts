@@ -14,7 +14,7 @@ import { DecodeError } from '../../../shared/bytes/cursor.ts';
 import { memorySource } from '../../../shared/bytes/source.ts';
 import { verifySuperblockChecksum } from '../../../shared/erofs/crc32c.ts';
 import { openErofs, type ErofsReader } from '../../../shared/erofs/reader.ts';
-import { compressedExtents, decompress } from '../../../shared/erofs/zdata.ts';
+import { compressedExtents, createDecompressor } from '../../../shared/erofs/zdata.ts';
 import { openImage } from '../../../shared/open.ts';
 import { walk } from '../../../shared/walk.ts';
 import { corpusPath, corpusSkip } from '../../helpers/corpus.ts';
@@ -35,7 +35,7 @@ interface Subject {
 }
 
 async function subject(name: string, bytes: Uint8Array): Promise<Subject> {
-  const r = await openErofs(memorySource(bytes), { decompressor: decompress });
+  const r = await openErofs(memorySource(bytes), { decompressor: createDecompressor() });
   const hot: [number, number][] = [];
   await walk(r, async (e) => {
     if (e.node.data.kind !== 'compressed') return;

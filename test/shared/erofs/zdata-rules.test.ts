@@ -9,11 +9,11 @@ import { describe, test } from 'node:test';
 import { DecodeError } from '../../../shared/bytes/cursor.ts';
 import { memorySource } from '../../../shared/bytes/source.ts';
 import { openErofs } from '../../../shared/erofs/reader.ts';
-import { cachedGetter, compressedExtents, decompress } from '../../../shared/erofs/zdata.ts';
+import { cachedGetter, compressedExtents, createDecompressor } from '../../../shared/erofs/zdata.ts';
 import { mapExtent, zInode, Z_EROFS_LCLUSTER_TYPE_NONHEAD, Z_EROFS_LI_D0_CBLKCNT, type ZExtent, type ZInode } from '../../../shared/erofs/zmap.ts';
 import { corpusPath, corpusSkip } from '../../helpers/corpus.ts';
 
-const open = (bytes: Uint8Array) => openErofs(memorySource(bytes), { decompressor: decompress });
+const open = (bytes: Uint8Array) => openErofs(memorySource(bytes), { decompressor: createDecompressor() });
 
 interface Target {
   bytes: Uint8Array;
