@@ -5,6 +5,10 @@
  */
 import { readFileSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
+import { memorySource } from '../../shared/bytes/source.ts';
+import type { ErofsReader } from '../../shared/erofs/reader.ts';
+import { openImage } from '../../shared/open.ts';
+import { walk } from '../../shared/walk.ts';
 import { corpusPath } from '../helpers/corpus.ts';
 
 /** Seed images: every format and layout the reader knows, small enough for thousands of cases. */
@@ -26,12 +30,42 @@ export const SEED_IMAGES: readonly { name: string; path: string[]; weight: numbe
   { name: 'readme-cfs', path: ['09-legacy', 'readme-cfs', 'image.cfs'], weight: 2 },
 ];
 
-export function loadSeeds(): { name: string; bytes: Uint8Array; weight: number }[] {
-  return SEED_IMAGES.map((s) => {
+export interface Seed {
+  name: string;
+  bytes: Uint8Array;
+  weight: number;
+  /** Byte ranges of decoded structures (inodes, xattr areas, dirents, chunk maps, superblock), as [offset, length] pairs. */
+  spots: number[];
+}
+
+export async function loadSeeds(): Promise<Seed[]> {
+  const out: Seed[] = [];
+  for (const s of SEED_IMAGES) {
     const p = corpusPath(...s.path);
     const raw = readFileSync(p);
-    return { name: s.name, weight: s.weight, bytes: new Uint8Array(p.endsWith('.gz') ? gunzipSync(raw) : raw) };
+    const bytes = new Uint8Array(p.endsWith('.gz') ? gunzipSync(raw) : raw);
+    out.push({ name: s.name, weight: s.weight, bytes, spots: await structureSpots(bytes) });
+  }
+  return out;
+}
+
+/** Where the structures of an EROFS image lie, found through the reader (none for other formats). */
+async function structureSpots(bytes: Uint8Array): Promise<number[]> {
+  const reader = await openImage(memorySource(bytes));
+  if (reader.format !== 'composefs' && reader.format !== 'erofs') return [];
+  const r = reader as ErofsReader;
+  const spots = [0, 32, 1024, 128];
+  await walk(r, async (e) => {
+    const ino = await r.rawInode(e.id);
+    spots.push(ino.offset, ino.inodeSize);
+    if (ino.xattrSize) spots.push(ino.offset + ino.inodeSize, ino.xattrSize);
+    if (e.node.kind === 'dir') for (const b of await r.dirBlocks(ino)) spots.push(b.offset, b.dirents.length * 12);
+    if (e.node.data.kind === 'chunks') {
+      const { layout } = await r.chunks(ino);
+      spots.push(layout.offset, layout.count * layout.entrySize);
+    }
   });
+  return spots;
 }
 
 /** mulberry32: tiny, fast, good enough to spread mutations. */
@@ -60,7 +94,7 @@ export interface FuzzCase {
 /** Values that sit on the boundaries decoders test: zero, all ones, signed edges, small counts. */
 const BOUNDARY = [0, 1, 2, 0x7f, 0x80, 0xff, 0x100, 0x7fff, 0x8000, 0xffff, 0x7fffffff, 0x80000000, 0xffffffff, 12, 32, 4095, 4096, 4097];
 
-export function makeCase(seeds: { name: string; bytes: Uint8Array; weight: number }[], seed: number, index: number): FuzzCase {
+export function makeCase(seeds: Seed[], seed: number, index: number): FuzzCase {
   const r = caseRng(seed, index);
   const int = (n: number) => Math.floor(r() * n);
   const total = seeds.reduce((s, x) => s + x.weight, 0);
@@ -68,10 +102,15 @@ export function makeCase(seeds: { name: string; bytes: Uint8Array; weight: numbe
   const base = seeds.find((s) => (pick -= s.weight) < 0) ?? seeds[0]!;
   let bytes = base.bytes.slice();
   const ops: string[] = [];
-  // Half the offsets land in the first 32 KiB after the superblock, where the metadata is dense.
+  // Offsets land on a decoded structure, in the dense metadata after the superblock, or anywhere.
   const offset = (len = 1) => {
     const hi = Math.max(1, bytes.length - len);
-    return r() < 0.5 ? Math.min(hi - 1, 1024 + int(32 * 1024)) : int(hi);
+    const where = r();
+    if (where < 0.4 && base.spots.length) {
+      const k = int(base.spots.length / 2) * 2;
+      return Math.min(hi - 1, base.spots[k]! + int(Math.max(1, base.spots[k + 1]!)));
+    }
+    return where < 0.7 ? Math.min(hi - 1, 1024 + int(32 * 1024)) : int(hi);
   };
   const count = 1 + int(3);
   for (let k = 0; k < count && bytes.length > 0; k++) {

@@ -54,8 +54,8 @@ function bootstrap(): string {
   return `import(${tsx}).then((api) => api.register()).then(() => import(${entry}));`;
 }
 
-export function runFuzz(options: FuzzOptions): Promise<FuzzSummary> {
-  const seeds = loadSeeds();
+export async function runFuzz(options: FuzzOptions): Promise<FuzzSummary> {
+  const seeds = await loadSeeds();
   const hangMs = options.hangMs ?? 10_000;
   const indexes = options.only;
   const total = indexes ? indexes.length : (options.cases ?? (options.timeSeconds ? Infinity : 1000));

@@ -8,7 +8,7 @@ import { dumpTree, runCase } from './oracle.ts';
 import type { FromWorker, ToWorker } from './protocol.ts';
 
 const port = parentPort!;
-const seeds = loadSeeds();
+const seeds = await loadSeeds();
 const baselines = new Map<string, string>();
 for (const s of seeds) {
   const tree = await dumpTree(s.bytes);
