@@ -5,7 +5,7 @@
 import crypto from 'node:crypto';
 import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
 import { FS_VERITY_HASH_ALG_SHA256 } from '../../shared/verity/descriptor.ts';
-import { createVerityTree, digestFromRoot, FS_VERITY_BLOCK_SIZE, type VerityHash } from '../../shared/verity/merkle.ts';
+import { createVerityTree, digestFromRoot, FS_VERITY_BLOCK_SIZE, rootFromLeaves, type VerityHash } from '../../shared/verity/merkle.ts';
 
 // crypto.hash (Node >= 20.12) skips the Hash object per call, which matters at one call per 4 KiB.
 const oneShot = typeof crypto.hash === 'function';
@@ -107,11 +107,20 @@ export function digestFileSync(path: string, o: ReadLoopOptions = {}): { digest:
   const { fd, size } = openRegular(path, o.noFollow);
   try {
     const params = { hash: nodeSha256 };
-    const tree = createVerityTree(params);
     const chunkBlocks = Math.ceil(Math.min(o.buffer?.length ?? READ_CHUNK, Math.max(size, 1)) / FS_VERITY_BLOCK_SIZE);
     const leaves = new Uint8Array(chunkBlocks * DS);
-    readRange(fd, path, 0, size, (chunk) => tree.addLeafHashes(leaves, hashBlocks(chunk, leaves, 0)), o);
-    return { digest: digestFromRoot(tree.root(), size, params), size };
+    let root: Uint8Array;
+    if (size <= chunkBlocks * FS_VERITY_BLOCK_SIZE) {
+      // One read holds the file (the usual object): no tree object, just its root.
+      let count = 0;
+      readRange(fd, path, 0, size, (chunk) => (count = hashBlocks(chunk, leaves, 0)), o);
+      root = rootFromLeaves(leaves, count, params);
+    } else {
+      const tree = createVerityTree(params);
+      readRange(fd, path, 0, size, (chunk) => tree.addLeafHashes(leaves, hashBlocks(chunk, leaves, 0)), o);
+      root = tree.root();
+    }
+    return { digest: digestFromRoot(root, size, params), size };
   } finally {
     closeSync(fd);
   }

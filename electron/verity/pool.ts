@@ -43,6 +43,8 @@ export interface FileDigest {
 export interface VerityPool {
   readonly threads: number;
   digestFile(path: string, opts?: DigestOptions): Promise<FileDigest>;
+  /** Starts every worker thread and resolves once all can take work (an app does this at launch). */
+  warm(): Promise<void>;
   /** Stops the workers; pending requests reject. */
   close(): Promise<void>;
 }
@@ -112,6 +114,9 @@ export function createVerityPool(options: PoolOptions = {}): VerityPool {
   let broken: string | undefined;
   let closed = false;
 
+  /** Empty jobs sent by warm(); a worker answers one only when its modules are loaded. */
+  const pings = new Map<number, () => void>();
+
   const failQueued = (err: () => Error) => {
     for (const t of queue.splice(0)) t.settle({ ok: false, code: (err() as NodeJS.ErrnoException).code ?? 'EWORKER', message: err().message });
   };
@@ -139,6 +144,13 @@ export function createVerityPool(options: PoolOptions = {}): VerityPool {
       pump();
     };
     worker.on('message', (m: WorkerReply) => {
+      const ping = pings.get(m.id);
+      if (ping) {
+        pings.delete(m.id);
+        slot.finishedAny = true;
+        ping();
+        return;
+      }
       const tasks = slot.jobs.get(m.id);
       if (!tasks) return;
       if (m.type === 'progress') {
@@ -287,6 +299,23 @@ export function createVerityPool(options: PoolOptions = {}): VerityPool {
       if (threads > 1 && size >= splitThreshold) return digestSplit(path, size, o);
       const r = await submit({ op: 'file', path, noFollow: o.noFollow }, size, o.signal, o.onBytes);
       return { digest: r.digest!, size: r.size };
+    },
+    async warm() {
+      if (closed || broken) return;
+      while (slots.length < threads) spawn();
+      await Promise.all(
+        slots.map(
+          (slot) =>
+            new Promise<void>((resolve) => {
+              const id = nextJob++;
+              pings.set(id, resolve);
+              // A worker lost before answering must not leave warm() waiting forever.
+              slot.worker.once('exit', () => pings.delete(id) && resolve());
+              slot.worker.postMessage({ id, items: [] } satisfies WorkJob);
+            }),
+        ),
+      );
+      pump();
     },
     async close() {
       if (closed) return;

@@ -67,6 +67,7 @@ function countingPool(): VerityPool & { calls: string[] } {
       calls.push(path);
       return inner.digestFile(path, o);
     },
+    warm: () => inner.warm(),
     close: async () => {},
   };
 }

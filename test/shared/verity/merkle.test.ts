@@ -12,6 +12,7 @@ import {
   fsverityDigest,
   leafHashes,
   nobleSha512,
+  rootFromLeaves,
 } from '../../../shared/verity/merkle.ts';
 import { toHex } from '../../../shared/model.ts';
 import { corpusSkip } from '../../helpers/corpus.ts';
@@ -102,6 +103,31 @@ test('exactly 128 leaves make one level-1 block whose hash is the root; 129 add 
   level1.set(createHash('sha256').update(blockA).digest(), 0);
   level1.set(createHash('sha256').update(blockB).digest(), 32);
   assert.deepEqual(two.root(), new Uint8Array(createHash('sha256').update(level1).digest()));
+});
+
+test('the root from a list of leaves equals the tree root, with or without a tree level', () => {
+  const leaves = noise(300 * 32, 5);
+  for (const count of [0, 1, 2, 127, 128, 129, 256, 300]) {
+    const tree = createVerityTree();
+    tree.addLeafHashes(leaves, count);
+    assert.deepEqual(rootFromLeaves(leaves, count), tree.root(), `${count} leaves`);
+  }
+  assert.throws(() => rootFromLeaves(leaves, 301), RangeError);
+});
+
+test('whole blocks of leaf hashes and single ones mix in any order', () => {
+  const leaves = noise(1000 * 32, 6);
+  const one = createVerityTree();
+  one.addLeafHashes(leaves, 1000);
+  const mixed = createVerityTree();
+  for (const [from, n] of [[0, 3], [3, 128], [131, 256], [387, 1], [388, 612]] as const) {
+    mixed.addLeafHashes(leaves.subarray(from * 32), n);
+  }
+  assert.equal(mixed.leafCount, 1000);
+  assert.deepEqual(mixed.root(), one.root());
+  const single = createVerityTree();
+  for (let k = 0; k < 1000; k++) single.addLeafHashes(leaves.subarray(k * 32), 1);
+  assert.deepEqual(single.root(), one.root());
 });
 
 test('a finished hasher refuses more input instead of returning a wrong digest', () => {
