@@ -17,8 +17,14 @@ for (const s of seeds) {
 }
 const send = (m: FromWorker) => port.postMessage(m);
 
+/** Self-test hooks (harness.test.ts): make one case hang or kill the worker, to prove the watchdog. */
+const hangAt = Number(process.env.CFS_FUZZ_SELFTEST_HANG ?? -1);
+const dieAt = Number(process.env.CFS_FUZZ_SELFTEST_DIE ?? -1);
+
 port.on('message', async (m: ToWorker) => {
   for (let i = m.from; i < m.to; i++) {
+    if (i === hangAt) for (;;);
+    if (i === dieAt) process.exit(3);
     const c = makeCase(seeds, m.seed, i);
     const t0 = performance.now();
     const r = await runCase(c.bytes, baselines.get(c.image)!);
