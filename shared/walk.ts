@@ -165,7 +165,9 @@ export async function walk(
       dirsSeen.add(entry.id);
     }
     if (!seenAt && node.kind !== 'dir') firstPath.set(entry.id, path);
-    const pending = visit({ path, id: entry.id, node, depth, entry, ...(seenAt ? { hardlinkOf: seenAt } : {}) });
+    const e: WalkEntry = { path, id: entry.id, node, depth, entry };
+    if (seenAt) e.hardlinkOf = seenAt;
+    const pending = visit(e);
     if (pending) await pending;
     if (node.kind === 'dir') {
       if (depth >= maxDepth) {

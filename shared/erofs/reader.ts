@@ -22,6 +22,7 @@ import { decodeChunks, chunkLayout, type Chunk, type ChunkLayout } from './chunk
 import { decodeDirentBlock, type RawDirent } from './dirent.ts';
 import {
   COMPAT_FEATURE_NAMES,
+  DATALAYOUT_NAMES,
   EROFS_FT_BLKDEV,
   EROFS_FT_CHRDEV,
   EROFS_FT_DIR,
@@ -56,6 +57,8 @@ import {
   type LongPrefix,
   type XattrEntry,
 } from './xattr.ts';
+
+const LAYOUT_LABELS = ['compact', 'extended'].map((v) => DATALAYOUT_NAMES.map((l) => `${v} ${l}`));
 
 /** Metadata misses read at least this much, so browsing a tree costs few reads. */
 const READ_AHEAD = 16 * 1024;
@@ -364,7 +367,8 @@ export async function openErofs(raw: ByteSource, options: OpenErofsOptions = {})
       for (const e of decodeInlineEntries(area)) xattrs.push(entryToXattr(e, false, longPrefixes, alloc));
       for (const sid of h.sharedIds) xattrs.push(sharedDecoded(sid).xattr);
     }
-    const ranges = [{ label: `inode ${id} (${ino.extended ? 'extended' : 'compact'})`, offset: ino.offset, length: ino.inodeSize }];
+    // Constant labels: a walk decodes every inode, and a fresh string per node is measurable.
+    const ranges = [{ label: ino.extended ? 'inode (extended)' : 'inode (compact)', offset: ino.offset, length: ino.inodeSize }];
     if (ino.xattrSize) ranges.push({ label: 'xattr area', offset: ino.offset + ino.inodeSize, length: ino.xattrSize });
     let data: DataLocation = { kind: 'none' };
     let target: Uint8Array | undefined;
@@ -413,7 +417,7 @@ export async function openErofs(raw: ByteSource, options: OpenErofsOptions = {})
       nlink: ino.nlink,
       rdev: kind === 'chardev' || kind === 'blockdev' ? ino.iu : 0,
       ino: ino.ino,
-      layout: `${ino.extended ? 'extended' : 'compact'} ${datalayoutName(ino.datalayout)}`,
+      layout: LAYOUT_LABELS[ino.extended ? 1 : 0]![ino.datalayout] ?? datalayoutName(ino.datalayout),
       ...(target ? { target } : {}),
       xattrs,
       data,
