@@ -8,7 +8,7 @@
  */
 import type { ImageNode, ImageReader, NodeKind } from '../model.ts';
 import { compareData, compareMeta, type CompareContext, type Side, type ViewFn } from './compare.ts';
-import type { Shortcut } from './erofs-shortcut.ts';
+import { NEEDS_READ, type Shortcut } from './erofs-shortcut.ts';
 
 /** A path present in one image only. A directory's descendants follow it in the record list. */
 export interface OneSided {
@@ -76,22 +76,50 @@ export async function pairRenames(
     for (let k = 1; k <= below; k++) {
       if (one(j + k).path.slice(pj) !== one(i + k).path.slice(pi)) return false;
     }
-    for (let k = 0; k <= below; k++) if (!(await sameNode(ctx, one(j + k).id, one(i + k).id))) return false;
+    for (let k = 0; k <= below; k++) {
+      const [x, y] = [one(j + k).id, one(i + k).id];
+      // Raw bytes settle most pairs of a moved tree without an await.
+      const raw = ctx.shortcut?.examine(x, y);
+      if (raw && raw !== NEEDS_READ && 'kind' in raw) continue;
+      if (!(await sameNode(ctx, x, y))) return false;
+    }
     return true;
+  };
+
+  /**
+   * Hashes occurring among both the removed and the added candidates. Sorted arrays rather than a
+   * map of every hash: in a diff of unrelated trees there are hundreds of thousands and no match.
+   */
+  const sharedHashes = (dir: boolean): Set<number> => {
+    const sorted = (kind: 'added' | 'removed') => {
+      const hs: number[] = [];
+      for (let i = 0; i < recs.length; i++) if (candidate(i, kind, dir)) hs.push(one(i).hash);
+      return Float64Array.from(hs).sort();
+    };
+    const [x, y] = [sorted('removed'), sorted('added')];
+    const both = new Set<number>();
+    for (let i = 0, j = 0; i < x.length && j < y.length; ) {
+      if (x[i]! < y[j]!) i++;
+      else if (x[i]! > y[j]!) j++;
+      else both.add(x[i++]!);
+    }
+    return both;
   };
 
   const from = new Map<number, number>();
   for (const dir of [true, false]) {
+    const both = sharedHashes(dir);
+    if (!both.size) continue;
     /** Removed candidates by hash, in path order; `start` skips the front already paired or dropped. */
     const byHash = new Map<number, { items: number[]; start: number }>();
     for (let j = 0; j < recs.length; j++) {
-      if (!candidate(j, 'removed', dir)) continue;
+      if (!candidate(j, 'removed', dir) || !both.has(one(j).hash)) continue;
       const queue = byHash.get(one(j).hash);
       if (queue) queue.items.push(j);
       else byHash.set(one(j).hash, { items: [j], start: 0 });
     }
     for (let i = 0; i < recs.length; i++) {
-      const queue = candidate(i, 'added', dir) ? byHash.get(one(i).hash) : undefined;
+      const queue = candidate(i, 'added', dir) && both.has(one(i).hash) ? byHash.get(one(i).hash) : undefined;
       if (!queue) continue;
       // Many identical files share one hash: moving past the used front keeps pairing them linear.
       while (queue.start < queue.items.length && drop[queue.items[queue.start]!]) queue.start++;
