@@ -52,8 +52,11 @@ export interface VerityPool {
 /** Batches stop at this many files or bytes, whichever comes first. */
 const BATCH_FILES = 64;
 const BATCH_BYTES = 4 << 20;
-/** Jobs sent ahead to a worker so it never waits for a round trip. */
-const JOBS_PER_WORKER = 2;
+/**
+ * Jobs sent ahead to a worker so it never waits for a round trip: on a loaded machine the main
+ * thread may take several milliseconds to be scheduled, about the time one 8 MiB segment takes.
+ */
+const JOBS_PER_WORKER = 4;
 /** A worker that dies this many times in a row without finishing a job is not coming back. */
 const MAX_SPAWN_FAILURES = 3;
 
@@ -202,7 +205,8 @@ export function createVerityPool(options: PoolOptions = {}): VerityPool {
   function pump(): void {
     if (closed) return;
     while (queue.length > 0) {
-      let slot = slots.find((s) => s.jobs.size === 0) ?? (slots.length < threads ? undefined : slots.find((s) => s.jobs.size < JOBS_PER_WORKER));
+      let slot = slots.reduce<Slot | undefined>((best, s) => (!best || s.jobs.size < best.jobs.size ? s : best), undefined);
+      if (slot && (slot.jobs.size >= JOBS_PER_WORKER || (slot.jobs.size > 0 && slots.length < threads))) slot = undefined;
       if (!slot) {
         if (slots.length >= threads || spawnFailures >= MAX_SPAWN_FAILURES) break;
         slot = spawn();

@@ -11,7 +11,7 @@
 import { spawnSync } from 'node:child_process';
 import { randomFillSync } from 'node:crypto';
 import { closeSync, mkdirSync, mkdtempSync, openSync, renameSync, rmSync, writeFileSync, writeSync } from 'node:fs';
-import { availableParallelism, tmpdir } from 'node:os';
+import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { treeFromSpecs, objectPath, type EntrySpec } from '../../shared/composefs/writer-tree.ts';
@@ -69,11 +69,17 @@ function runChild(image: string, store: string): ChildResult {
   return JSON.parse(r.stdout) as ChildResult;
 }
 
-function timeCommand(cmd: string, args: string[], input?: string): number {
+const haveTime = spawnSync('/usr/bin/time', ['-f', '%U', 'true']).status === 0;
+
+/** Wall time, and CPU time (user + system) when /usr/bin/time can report it. */
+function timeCommand(cmd: string, args: string[], input?: string): { seconds: number; cpuSeconds?: number } {
   const t0 = performance.now();
-  const r = spawnSync(cmd, args, { input, stdio: ['pipe', 'ignore', 'pipe'], maxBuffer: 1 << 26 });
+  const [file, argv] = haveTime ? ['/usr/bin/time', ['-f', 'cpu %U %S', cmd, ...args]] : [cmd, args];
+  const r = spawnSync(file, argv, { input, stdio: ['pipe', 'ignore', 'pipe'], encoding: 'utf8', maxBuffer: 1 << 26 });
+  const seconds = (performance.now() - t0) / 1000;
   if (r.status !== 0) throw new Error(`${cmd} failed: ${r.stderr}`);
-  return (performance.now() - t0) / 1000;
+  const m = /cpu ([\d.]+) ([\d.]+)\s*$/.exec(r.stderr);
+  return m ? { seconds, cpuSeconds: Number(m[1]) + Number(m[2]) } : { seconds };
 }
 
 const median = (xs: number[]) => xs.slice().sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
@@ -127,9 +133,10 @@ async function main(): Promise<void> {
     }
     const list = paths.join('\n') + '\n';
     const ours: ChildResult[] = [];
-    const single: number[] = [];
-    const parallel: number[] = [];
+    const single: { seconds: number; cpuSeconds?: number }[] = [];
+    const parallel: { seconds: number; cpuSeconds?: number }[] = [];
     const threads = availableParallelism();
+    const load0 = loadavg()[0]!;
     // Interleaved so load from other processes hits both sides alike.
     for (let run = 0; run < RUNS; run++) {
       const r = runChild(images.all!, store);
@@ -137,22 +144,27 @@ async function main(): Promise<void> {
       ours.push(r);
       if (haveFsverity) {
         single.push(timeCommand('xargs', ['-d', '\n', 'fsverity', 'digest'], list));
-        parallel.push(timeCommand('xargs', ['-d', '\n', '-P', String(threads), '-n', String(Math.ceil(paths.length / threads)), 'fsverity', 'digest'], list));
+        const perProc = String(Math.ceil(paths.length / threads));
+        parallel.push(timeCommand('xargs', ['-d', '\n', '-P', String(threads), '-n', perProc, 'fsverity', 'digest'], list));
       }
     }
     const gib = bytes / 2 ** 30;
-    const oursS = median(ours.map((r) => r.seconds));
+    const row = (label: string, runs: { seconds: number; cpuSeconds?: number }[]) => {
+      const s = median(runs.map((r) => r.seconds));
+      const cpu = runs.every((r) => r.cpuSeconds !== undefined) ? `  cpu ${fmt(median(runs.map((r) => r.cpuSeconds!)))} s` : '';
+      console.log(`  ${label.padEnd(28)} ${fmt(s)} s  ${((gib / s) * 1024).toFixed(0).padStart(5)} MiB/s${cpu}  [${runs.map((r) => r.seconds.toFixed(2)).join(' ')}]`);
+      return s;
+    };
     console.log(`verify throughput over ${gib.toFixed(2)} GiB (${paths.length} objects), median of ${RUNS}, ${threads} threads:`);
-    console.log(`  cfs-inspect verifyImage     ${fmt(oursS)} s  ${(gib / oursS * 1024).toFixed(0).padStart(5)} MiB/s  [${ours.map((r) => r.seconds.toFixed(2)).join(' ')}]`);
+    const oursS = row('cfs-inspect verifyImage', ours);
     if (haveFsverity) {
-      const s1 = median(single);
-      const s2 = median(parallel);
-      console.log(`  fsverity digest (1 process) ${fmt(s1)} s  ${(gib / s1 * 1024).toFixed(0).padStart(5)} MiB/s  [${single.map((s) => s.toFixed(2)).join(' ')}]`);
-      console.log(`  fsverity digest (${threads} procs)   ${fmt(s2)} s  ${(gib / s2 * 1024).toFixed(0).padStart(5)} MiB/s  [${parallel.map((s) => s.toFixed(2)).join(' ')}]`);
+      const s1 = row('fsverity digest (1 process)', single);
+      const s2 = row(`fsverity digest (${threads} procs)`, parallel);
       console.log(`  ratio vs fsverity digest: ${(s1 / oursS).toFixed(2)}x (target >= 1.0x); vs ${threads} parallel fsverity processes: ${(s2 / oursS).toFixed(2)}x`);
     } else {
       console.log('  fsverity command not installed: no side-by-side ratio');
     }
+    console.log(`  load average ${load0.toFixed(1)} -> ${loadavg()[0]!.toFixed(1)} on ${threads} cores (wall times are only comparable on a quiet machine; cpu times are)`);
     console.log(`  peak RSS, all objects: ${median(ours.map((r) => r.maxRssMiB)).toFixed(0)} MiB`);
     // Flat in object size: one 512 MiB object needs no more memory than 4096 small ones.
     for (const shape of SHAPES) {
