@@ -7,29 +7,17 @@
 import { sha256 } from '@noble/hashes/sha2.js';
 import type { FieldChange } from '../api.ts';
 import { bytesEqual, compareBytes, kindOfMode, toHex, type DataLocation, type ImageNode, type ImageReader, type NodeKind, type Xattr } from '../model.ts';
+import type { ComposefsView } from '../composefs/overlay.ts';
 import type { Ignore } from './options.ts';
 import { displayBytes } from './text.ts';
 
 /**
- * The composefs reading of a node: what `composefs-info` shows instead of the overlay bookkeeping
+ * The composefs reading of a node, what `composefs-info` shows instead of the overlay bookkeeping
  * (an escaped whiteout is a char device 0:0 there, so type, mode, size and rdev come from here).
- * The shape of composefsView()'s result.
+ * Pre-1.0 images keep the digest in trusted.overlay.verity (legacyDigest): it identifies content
+ * all the same, so it compares as the digest.
  */
-export interface ContentView {
-  mode: number;
-  size: number;
-  rdev: number;
-  /** Redirect (backing object path) without the leading '/'. */
-  payload?: Uint8Array;
-  /** fs-verity digest from the metacopy xattr. */
-  digest?: Uint8Array;
-  /** Pre-1.0 images keep the digest in trusted.overlay.verity; it identifies content all the same. */
-  legacyDigest?: Uint8Array;
-  /** Xattrs as composefs-info shows them (bookkeeping hidden, escaped names undone). */
-  xattrs: Xattr[];
-  whiteout: boolean;
-  opaque: boolean;
-}
+export type ContentView = Pick<ComposefsView, 'mode' | 'size' | 'rdev' | 'payload' | 'digest' | 'legacyDigest' | 'xattrs' | 'whiteout' | 'opaque'>;
 
 export type ViewFn = (node: ImageNode) => ContentView;
 
