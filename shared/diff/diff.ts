@@ -22,18 +22,19 @@ export interface DiffResult {
   changes: Change[];
 }
 
-/** A path present in both images (kept when it changed or may have changed hardlink partners). */
-interface Shared {
-  kind: 'modified';
-  path: string;
-  nodeKind: NodeKind;
-  fields: FieldChange[];
-  /** Inode ids of hardlinked (nlink > 1) non-directories, per image. */
+/**
+ * A path present in both images, kept when it changed or may have changed hardlink partners. It
+ * is the reported Change itself when it has fields (no copy per change: there can be 200k).
+ */
+type Shared = Change & { kind: 'modified' };
+
+type Rec = Shared | OneSided;
+
+/** Inode ids of hardlinked (nlink > 1) non-directories at a shared path, per image. */
+interface Links {
   linkA?: number;
   linkB?: number;
 }
-
-type Rec = Shared | OneSided;
 
 interface Walk extends CompareContext {
   a: ImageReader;
@@ -43,6 +44,7 @@ interface Walk extends CompareContext {
   seenA: Set<number>;
   seenB: Set<number>;
   shortcut?: Shortcut;
+  links: Map<Shared, Links>;
 }
 
 /** The root is diffed as the entry with the empty name in the empty directory. */
@@ -137,7 +139,9 @@ async function diffPair(w: Walk, na: ImageNode, nb: ImageNode, path: string, out
   const linkA = linkId(na);
   const linkB = linkId(nb);
   if (fields.length || linkA !== undefined || linkB !== undefined) {
-    out.push({ kind: 'modified', path, nodeKind: viewKind(sb.view), fields, linkA, linkB });
+    const rec: Shared = { kind: 'modified', path, nodeKind: viewKind(sb.view), fields };
+    out.push(rec);
+    if (linkA !== undefined || linkB !== undefined) w.links.set(rec, { linkA, linkB });
   }
   if (na.kind === 'dir' && nb.kind === 'dir') return diffDir(w, na.id, nb.id, path, out);
   // A directory replaced by something else (or the reverse): everything below it went or came.
@@ -216,7 +220,7 @@ async function listEntry(w: Walk, kind: 'added' | 'removed', id: number, path: s
  * Adds a `hardlink:<path>` change for each other path that shares a path's inode in one image but
  * not in the other (one field per partner, like xattrs, so paths never need a separator).
  */
-function compareHardlinks(recs: Rec[]): void {
+function compareHardlinks(recs: Rec[], links: Map<Shared, Links>): void {
   const groupsA = new Map<number, string[]>();
   const groupsB = new Map<number, string[]>();
   const add = (groups: Map<number, string[]>, id: number | undefined, path: string) => {
@@ -226,17 +230,17 @@ function compareHardlinks(recs: Rec[]): void {
     else groups.set(id, [path]);
   };
   for (const r of recs) {
-    if (r.kind === 'modified') {
-      add(groupsA, r.linkA, r.path);
-      add(groupsB, r.linkB, r.path);
-    } else add(r.kind === 'removed' ? groupsA : groupsB, r.link, r.path);
+    if (r.kind !== 'modified') add(r.kind === 'removed' ? groupsA : groupsB, r.link, r.path);
+  }
+  for (const [r, l] of links) {
+    add(groupsA, l.linkA, r.path);
+    add(groupsB, l.linkB, r.path);
   }
   const partners = (groups: Map<number, string[]>, id: number | undefined, self: string): Set<string> =>
     new Set(id === undefined ? [] : (groups.get(id) ?? []).filter((p) => p !== self));
-  for (const r of recs) {
-    if (r.kind !== 'modified' || (r.linkA === undefined && r.linkB === undefined)) continue;
-    const before = partners(groupsA, r.linkA, r.path);
-    const after = partners(groupsB, r.linkB, r.path);
+  for (const [r, l] of links) {
+    const before = partners(groupsA, l.linkA, r.path);
+    const after = partners(groupsB, l.linkB, r.path);
     for (const p of [...new Set([...before, ...after])].sort()) {
       if (before.has(p) !== after.has(p)) r.fields.push(fieldChange(`hardlink:${p}`, before.has(p) ? 'linked' : undefined, after.has(p) ? 'linked' : undefined));
     }
@@ -288,13 +292,14 @@ export async function diffWithView(a: ImageReader, b: ImageReader, view: ViewFn,
     xattrHashes: new WeakMap(),
     seenA: new Set(),
     seenB: new Set(),
+    links: new Map(),
     shortcut: options.exhaustive ? undefined : await erofsShortcut(a, b),
   };
   const recs: Rec[] = [];
   await diffEntry(w, a.rootId, b.rootId, w.shortcut?.examine(a.rootId, b.rootId), '', new Uint8Array(0), recs);
   const drop = new Uint8Array(recs.length);
   const renamedFrom = await pairRenames(w, recs, drop);
-  compareHardlinks(recs);
+  compareHardlinks(recs, w.links);
 
   const counts: Record<ChangeKind, number> = { added: 0, removed: 0, modified: 0, renamed: 0 };
   const changes: Change[] = [];
@@ -303,7 +308,7 @@ export async function diffWithView(a: ImageReader, b: ImageReader, view: ViewFn,
     let change: Change;
     if (r.kind === 'modified') {
       if (!r.fields.length) return;
-      change = { kind: 'modified', path: r.path, nodeKind: r.nodeKind, fields: r.fields };
+      change = r;
     } else {
       const j = renamedFrom.get(i);
       change =
