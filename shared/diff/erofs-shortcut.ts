@@ -75,11 +75,18 @@ export interface Shortcut {
   sameEntries(idA: number, idB: number): Promise<boolean>;
 }
 
-/** Byte equality, four bytes at a time where both views are aligned (whole blocks nearly always are). */
+/** Byte equality from `from` on, without allocating: per-node spans are a few hundred bytes. */
+function equalFrom(x: Uint8Array, y: Uint8Array, from: number): boolean {
+  if (x.length !== y.length) return false;
+  for (let i = from; i < x.length; i++) if (x[i] !== y[i]) return false;
+  return true;
+}
+
+/** Byte equality of whole blocks, four bytes at a time where both views are aligned (blocks nearly always are). */
 function equalBytes(x: Uint8Array, y: Uint8Array): boolean {
   if (x.length !== y.length) return false;
   let i = 0;
-  if (x.byteOffset % 4 === 0 && y.byteOffset % 4 === 0) {
+  if (x.length >= 256 && x.byteOffset % 4 === 0 && y.byteOffset % 4 === 0) {
     const n = x.length >> 2;
     const wx = new Uint32Array(x.buffer, x.byteOffset, n);
     const wy = new Uint32Array(y.buffer, y.byteOffset, n);
@@ -262,7 +269,7 @@ export async function erofsShortcut(a: ImageReader, b: ImageReader): Promise<Sho
       if (!y) return NEEDS_READ;
       if (!sameSpan(x, y, kind === 'dir')) {
         // Everything after the inode core the same: then only B's core fields can differ.
-        if (!equalBytes(x.subarray(ia.inodeSize), y.subarray(ia.inodeSize))) return undefined;
+        if (!equalFrom(x, y, ia.inodeSize)) return undefined;
         const ib = inodeNow(b, idB);
         if (ib === undefined || ib === NEEDS_READ) return ib;
         if (ia.format !== ib.format || ia.xattrIcount !== ib.xattrIcount || ia.size !== ib.size) return undefined;
