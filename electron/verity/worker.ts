@@ -4,13 +4,13 @@
  * Runs unchanged from TypeScript under tsx and from a bundle.
  */
 import { parentPort, receiveMessageOnPort, workerData, type MessagePort } from 'node:worker_threads';
-import { digestFileSync, leafHashesOfRangeSync, READ_CHUNK } from './node-hash.ts';
+import { createScratch, digestFileSync, leafHashesOfRangeSync } from './node-hash.ts';
 import { PROGRESS_STEP, type CancelMessage, type ItemResult, type WorkItem, type WorkJob, type WorkerReply } from './protocol.ts';
 
 if (!parentPort) throw new Error('electron/verity/worker.ts runs only as a worker thread');
 const port = parentPort;
 const control = (workerData as { control: MessagePort }).control;
-const buffer = new Uint8Array(READ_CHUNK);
+const scratch = createScratch();
 /** "job:index" of items the pool no longer wants. */
 const cancelled = new Set<string>();
 
@@ -35,7 +35,7 @@ function runItem(id: number, index: number, item: WorkItem, transfer: ArrayBuffe
     drainControl();
     return !cancelled.has(key);
   };
-  const opts = { buffer, onChunk, noFollow: item.noFollow };
+  const opts = { scratch, onChunk, noFollow: item.noFollow };
   try {
     if (item.op === 'file') {
       const { digest, size } = digestFileSync(item.path, opts);

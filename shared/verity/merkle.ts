@@ -146,7 +146,7 @@ export function rootFromLeaves(hashes: Uint8Array, count: number, params?: Verit
   const ds = hash.digestSize;
   if (count * ds > hashes.length) throw new RangeError(`${count} hashes need ${count * ds} bytes, got ${hashes.length}`);
   if (count === 0) return new Uint8Array(ds);
-  if (count === 1) return hashes.slice(0, ds);
+  if (count === 1) return Uint8Array.from(hashes.subarray(0, ds)); // a copy, even of a Node Buffer
   if (count * ds <= blockSize) {
     const block = new Uint8Array(blockSize);
     block.set(hashes.subarray(0, count * ds));

@@ -6,9 +6,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { createVerityPool } from '../../../electron/verity/pool.ts';
-import { digestFileSync, leafHashesOfRangeSync } from '../../../electron/verity/node-hash.ts';
+import { createScratch, digestFileSync, leafHashesOfRangeSync } from '../../../electron/verity/node-hash.ts';
 import { toHex } from '../../../shared/model.ts';
-import { fsverityDigest } from '../../../shared/verity/merkle.ts';
+import { fsverityDigest, leafHashes } from '../../../shared/verity/merkle.ts';
 import { corpusSkip, REPO_ROOT } from '../../helpers/corpus.ts';
 import { loadVectors, vectorChunks, VECTOR_DIR } from '../../shared/verity/vectors.ts';
 
@@ -61,19 +61,22 @@ test('a large file split across threads gives the same digest as `fsverity diges
 
 test('leaf hashing refuses a segment that does not start on a block boundary, or a ragged read buffer', () => {
   assert.throws(() => leafHashesOfRangeSync('/dev/null', 100, 4096), RangeError);
-  assert.throws(() => digestFileSync('/dev/null', { buffer: new Uint8Array(5000) }), RangeError);
+  assert.throws(() => createScratch(5000), RangeError);
 });
 
-test('the file digest does not depend on the read buffer size', (t) => {
+test('file digests and leaf hashes do not depend on the read buffer size', (t) => {
   const dir = tempDir(t);
   for (const size of [1, 4096, 8193, 300_001, 2 * 1024 * 1024 + 5]) {
     const data = new Uint8Array(size).map((_, i) => (i * 7919) >>> 3);
     const file = join(dir, `f${size}`);
     writeFileSync(file, data);
     const expected = toHex(fsverityDigest(data));
-    for (const buffer of [new Uint8Array(4096), new Uint8Array(12288), undefined]) {
-      assert.equal(toHex(digestFileSync(file, buffer ? { buffer } : {}).digest), expected, `${size} bytes, buffer ${buffer?.length}`);
+    for (const scratch of [createScratch(4096), createScratch(12288), undefined]) {
+      const got = digestFileSync(file, scratch ? { scratch } : {}).digest;
+      assert.equal(toHex(got), expected, `${size} bytes, buffer ${scratch?.buffer.length}`);
     }
+    const leaves = leafHashesOfRangeSync(file, 0, size, { scratch: createScratch(8192) });
+    assert.deepEqual(leaves, leafHashes(data), `${size} bytes: leaf hashes`);
   }
 });
 
