@@ -79,32 +79,9 @@ export async function verifyImage(reader: ImageReader, opts: VerifyOptions): Pro
   const { signal } = opts;
   const problems: string[] = [];
   const files: FileRec[] = [];
-  try {
-    await walkComposefs(
-      reader,
-      (e) => {
-        if (signal?.aborted) throw new AbortError();
-        if (e.hardlinkOf || (e.view.mode & S_IFMT) !== S_IFREG) return;
-        const digest = e.view.digest ?? e.view.legacyDigest;
-        files.push({
-          index: files.length,
-          nodeId: e.id,
-          path: displayBytes(e.path),
-          size: e.view.size,
-          ...(e.view.payload ? { payload: e.view.payload } : {}),
-          ...(digest ? { digest } : {}),
-        });
-      },
-      (p) => problems.push(`${displayBytes(p.path)}: ${p.reason === 'decode' ? String((p.error as Error)?.message ?? p.error) : p.reason}`),
-    );
-  } catch (e) {
-    if (!isAbort(e)) throw e;
-    return { cancelled: true, counts: {}, results: [], problems, ...(expectedImageDigest ? { expectedImageDigest } : {}) };
-  }
-
-  const results: (VerityResult | undefined)[] = new Array(files.length);
+  const results: (VerityResult | undefined)[] = [];
   const counts: Partial<Record<VerityStatus, number>> = {};
-  const progress: VerifyCounters = { filesDone: 0, filesTotal: files.length, bytesDone: 0, bytesTotal: 0 };
+  const progress: VerifyCounters = { filesDone: 0, filesTotal: 0, bytesDone: 0, bytesTotal: 0 };
   let lastProgress = 0;
   const report = (force = false) => {
     const now = Date.now();
@@ -131,20 +108,6 @@ export async function verifyImage(reader: ImageReader, opts: VerifyOptions): Pro
     opts.onResult?.(r);
     report();
   };
-
-  // Files with the same payload share one object.
-  const objects = new Map<string, FileRec[]>();
-  for (const f of files) {
-    if (!f.payload) {
-      emit(f, 'inline', { message: f.size === 0 ? 'empty file: no backing object' : 'data stored in the image: no backing object' });
-      continue;
-    }
-    const key = latin1(f.payload);
-    const group = objects.get(key);
-    if (group) group.push(f);
-    else objects.set(key, [f]);
-  }
-  for (const group of objects.values()) if (group.some((f) => f.digest)) progress.bytesTotal += group[0]!.size;
 
   const pool = opts.pool ?? createVerityPool();
   const resolver = createResolver(opts.stores);
@@ -205,6 +168,7 @@ export async function verifyImage(reader: ImageReader, opts: VerifyOptions): Pro
   };
 
   try {
+    // The image's own digest is hashed by the workers while this thread walks the tree.
     let imageJob: Promise<void> | undefined;
     if (opts.imagePath) {
       const imagePath = opts.imagePath;
@@ -216,6 +180,45 @@ export async function verifyImage(reader: ImageReader, opts: VerifyOptions): Pro
       imageJob.catch(() => {}); // awaited below; this only keeps an early failure from going unhandled
     }
     report(true);
+    try {
+      await walkComposefs(
+        reader,
+        (e) => {
+          if (signal?.aborted) throw new AbortError();
+          if (e.hardlinkOf || (e.view.mode & S_IFMT) !== S_IFREG) return;
+          const digest = e.view.digest ?? e.view.legacyDigest;
+          files.push({
+            index: files.length,
+            nodeId: e.id,
+            path: displayBytes(e.path),
+            size: e.view.size,
+            ...(e.view.payload ? { payload: e.view.payload } : {}),
+            ...(digest ? { digest } : {}),
+          });
+        },
+        (p) => problems.push(`${displayBytes(p.path)}: ${p.reason === 'decode' ? String((p.error as Error)?.message ?? p.error) : p.reason}`),
+      );
+    } catch (e) {
+      if (!isAbort(e)) throw e;
+    }
+    progress.filesTotal = files.length;
+
+    // Files with the same payload share one object.
+    const objects = new Map<string, FileRec[]>();
+    for (const f of files) {
+      if (signal?.aborted) break;
+      if (!f.payload) {
+        emit(f, 'inline', { message: f.size === 0 ? 'empty file: no backing object' : 'data stored in the image: no backing object' });
+        continue;
+      }
+      const key = latin1(f.payload);
+      const group = objects.get(key);
+      if (group) group.push(f);
+      else objects.set(key, [f]);
+    }
+    for (const group of objects.values()) if (group.some((f) => f.digest)) progress.bytesTotal += group[0]!.size;
+    report(true);
+
     // A counter and a single waiter: Promise.race over the in-flight set would cost O(in-flight)
     // allocations per object, which at 200,000 objects is most of the run in garbage collection.
     let active = 0;
