@@ -10,7 +10,7 @@ import type { VerityResult, VerityStatus } from '../../shared/api.ts';
 import { walkComposefs } from '../../shared/composefs/dump.ts';
 import { latin1 } from '../../shared/composefs/escape.ts';
 import { displayBytes } from '../../shared/diff/text.ts';
-import { bytesEqual, S_IFMT, S_IFREG, toHex, type ImageReader } from '../../shared/model.ts';
+import { bytesEqual, S_IFMT, S_IFREG, toHex, type ImageNode, type ImageReader } from '../../shared/model.ts';
 import { AbortError } from './node-hash.ts';
 import { createVerityPool, type FileDigest, type VerityPool } from './pool.ts';
 import { createResolver } from './store.ts';
@@ -62,6 +62,20 @@ interface FileRec {
   size: number;
   payload?: Uint8Array;
   digest?: Uint8Array;
+  /** Neither a backing object nor data blocks: the file is a hole (mkcomposefs writes these from dumps). */
+  hole?: boolean;
+}
+
+const INLINE_MESSAGE = {
+  empty: 'empty file: no backing object',
+  data: 'data stored in the image: no backing object',
+  hole: 'no backing object and no data in the image: the file reads as zeros',
+};
+
+/** Does the node carry its own data in the image (as opposed to none, or only null chunks)? */
+function hasImageData(node: ImageNode): boolean {
+  const d = node.data;
+  return d.kind === 'inline' || d.kind === 'blocks' || d.kind === 'compressed' || (d.kind === 'chunks' && d.nullCount < d.count);
 }
 
 /** Accepts `hex` or `sha256:hex`; returns lower-case hex, or throws a message fit for a user. */
@@ -194,6 +208,7 @@ export async function verifyImage(reader: ImageReader, opts: VerifyOptions): Pro
             size: e.view.size,
             ...(e.view.payload ? { payload: e.view.payload } : {}),
             ...(digest ? { digest } : {}),
+            ...(!e.view.payload && e.view.size > 0 && !hasImageData(e.node) ? { hole: true } : {}),
           });
         },
         (p) => problems.push(`${displayBytes(p.path)}: ${p.reason === 'decode' ? String((p.error as Error)?.message ?? p.error) : p.reason}`),
@@ -208,7 +223,7 @@ export async function verifyImage(reader: ImageReader, opts: VerifyOptions): Pro
     for (const f of files) {
       if (signal?.aborted) break;
       if (!f.payload) {
-        emit(f, 'inline', { message: f.size === 0 ? 'empty file: no backing object' : 'data stored in the image: no backing object' });
+        emit(f, 'inline', { message: INLINE_MESSAGE[f.size === 0 ? 'empty' : f.hole ? 'hole' : 'data'] });
         continue;
       }
       const key = latin1(f.payload);

@@ -180,7 +180,7 @@ test('stores are tried in order: the first store holding the object decides', { 
   assert.deepEqual((await verifyReadme(t, [bad, good])).counts, { mismatch: 1, verified: 2, inline: 2 });
 });
 
-test('redirects that are absolute or climb out with .. are escapes; a payload without digest is no-digest', async (t) => {
+test('redirects that are absolute or climb out with .. are escapes; a payload without digest is no-digest; files without object say where their data is', async (t) => {
   const dir = tempDir(t);
   const store = join(dir, 'store');
   mkdirSync(join(store, 'ab'), { recursive: true });
@@ -198,6 +198,7 @@ test('redirects that are absolute or climb out with .. are escapes; a payload wi
       { path: '/nodigest', size: 6, payload: 'ab/plain' },
       { path: '/ok', size: good.length, digest },
       { path: '/inline', content: 'tiny' },
+      { path: '/hole', size: 10 },
     ],
   });
   const reader = await openBytes(image);
@@ -207,12 +208,16 @@ test('redirects that are absolute or climb out with .. are escapes; a payload wi
     [
       ['/abs', 'escape'],
       ['/dotdot', 'escape'],
+      ['/hole', 'inline'],
       ['/inline', 'inline'],
       ['/nodigest', 'no-digest'],
       ['/ok', 'verified'],
     ],
   );
   assert.equal(out.imageDigest, undefined, 'no image file given, no image digest');
+  const r = byPath(out.results);
+  assert.match(r['/hole']!.message!, /reads as zeros/);
+  assert.match(r['/inline']!.message!, /data stored in the image/);
 });
 
 test('progress and per-file results add up to the totals', { skip: corpusSkip }, async (t) => {
