@@ -23,6 +23,8 @@ function problemLine(r: VerityResult): string {
 }
 
 function progressLine(p: VerifyCounters): string {
+  // Until the walk is done the file count is not known; the image digest may already be running.
+  if (p.filesTotal === 0) return `verifying: reading the image tree, ${gib(p.bytesDone)}/${gib(p.bytesTotal)} GiB`;
   return `verifying: ${p.filesDone}/${p.filesTotal} files, ${gib(p.bytesDone)}/${gib(p.bytesTotal)} GiB`;
 }
 

@@ -71,3 +71,19 @@ test('usage and I/O errors exit 2 with one line on stderr', { skip: corpusSkip }
     assert.match(r.stderr, pattern);
   }
 });
+
+const haveScript = spawnSync('script', ['--version']).status === 0;
+
+test(
+  'progress goes to stderr only when it is a terminal, and is erased at the end',
+  { skip: corpusSkip || (haveScript ? false : 'script(1) not installed') },
+  () => {
+    // script(1) gives the command a pseudo-terminal; stdout goes to /dev/null so only stderr is seen.
+    const command = [process.execPath, '--import', TSX, join(REPO_ROOT, 'electron/cli/main.ts'), 'verify', IMAGE, '--basedir', STORE];
+    const quoted = command.map((a) => `'${a.replace(/'/g, `'\\''`)}'`).join(' ');
+    const r = spawnSync('script', ['-qec', `${quoted} > /dev/null`, '/dev/null'], { encoding: 'utf8', cwd: REPO_ROOT });
+    assert.equal(r.status, 0, r.stdout);
+    assert.match(r.stdout, /verifying: 5\/5 files, 0\.00\/0\.00 GiB/);
+    assert.ok(r.stdout.endsWith('\r\x1b[K'), JSON.stringify(r.stdout.slice(-20)));
+  },
+);
