@@ -79,7 +79,8 @@ export interface ReadLoopOptions {
 
 function openRegular(path: string, noFollow: boolean | undefined): { fd: number; size: number } {
   // O_NONBLOCK: opening a FIFO must not wait for a writer; it is refused below like any non-file.
-  const fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK | (noFollow ? constants.O_NOFOLLOW : 0));
+  // (Both flags are POSIX; where a platform lacks one it is simply not asked for.)
+  const fd = openSync(path, constants.O_RDONLY | (constants.O_NONBLOCK ?? 0) | (noFollow ? (constants.O_NOFOLLOW ?? 0) : 0));
   try {
     const st = fstatSync(fd);
     if (!st.isFile()) {
