@@ -48,6 +48,7 @@ export const CHECK_CODES = {
   'erofs.root.not-dir': e('the root inode must be a directory'),
 
   // inodes
+  'erofs.metadata.too-large': e('a single metadata structure (directory, chunk map, xattr area) must fit the reader\'s block cache'),
   'erofs.nid.invalid': e('a nid must be a non-negative integer'),
   'erofs.nid.out-of-bounds': e('a nid must place its inode inside the image'),
   'erofs.inode.format': e('i_format may only use the version and data layout bits'),
