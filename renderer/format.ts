@@ -1,4 +1,16 @@
 /** Text helpers for the UI (pure). */
+import type { NodeKind } from '../shared/model.ts';
+
+export const KIND_TEXT: Record<NodeKind, string> = {
+  file: 'regular file',
+  dir: 'directory',
+  symlink: 'symbolic link',
+  chardev: 'character device',
+  blockdev: 'block device',
+  fifo: 'fifo',
+  socket: 'socket',
+  unknown: 'unknown type',
+};
 
 export const hex = (n: number, width = 0): string => '0x' + n.toString(16).padStart(width, '0');
 
@@ -20,3 +32,20 @@ export const octalMode = (mode: number): string => (mode & 0o7777).toString(8).p
 
 /** Splits a hex string into space-separated byte pairs, for readability of digests and values. */
 export const spacedHex = (h: string, group = 2): string => (h.match(new RegExp(`.{1,${group}}`, 'g')) ?? []).join(' ');
+
+const isHigh = (s: string, i: number) => i >= 0 && i < s.length && (s.charCodeAt(i) & 0xfc00) === 0xd800;
+
+/**
+ * Lengths of the longest common prefix and suffix of two strings (not overlapping, never splitting a
+ * surrogate pair), so a changed value can mark just the part that differs.
+ */
+export function commonEnds(a: string, b: string): { prefix: number; suffix: number } {
+  const n = Math.min(a.length, b.length);
+  let prefix = 0;
+  while (prefix < n && a.charCodeAt(prefix) === b.charCodeAt(prefix)) prefix++;
+  if (prefix > 0 && prefix < n && isHigh(a, prefix - 1)) prefix--;
+  let suffix = 0;
+  while (suffix < n - prefix && a.charCodeAt(a.length - 1 - suffix) === b.charCodeAt(b.length - 1 - suffix)) suffix++;
+  if (suffix > 0 && (isHigh(a, a.length - 1 - suffix) || isHigh(b, b.length - 1 - suffix))) suffix--;
+  return { prefix, suffix };
+}

@@ -10,6 +10,7 @@ import { DetailsPane } from './components/DetailsPane.tsx';
 import { FindingsPanel } from './components/FindingsPanel.tsx';
 import { HexView } from './components/HexView.tsx';
 import { VerifyBar } from './components/VerifyBar.tsx';
+import { CompareBar } from './components/CompareBar.tsx';
 import { OpenScreen } from './components/OpenScreen.tsx';
 
 function App() {
@@ -52,6 +53,7 @@ function App() {
       {hasImage ? (
         <>
           <VerifyBar />
+          <CompareBar />
           <div className="workspace">
             <div className="top">
               <TreeView />

@@ -7,11 +7,13 @@
 import { createStore, type StoreApi } from 'zustand/vanilla';
 import type {
   CheckReport,
+  DiffOptions,
   DiffReport,
   ImageId,
   ImageSummary,
   InspectorApi,
   NodeDetails,
+  TreeEntry,
   VerifyProgress,
   VerifySummary,
   VerityResult,
@@ -22,13 +24,14 @@ import {
   PAGE_SIZE,
   childPath,
   flattenTree,
-  isComplete,
   mergePage,
   missingPages,
+  parentPath,
   pathComponents,
   type DirListing,
   type VisibleRows,
 } from './tree.ts';
+import { buildOverlay, changeAt, type DiffOverlay, type RowChange } from './diff-tree.ts';
 
 export type Theme = 'system' | 'light' | 'dark';
 
@@ -59,10 +62,33 @@ export interface ImageView {
   verifyError?: string;
   hex: HexFocus;
   activeFinding?: number;
-  /** The last comparison of this image (as "before") with another open image. */
-  diff?: { other: ImageId; otherName: string; running: boolean; report?: DiffReport; error?: string };
+  /** The comparison of this image (as "before") with another open image; while it has a report the tree is merged. */
+  diff?: Comparison;
+  /** While comparing: the tree keeps only changed entries and the folders leading to them. */
+  changedOnly: boolean;
+  /** While comparing: the selected entry as the comparison sees it. */
+  compare?: CompareSelection;
   /** Which list the bottom-left panel shows. */
   bottomTab: 'findings' | 'changes';
+}
+
+export interface Comparison {
+  other: ImageId;
+  otherName: string;
+  options: DiffOptions;
+  /** A run in progress (a new comparison, or new options); the previous report stays shown meanwhile. */
+  running: boolean;
+  report?: DiffReport;
+  overlay?: DiffOverlay;
+  error?: string;
+}
+
+export interface CompareSelection {
+  path: string;
+  change?: RowChange;
+  /** Details of an entry only the other image has (the tree's stand-in has no node in this one). */
+  after?: NodeDetails;
+  afterError?: string;
 }
 
 export interface AppState {
@@ -104,8 +130,14 @@ export interface AppActions {
   chooseObjectStore(): Promise<void>;
   focusFinding(index: number): Promise<void>;
   focusHex(offset: number, length: number): void;
-  /** Diffs the active image (before) against another open image (after). */
-  compareWith(otherId: ImageId): Promise<void>;
+  /** Diffs the active image (before) against another open image (after); the tree becomes the merged tree. */
+  compareWith(otherId: ImageId, options?: DiffOptions): Promise<void>;
+  /** Runs the active comparison again with other options. */
+  setDiffOptions(options: DiffOptions): Promise<void>;
+  stopComparing(): void;
+  setChangedOnly(on: boolean): Promise<void>;
+  /** Expands the folders that lead to changes (the first MAX_AUTO_EXPAND of them, shallowest first). */
+  expandChanges(): Promise<void>;
   showBottomTab(tab: 'findings' | 'changes'): void;
   dismissError(): void;
   fail(message: string): void;
@@ -115,6 +147,11 @@ export type AppStore = StoreApi<AppState & AppActions>;
 
 /** Chunk size for loading a whole directory (the inspector serves at most 5000 per call). */
 const BULK_SIZE = 5000;
+/** Folders "changed only" opens by itself: enough for a release diff, bounded for two unrelated trees. */
+export const MAX_AUTO_EXPAND = 300;
+
+/** Stand-in listing id for a path with no directory of its own in the active image (all its entries come from the other one). */
+const NO_LISTING = -1;
 
 const loadTheme = (): Theme => {
   try {
@@ -131,6 +168,9 @@ export function createAppStore(api: InspectorApi): AppStore {
   const inflight = new Map<string, Promise<void>>();
   // Only the newest details request for an image may land (fast keyboard navigation).
   const detailsSeq = new Map<ImageId, number>();
+  const compareSeq = new Map<ImageId, number>();
+  // Only the newest comparison run for an image may land (options changed while one ran).
+  const diffSeq = new Map<ImageId, number>();
   let hexSeq = 0;
 
   const store = createStore<AppState & AppActions>()((set, get) => {
@@ -148,6 +188,9 @@ export function createAppStore(api: InspectorApi): AppStore {
         rows: flattenTree(v.summary.rootId, v.listings, new Set(v.expanded.keys()), {
           filter: v.filter,
           showHidden: get().showHidden,
+          overlay: v.diff?.overlay,
+          changedOnly: v.changedOnly,
+          listingIds: v.expanded,
         }),
       }));
 
@@ -200,6 +243,11 @@ export function createAppStore(api: InspectorApi): AppStore {
       if (!sel) return;
       const seq = (detailsSeq.get(id) ?? 0) + 1;
       detailsSeq.set(id, seq);
+      if (sel.id < 0) {
+        // A stand-in for an entry only the compared image has: nothing of it is in this image.
+        patch(id, () => ({ details: undefined, detailsError: undefined }));
+        return;
+      }
       try {
         const details = await api.node(id, sel.id);
         if (detailsSeq.get(id) !== seq) return;
@@ -214,6 +262,120 @@ export function createAppStore(api: InspectorApi): AppStore {
         if (detailsSeq.get(id) !== seq) return;
         patch(id, () => ({ details: undefined, detailsError: errorText(e) }));
       }
+    };
+
+    /** The selection's status in the comparison; for an entry only the other image has, its details from there. */
+    const refreshCompare = async (id: ImageId) => {
+      const v = view(id);
+      const sel = v?.selected;
+      const diff = v?.diff;
+      const seq = (compareSeq.get(id) ?? 0) + 1;
+      compareSeq.set(id, seq);
+      if (!sel || !diff?.overlay) {
+        patch(id, () => ({ compare: undefined }));
+        return;
+      }
+      const base: CompareSelection = { path: sel.path };
+      const change = changeAt(diff.overlay, sel.path, sel.id < 0);
+      if (change) base.change = change;
+      patch(id, () => ({ compare: base }));
+      if (sel.id >= 0) return;
+      try {
+        const otherId = await api.lookup(diff.other, sel.path);
+        if (otherId === null) throw new Error(`${sel.path} is not in ${diff.otherName} any more`);
+        const after = await api.node(diff.other, otherId);
+        if (compareSeq.get(id) === seq) patch(id, () => ({ compare: { ...base, after } }));
+      } catch (e) {
+        if (compareSeq.get(id) === seq) patch(id, () => ({ compare: { ...base, afterError: errorText(e) } }));
+      }
+    };
+
+    /** The entry named `name` in a directory of the merged tree: this image's listing first, then the other image's additions. */
+    const childNamed = async (id: ImageId, dirId: number, dirPath: string, name: string): Promise<TreeEntry | undefined> => {
+      if (dirId >= 0) {
+        const hit = (await loadAll(id, dirId))?.entries.find((e) => e?.name === name);
+        if (hit) return hit;
+      }
+      return view(id)?.diff?.overlay?.afterOnly.get(dirPath)?.find((a) => a.entry.name === name)?.entry;
+    };
+
+    /**
+     * Which listing shows below `path` when expanded. A directory renamed by the comparison holds
+     * what its old directory holds (the diff pairs renamed directories only when their contents are
+     * equal), so it lists that one; added directories have no listing here.
+     */
+    const listingFor = async (id: ImageId, path: string, dirId: number): Promise<number> => {
+      if (dirId >= 0) return dirId;
+      const a = view(id)?.diff?.overlay?.afterPaths.get(path);
+      if (a?.status !== 'renamed-to' || a.entry.kind !== 'dir' || a.change.oldPath === undefined) return dirId;
+      try {
+        return (await api.lookup(id, a.change.oldPath)) ?? dirId;
+      } catch {
+        return dirId;
+      }
+    };
+
+    /** Marks a path expanded with the listing it shows, loading that listing as far as the view needs it. */
+    const open = async (id: ImageId, path: string, listId: number) => {
+      const v = view(id);
+      if (!v) return;
+      v.expanded.set(path, listId);
+      patch(id, (x) => ({ expanded: new Map(x.expanded) }));
+      relayout(id);
+      if (listId < 0) return;
+      if (!v.listings.has(listId)) await loadPage(id, listId, 0);
+      // Filters must see every name; additions are placed among all of their siblings.
+      const cur = view(id);
+      if (cur && (cur.filter || cur.changedOnly || cur.diff?.overlay?.afterOnly.has(path))) await loadAll(id, listId);
+    };
+
+    /** Runs the comparison of `id` with `otherId`, keeping the previous report of the same pair on screen meanwhile. */
+    const runDiff = async (id: ImageId, otherId: ImageId, options: DiffOptions) => {
+      const other = view(otherId);
+      if (!other || !view(id) || otherId === id) return;
+      const otherName = other.summary.name;
+      const seq = (diffSeq.get(id) ?? 0) + 1;
+      diffSeq.set(id, seq);
+      patch(id, (v) => {
+        const keep = v.diff?.other === otherId ? { report: v.diff.report, overlay: v.diff.overlay } : {};
+        return { diff: { other: otherId, otherName, options, running: true, ...keep }, bottomTab: 'changes' as const };
+      });
+      relayout(id);
+      let report: DiffReport;
+      try {
+        report = await api.diff(id, otherId, options);
+      } catch (e) {
+        if (diffSeq.get(id) !== seq) return;
+        patch(id, () => ({ diff: { other: otherId, otherName, options, running: false, error: errorText(e) }, changedOnly: false }));
+        await afterComparisonChange(id);
+        return;
+      }
+      if (diffSeq.get(id) !== seq) return;
+      const overlay = buildOverlay(report.changes);
+      patch(id, () => ({ diff: { other: otherId, otherName, options, running: false, report, overlay } }));
+      await afterComparisonChange(id);
+      const v = view(id);
+      if (!v) return;
+      await Promise.all(
+        [...v.expanded].filter(([p, dirId]) => dirId >= 0 && (v.changedOnly || overlay.afterOnly.has(p))).map(([, dirId]) => loadAll(id, dirId)),
+      );
+    };
+
+    /**
+     * After the comparison changed (new report, stopped, failed): stand-in ids of entries only the other
+     * image has belong to one report, so a selected one is looked up again by path (or the root selected).
+     */
+    const afterComparisonChange = async (id: ImageId) => {
+      const v = view(id);
+      if (!v) return;
+      relayout(id);
+      const sel = v.selected;
+      if (sel && sel.id < 0) {
+        const again = v.diff?.overlay?.afterPaths.get(sel.path);
+        patch(id, () => ({ selected: again ? { id: again.entry.id, path: sel.path } : { id: v.summary.rootId, path: '/' } }));
+        if (!again) void refreshDetails(id);
+      }
+      await refreshCompare(id);
     };
 
     const findImageByJob = (jobId: string): ImageId | undefined =>
@@ -279,6 +441,7 @@ export function createAppStore(api: InspectorApi): AppStore {
           verity: new Map(),
           hex: { offset: 0, length: 0, seq: ++hexSeq },
           bottomTab: 'findings',
+          changedOnly: false,
         };
         set({ images: { ...get().images, [id]: v }, order: [...get().order, id], activeId: id, error: undefined });
         relayout(id);
@@ -294,6 +457,13 @@ export function createAppStore(api: InspectorApi): AppStore {
         delete images[imageId];
         const activeId = get().activeId === imageId ? order[order.length - 1] : get().activeId;
         set({ images, order, activeId });
+        // A comparison cannot look anything up in a closed image.
+        for (const id of order) {
+          if (images[id]?.diff?.other !== imageId) continue;
+          diffSeq.set(id, (diffSeq.get(id) ?? 0) + 1);
+          patch(id, () => ({ diff: undefined, changedOnly: false }));
+          void afterComparisonChange(id);
+        }
         try {
           await api.closeImage(imageId);
         } catch (e) {
@@ -315,13 +485,8 @@ export function createAppStore(api: InspectorApi): AppStore {
 
       async expand(path, dirId) {
         const id = get().activeId;
-        const v = active();
-        if (!id || !v) return;
-        v.expanded.set(path, dirId);
-        patch(id, (x) => ({ expanded: new Map(x.expanded) }));
-        relayout(id);
-        if (!v.listings.has(dirId)) await loadPage(id, dirId, 0);
-        if (v.filter) await loadAll(id, dirId);
+        if (!id || !active()) return;
+        await open(id, path, await listingFor(id, path, dirId));
       },
 
       collapse(path) {
@@ -345,7 +510,7 @@ export function createAppStore(api: InspectorApi): AppStore {
         const id = get().activeId;
         if (!id) return;
         patch(id, () => ({ selected: { id: nodeId, path } }));
-        await refreshDetails(id, options);
+        await Promise.all([refreshDetails(id, options), refreshCompare(id)]);
       },
 
       async selectChild(dirId, dirPath, index) {
@@ -368,8 +533,7 @@ export function createAppStore(api: InspectorApi): AppStore {
           return true;
         }
         for (let i = 0; i < parts.length; i++) {
-          const listing = await loadAll(id, dirId);
-          const entry = listing?.entries.find((e) => e?.name === parts[i]);
+          const entry = await childNamed(id, dirId, dirPath, parts[i]!);
           if (!entry) return false;
           const p = childPath(dirPath, entry.name);
           if (i === parts.length - 1) {
@@ -377,11 +541,13 @@ export function createAppStore(api: InspectorApi): AppStore {
             await get().select(entry.id, p, options);
             return true;
           }
-          if (entry.kind !== 'dir') return false;
-          view(id)?.expanded.set(p, entry.id);
+          const opens = entry.kind === 'dir' || !!view(id)?.diff?.overlay?.afterOnly.has(p);
+          if (!opens) return false;
+          const listId = await listingFor(id, p, entry.kind === 'dir' ? entry.id : NO_LISTING);
+          view(id)?.expanded.set(p, listId);
           patch(id, (x) => ({ expanded: new Map(x.expanded) }));
           relayout(id);
-          dirId = entry.id;
+          dirId = listId;
           dirPath = p;
         }
         return false;
@@ -476,17 +642,53 @@ export function createAppStore(api: InspectorApi): AppStore {
         if (id) patch(id, () => ({ hex: { offset, length, seq: ++hexSeq } }));
       },
 
-      async compareWith(otherId) {
+      async compareWith(otherId, options) {
         const id = get().activeId;
-        const other = view(otherId);
-        if (!id || !other || otherId === id) return;
-        const otherName = other.summary.name;
-        patch(id, () => ({ diff: { other: otherId, otherName, running: true }, bottomTab: 'changes' }));
-        try {
-          const report = await api.diff(id, otherId);
-          patch(id, () => ({ diff: { other: otherId, otherName, running: false, report } }));
-        } catch (e) {
-          patch(id, () => ({ diff: { other: otherId, otherName, running: false, error: errorText(e) } }));
+        if (!id) return;
+        await runDiff(id, otherId, options ?? active()?.diff?.options ?? {});
+      },
+
+      async setDiffOptions(options) {
+        const id = get().activeId;
+        const other = active()?.diff?.other;
+        if (id && other) await runDiff(id, other, options);
+      },
+
+      stopComparing() {
+        const id = get().activeId;
+        if (!id || !active()?.diff) return;
+        diffSeq.set(id, (diffSeq.get(id) ?? 0) + 1);
+        patch(id, () => ({ diff: undefined, changedOnly: false }));
+        void afterComparisonChange(id);
+      },
+
+      async setChangedOnly(on) {
+        const id = get().activeId;
+        const v = active();
+        if (!id || !v?.diff) return;
+        patch(id, () => ({ changedOnly: on }));
+        relayout(id);
+        if (!on) return;
+        await Promise.all([...v.expanded.values()].filter((d) => d >= 0).map((d) => loadAll(id, d)));
+        await get().expandChanges();
+      },
+
+      async expandChanges() {
+        const id = get().activeId;
+        const overlay = active()?.diff?.overlay;
+        if (!id || !overlay) return;
+        const depth = (p: string) => pathComponents(p).length;
+        const dirs = [...overlay.containing].filter((p) => p !== '/').sort((x, y) => depth(x) - depth(y));
+        if (!view(id)?.expanded.has('/')) await open(id, '/', view(id)!.summary.rootId);
+        for (const p of dirs.slice(0, MAX_AUTO_EXPAND)) {
+          const v = view(id);
+          if (!v || v.diff?.overlay !== overlay) return; // closed, stopped or re-run meanwhile
+          if (v.expanded.has(p)) continue;
+          const parent = v.expanded.get(parentPath(p));
+          if (parent === undefined) continue; // its parent could not be opened
+          const entry = await childNamed(id, parent, parentPath(p), p.slice(p.lastIndexOf('/') + 1));
+          if (!entry) continue;
+          await open(id, p, await listingFor(id, p, entry.kind === 'dir' ? entry.id : NO_LISTING));
         }
       },
 

@@ -6,6 +6,7 @@
  * keying by path keeps such a loop finite (it only grows as far as the user expands it).
  */
 import type { TreeEntry } from '../shared/api.ts';
+import { compareNames, inheritedBy, movedRow, type AfterEntry, type DiffOverlay, type RowChange } from './diff-tree.ts';
 
 /** Children of one directory as far as they are loaded; `entries[i]` is undefined until its page arrives. */
 export interface DirListing {
@@ -19,15 +20,30 @@ export interface TreeRow {
   depth: number;
   /** Id of the directory that lists this row (-1 for the root row). */
   parentId: number;
-  /** Position in the parent's listing, so a placeholder knows which page to ask for. */
+  /** Position in the parent's listing, so a placeholder knows which page to ask for; negative for after-only rows. */
   index: number;
   /** Undefined while the row's page is not loaded yet. */
   entry?: TreeEntry;
+  /** Whether the row has children to show: a directory, or an entry the compared image has children under. */
+  opens?: boolean;
+  /** While comparing: how this entry changed. */
+  change?: RowChange;
+  /** While comparing: a directory with changes somewhere below it. */
+  changesBelow?: boolean;
 }
 
 export interface FlattenOptions {
   filter?: string;
   showHidden?: boolean;
+  /** A comparison to merge into the tree. */
+  overlay?: DiffOverlay;
+  /** With an overlay: keep only changed entries and the folders leading to them. */
+  changedOnly?: boolean;
+  /**
+   * Which directory listing an expanded path shows, where that is not its entry's own id: a renamed
+   * directory shows its old directory's entries, an after-only one none (negative id).
+   */
+  listingIds?: ReadonlyMap<string, number>;
 }
 
 export const PAGE_SIZE = 500;
@@ -96,17 +112,23 @@ interface Segment {
   dirId: number;
   dirPath: string;
   depth: number;
-  /** Indexes into the directory's listing, in display order. */
+  /** Indexes into the directory's listing, in display order; -1 - k for the k-th after-only entry. */
   idx: number[];
   /** Where this segment's directory row is: a position in another segment, or the root row. */
   parent: { seg: Segment; pos: number } | null;
   start: number;
+  /** Status the rows take from an enclosing renamed directory. */
+  inherit?: RowChange;
 }
+
+const NO_AFTER: AfterEntry[] = [];
 
 /**
  * Visible rows: the root, then depth-first every child of each expanded directory in listing order.
  * With a filter, a row stays when its name contains the filter (case-insensitive) or when it leads to
- * such a row; unloaded placeholders are dropped because they cannot match anything yet.
+ * such a row; unloaded placeholders are dropped because they cannot match anything yet. With a
+ * comparison, entries only the other image has are merged in by name, and "changed only" keeps
+ * changed entries and directories with changes below them.
  */
 export function flattenTree(
   rootId: number,
@@ -115,40 +137,83 @@ export function flattenTree(
   options: FlattenOptions = {},
 ): VisibleRows {
   const needle = options.filter?.trim().toLowerCase() ?? '';
+  const ov = options.overlay;
+  const changedOnly = !!ov && !!options.changedOnly;
   const matches = (name: string) => name.toLowerCase().includes(needle);
-  const rootRow: TreeRow = { path: '/', depth: 0, parentId: -1, index: 0, entry: rootEntry(rootId, listings.get(rootId)?.total) };
+  const rootRow: TreeRow = {
+    path: '/',
+    depth: 0,
+    parentId: -1,
+    index: 0,
+    entry: rootEntry(rootId, listings.get(rootId)?.total),
+    opens: true,
+    ...(ov?.before.has('/') ? { change: ov.before.get('/')! } : {}),
+    ...(ov?.containing.has('/') ? { changesBelow: true } : {}),
+  };
+  const ownChange = (path: string, inherit: RowChange | undefined): RowChange | undefined =>
+    ov?.before.get(path) ?? (inherit ? movedRow(path, inherit) : undefined);
 
-  const visit = (dirId: number, dirPath: string, depth: number, parent: Segment['parent']): Segment[] => {
+  const visit = (dirId: number, dirPath: string, depth: number, parent: Segment['parent'], inherit?: RowChange): Segment[] => {
     const listing = listings.get(dirId);
-    if (!listing) return [];
+    // Directories without changes in or below them lay out exactly as without a comparison (no path per entry).
+    const involved = !!ov && (inherit !== undefined || ov.containing.has(dirPath));
+    const after = involved ? (ov!.afterOnly.get(dirPath) ?? NO_AFTER) : NO_AFTER;
+    if (!listing && after.length === 0) return [];
     const out: Segment[] = [];
-    let cur: Segment = { dirId, dirPath, depth, idx: [], parent, start: 0 };
-    for (let i = 0; i < listing.total; i++) {
-      const e = listing.entries[i];
-      if (e === undefined) {
-        if (!needle) cur.idx.push(i);
-        continue;
+    const segment = (): Segment => ({ dirId, dirPath, depth, idx: [], parent, start: 0, ...(inherit ? { inherit } : {}) });
+    let cur = segment();
+
+    const consider = (k: number, e: TreeEntry, change: RowChange | undefined, path: string) => {
+      const isChanged = !changedOnly || change !== undefined || ov!.containing.has(path);
+      const keep = isChanged && (!needle || matches(e.name));
+      const opens = e.kind === 'dir' || (involved && ov!.afterOnly.has(path));
+      if (!opens || !expanded.has(path)) {
+        if (keep) cur.idx.push(k);
+        return;
       }
-      if (e.hidden && !options.showHidden) continue;
-      const path = e.kind === 'dir' ? childPath(dirPath, e.name) : '';
-      if (!path || !expanded.has(path)) {
-        if (!needle || matches(e.name)) cur.idx.push(i);
-        continue;
-      }
-      const below = visit(e.id, path, depth + 1, { seg: cur, pos: cur.idx.length });
+      const listId = options.listingIds?.get(path) ?? e.id;
+      const below = visit(listId, path, depth + 1, { seg: cur, pos: cur.idx.length }, change && inheritedBy(path, change));
       const rowsBelow = below.reduce((n, sg) => n + sg.idx.length, 0);
-      if (needle && rowsBelow === 0 && !matches(e.name)) continue;
-      cur.idx.push(i);
+      if (rowsBelow === 0 && !keep) return;
+      cur.idx.push(k);
       if (rowsBelow > 0) {
         out.push(cur, ...below);
-        cur = { dirId, dirPath, depth, idx: [], parent, start: 0 };
+        cur = segment();
       }
+    };
+    const considerAfter = (k: number) => {
+      const a = after[k]!;
+      consider(-1 - k, a.entry, { status: a.status, change: a.change }, a.path);
+    };
+
+    let next = 0;
+    const total = listing?.total ?? 0;
+    for (let i = 0; i < total; i++) {
+      const e = listing!.entries[i];
+      if (e === undefined) {
+        if (!needle && !changedOnly) cur.idx.push(i);
+        continue;
+      }
+      while (next < after.length && compareNames(after[next]!.entry.name, e.name) < 0) considerAfter(next++);
+      if (e.hidden && !options.showHidden) continue;
+      if (involved) {
+        const path = childPath(dirPath, e.name);
+        consider(i, e, ownChange(path, inherit), path);
+        continue;
+      }
+      const path = e.kind === 'dir' ? childPath(dirPath, e.name) : '';
+      if (!path || !expanded.has(path)) {
+        if (!changedOnly && (!needle || matches(e.name))) cur.idx.push(i);
+        continue;
+      }
+      consider(i, e, undefined, path);
     }
+    while (next < after.length) considerAfter(next++);
     if (cur.idx.length > 0) out.push(cur);
     return out;
   };
 
-  const segments = expanded.has('/') ? visit(rootId, '/', 1, null) : [];
+  const segments = expanded.has('/') ? visit(rootId, '/', 1, null, rootRow.change && inheritedBy('/', rootRow.change)) : [];
   let length = 1;
   for (const sg of segments) {
     sg.start = length;
@@ -166,14 +231,39 @@ export function flattenTree(
     return segments[lo]!;
   };
 
+  const afterEntry = (sg: Segment, k: number): AfterEntry | undefined => ov?.afterOnly.get(sg.dirPath)?.[-1 - k];
+  const entryAt = (sg: Segment, k: number): TreeEntry | undefined =>
+    k < 0 ? afterEntry(sg, k)?.entry : listings.get(sg.dirId)?.entries[k];
+
   const at = (i: number): TreeRow => {
     if (i === 0) return rootRow;
     const sg = segmentOf(i);
     const k = sg.idx[i - sg.start]!;
-    const entry = listings.get(sg.dirId)?.entries[k];
-    // A placeholder's path is only a unique key; it never names a node.
-    const path = entry ? childPath(sg.dirPath, entry.name) : `${sg.dirPath}\u0000${k}`;
-    return { path, depth: sg.depth, parentId: sg.dirId, index: k, ...(entry ? { entry } : {}) };
+    const row: TreeRow = { path: '', depth: sg.depth, parentId: sg.dirId, index: k };
+    if (k < 0) {
+      const a = afterEntry(sg, k)!;
+      row.path = a.path;
+      row.entry = a.entry;
+      row.change = { status: a.status, change: a.change };
+      row.opens = a.entry.kind === 'dir';
+    } else {
+      const entry = listings.get(sg.dirId)?.entries[k];
+      // A placeholder's path is only a unique key; it never names a node.
+      if (!entry) {
+        row.path = `${sg.dirPath}\u0000${k}`;
+        return row;
+      }
+      row.path = childPath(sg.dirPath, entry.name);
+      row.entry = entry;
+      row.opens = entry.kind === 'dir';
+      if (ov && (sg.inherit || ov.containing.has(sg.dirPath))) {
+        const change = ownChange(row.path, sg.inherit);
+        if (change) row.change = change;
+        if (!row.opens && ov.afterOnly.has(row.path)) row.opens = true;
+      }
+    }
+    if (row.opens && ov?.containing.has(row.path)) row.changesBelow = true;
+    return row;
   };
 
   return {
@@ -190,10 +280,8 @@ export function flattenTree(
         const prefix = sg.dirPath === '/' ? '/' : sg.dirPath + '/';
         if (!path.startsWith(prefix)) continue;
         const name = path.slice(prefix.length);
-        const entries = listings.get(sg.dirId)?.entries;
-        if (!entries) continue;
         for (let j = 0; j < sg.idx.length; j++) {
-          const e = entries[sg.idx[j]!];
+          const e = entryAt(sg, sg.idx[j]!);
           if (e && e.id === id && e.name === name) return sg.start + j;
         }
       }

@@ -153,6 +153,12 @@ export interface FieldChange {
   field: string;
   before?: string;
   after?: string;
+  /**
+   * The values as the details pane shows the same field elsewhere (ls -l mode, UTC time, major:minor),
+   * for fields whose raw diff form is not how people read them. Set by the inspector, not the diff engine.
+   */
+  beforeText?: string;
+  afterText?: string;
 }
 
 export interface Change {

@@ -11,6 +11,7 @@ import type {
   CheckReport,
   DiffOptions,
   DiffReport,
+  FieldChange,
   ImageId,
   ImageSummary,
   NodeDetails,
@@ -496,6 +497,7 @@ export function createInspector(options: InspectorOptions = {}): Inspector {
 
     async diff(a, b, options?: DiffOptions): Promise<DiffReport> {
       const r = await diffImages(session(a).reader, session(b).reader, options);
+      for (const c of r.changes) for (const f of c.fields) readableField(f);
       return { a, b, counts: r.counts, changes: r.changes };
     },
 
@@ -583,6 +585,35 @@ export function mtimeText(sec: number, nsec: number): string {
 /** Linux's 32-bit dev_t split (new_decode_dev), as EROFS stores it. */
 export function decodeRdev(rdev: number): { major: number; minor: number } {
   return { major: (rdev & 0xfff00) >>> 8, minor: (rdev & 0xff) | ((rdev >>> 12) & 0xfff00) };
+}
+
+/** How the details pane shows a value, for the fields the diff writes in raw form. */
+const FIELD_TEXT: Record<string, (raw: string) => string | undefined> = {
+  mode: (raw) => {
+    const mode = parseInt(raw, 8);
+    return Number.isFinite(mode) ? `${modeString(mode)} ${(mode & 0o7777).toString(8).padStart(4, '0')}` : undefined;
+  },
+  mtime: (raw) => {
+    const m = /^(-?\d+)\.(\d{9})$/.exec(raw);
+    return m ? mtimeText(Number(m[1]), Number(m[2])) : undefined;
+  },
+  rdev: (raw) => {
+    const rdev = Number(raw);
+    if (!Number.isSafeInteger(rdev)) return undefined;
+    const d = decodeRdev(rdev);
+    return `${d.major}:${d.minor}`;
+  },
+};
+
+/** Adds beforeText/afterText to a diff field change whose raw form (octal mode, sec.nsec) is not the one the window shows. */
+export function readableField(f: FieldChange): FieldChange {
+  const text = FIELD_TEXT[f.field];
+  if (!text) return f;
+  const before = f.before === undefined ? undefined : text(f.before);
+  const after = f.after === undefined ? undefined : text(f.after);
+  if (before !== undefined) f.beforeText = before;
+  if (after !== undefined) f.afterText = after;
+  return f;
 }
 
 const ESCAPE_PREFIX = 'trusted.overlay.overlay.';

@@ -1,9 +1,10 @@
 /** The differences between the active image (before) and another open one (after). */
-import type { Change, ChangeKind } from '../../shared/api.ts';
+import type { Change } from '../../shared/api.ts';
 import { useActions, useActive, useApp } from '../hooks.ts';
+import { CHANGE_KINDS as KINDS, CHANGE_TONE as TONE } from './CompareBar.tsx';
 
-const KINDS: ChangeKind[] = ['added', 'removed', 'modified', 'renamed'];
-const TONE: Record<ChangeKind, string> = { added: 'chip-ok', removed: 'chip-bad', modified: 'chip-warn', renamed: 'chip-muted' };
+/** Rows the list renders; two unrelated trees differ in every path, and the merged tree's "changed only" shows them all. */
+const MAX_LISTED = 2000;
 
 export function ChangesPanel() {
   const diff = useActive((v) => v.diff);
@@ -12,10 +13,10 @@ export function ChangesPanel() {
   const actions = useActions();
   const report = diff?.report;
 
-  // Added paths exist only in the other image; everything else can be shown in this one.
+  // The merged tree has every path; without it, added paths exist only in the other image.
   const open = async (c: Change) => {
     if (!diff) return;
-    if (c.kind === 'added') {
+    if (c.kind === 'added' && !diff.overlay) {
       actions.activate(diff.other);
       await actions.reveal(c.path);
     } else {
@@ -29,7 +30,7 @@ export function ChangesPanel() {
         <div className="empty dim">
           {order.length < 2 ? 'Open a second image to compare it with this one.' : 'Choose an image under “Compare with” to list what changed.'}
         </div>
-      ) : diff.running ? (
+      ) : diff.running && !report ? (
         <div className="empty dim">Comparing {name} with {diff.otherName}…</div>
       ) : diff.error ? (
         <div className="error-box small">{diff.error}</div>
@@ -47,7 +48,7 @@ export function ChangesPanel() {
           </div>
           {report.changes.length === 0 ? <div className="empty ok">The images are the same.</div> : null}
           <div className="change-list">
-            {report.changes.map((c, i) => (
+            {report.changes.slice(0, MAX_LISTED).map((c, i) => (
               <div key={i} className="change clickable" onClick={() => void open(c)} data-kind={c.kind}>
                 <span className={`chip ${TONE[c.kind]}`}>{c.kind}</span>
                 <span className="mono path">
@@ -59,13 +60,18 @@ export function ChangesPanel() {
                   <ul className="fields-changed mono small">
                     {c.fields.map((f, j) => (
                       <li key={j}>
-                        <span className="dim">{f.field}</span> {f.before ?? '∅'} → {f.after ?? '∅'}
+                        <span className="dim">{f.field}</span> {f.beforeText ?? f.before ?? '∅'} → {f.afterText ?? f.after ?? '∅'}
                       </li>
                     ))}
                   </ul>
                 ) : null}
               </div>
             ))}
+            {report.changes.length > MAX_LISTED ? (
+              <div className="empty dim small">
+                {(report.changes.length - MAX_LISTED).toLocaleString('en-US')} more: “changed only” in the tree shows every change.
+              </div>
+            ) : null}
           </div>
         </>
       ) : null}

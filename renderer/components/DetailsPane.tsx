@@ -4,21 +4,11 @@ import type { NodeDetails } from '../../shared/api.ts';
 import type { Finding } from '../../shared/model.ts';
 import { findingsByNode } from '../store.ts';
 import { useActions, useActive } from '../hooks.ts';
-import { hex, octalMode, sizeText, spacedHex } from '../format.ts';
+import { KIND_TEXT, hex, octalMode, sizeText, spacedHex } from '../format.ts';
 import { KindIcon } from './icons.tsx';
-import { SeverityDot, VerityBadge } from './badges.tsx';
+import { ChangeBadge, SeverityDot, VerityBadge } from './badges.tsx';
 import { XattrTable } from './XattrTable.tsx';
-
-const KIND_TEXT: Record<NodeDetails['kind'], string> = {
-  file: 'regular file',
-  dir: 'directory',
-  symlink: 'symbolic link',
-  chardev: 'character device',
-  blockdev: 'block device',
-  fifo: 'fifo',
-  socket: 'socket',
-  unknown: 'unknown type',
-};
+import { BeforeAfter } from './BeforeAfter.tsx';
 
 const Field = ({ label, children, testId }: { label: string; children: ReactNode; testId?: string }) => (
   <>
@@ -32,7 +22,28 @@ export function DetailsPane() {
   const error = useActive((v) => v.detailsError);
   const selected = useActive((v) => v.selected);
   const check = useActive((v) => v.check);
+  const compare = useActive((v) => v.compare);
   const actions = useActions();
+  const changeBadge = compare?.change ? <ChangeBadge change={compare.change} /> : null;
+
+  if (selected && selected.id < 0 && compare) {
+    // An entry only the compared image has: its details come from there.
+    const after = compare.after;
+    return (
+      <section className="details-pane" aria-label="Details">
+        <header className="details-head">
+          <KindIcon kind={after?.kind ?? compare.change?.change.nodeKind ?? 'unknown'} />
+          <div className="details-title">
+            <h2 className="mono" data-testid="details-name">{selected.path.slice(selected.path.lastIndexOf('/') + 1)}</h2>
+            <div className="dim mono small" data-testid="details-path">{selected.path}</div>
+          </div>
+          {after ? <span className="chip">{KIND_TEXT[after.kind]}</span> : null}
+          {changeBadge}
+        </header>
+        <BeforeAfter />
+      </section>
+    );
+  }
 
   if (error) {
     // The node could not be decoded: say which one and why; its findings and bytes stay reachable below.
@@ -66,9 +77,11 @@ export function DetailsPane() {
         {d.whiteout ? <span className="chip chip-warn">whiteout</span> : null}
         {d.opaque ? <span className="chip">opaque</span> : null}
         {v ? <VerityBadge status={v.status} /> : null}
+        {changeBadge}
       </header>
 
       <NodeFindings findings={d.findings} />
+      <BeforeAfter />
 
       <dl className="fields">
         <Field label="Mode" testId="mode">

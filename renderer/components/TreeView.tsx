@@ -9,7 +9,7 @@ import { flattenTree, type TreeRow } from '../tree.ts';
 import { findingsByNode } from '../store.ts';
 import { useVirtualRows } from '../virtual.ts';
 import { KindIcon, Twisty } from './icons.tsx';
-import { VerityBadge } from './badges.tsx';
+import { ChangeBadge, VerityBadge } from './badges.tsx';
 
 const ROW_HEIGHT = 22;
 const NO_ROWS = flattenTree(0, new Map(), new Set());
@@ -21,6 +21,8 @@ export function TreeView() {
   const verity = useActive((v) => v.verity);
   const check = useActive((v) => v.check);
   const filter = useActive((v) => v.filter) ?? '';
+  const comparing = useActive((v) => !!v.diff?.overlay);
+  const changedOnly = useActive((v) => v.changedOnly) ?? false;
   const showHidden = useApp((s) => s.showHidden);
   const actions = useActions();
   const listRef = useRef<HTMLDivElement>(null);
@@ -55,11 +57,12 @@ export function TreeView() {
     for (const [dirId, [lo, hi]] of wanted) void actions.ensureLoaded(dirId, lo, hi + 1);
   }, [wantedKey, actions]);
 
-  const isOpen = (r: TreeRow) => !!r.entry && r.entry.kind === 'dir' && !!expanded?.has(r.path);
+  const isOpen = (r: TreeRow) => !!r.entry && !!r.opens && !!expanded?.has(r.path);
   const toggle = (r: TreeRow) => {
-    if (!r.entry || r.entry.kind !== 'dir') return;
+    if (!r.entry || !r.opens) return;
     if (isOpen(r)) actions.collapse(r.path);
-    else void actions.expand(r.path, r.entry.id);
+    // A non-directory that the compared image made a directory has no listing here (-1).
+    else void actions.expand(r.path, r.entry.kind === 'dir' ? r.entry.id : -1);
   };
   const selectIndex = (i: number) => {
     const k = Math.max(0, Math.min(rows.length - 1, i));
@@ -81,7 +84,7 @@ export function TreeView() {
       PageDown: () => selectIndex(i + page),
       PageUp: () => selectIndex(i - page),
       ArrowRight: () => {
-        if (!r?.entry || r.entry.kind !== 'dir') return;
+        if (!r?.entry || !r.opens) return;
         if (!isOpen(r)) toggle(r);
         else if (i + 1 < rows.length && rows.at(i + 1).depth > r.depth) selectIndex(i + 1);
       },
@@ -118,6 +121,12 @@ export function TreeView() {
             }
           }}
         />
+        {comparing ? (
+          <label className="check" title="Keep only changed entries and the folders leading to them">
+            <input type="checkbox" checked={changedOnly} onChange={(e) => void actions.setChangedOnly(e.target.checked)} />
+            changed only
+          </label>
+        ) : null}
         <label className="check" title="Show the 256 whiteouts (00..ff) composefs puts in every root">
           <input type="checkbox" checked={showHidden} onChange={(e) => actions.setShowHidden(e.target.checked)} />
           hidden
@@ -148,6 +157,8 @@ export function TreeView() {
               const open = isOpen(r);
               const v = verity?.get(e.id);
               const nf = problems.get(e.id)?.length ?? 0;
+              const status = r.change?.status;
+              const ghost = status === 'removed' || status === 'renamed-from';
               return (
                 <div
                   key={r.path}
@@ -157,7 +168,8 @@ export function TreeView() {
                   aria-expanded={e.kind === 'dir' ? open : undefined}
                   aria-selected={i === selectedIndex}
                   data-path={r.path}
-                  className={`tree-row${i === selectedIndex ? ' selected' : ''}${e.hidden ? ' hidden-entry' : ''}${e.whiteout ? ' whiteout' : ''}`}
+                  data-change={status}
+                  className={`tree-row${i === selectedIndex ? ' selected' : ''}${e.hidden ? ' hidden-entry' : ''}${e.whiteout ? ' whiteout' : ''}${status ? ` change-${status}` : ''}${ghost ? ' ghost' : ''}`}
                   style={{ paddingLeft: 6 + r.depth * 14 }}
                   onClick={() => void actions.select(e.id, r.path)}
                   onDoubleClick={() => toggle(r)}
@@ -169,10 +181,11 @@ export function TreeView() {
                       toggle(r);
                     }}
                   >
-                    {e.kind === 'dir' && e.childCount !== 0 ? <Twisty open={open} /> : null}
+                    {r.opens && e.childCount !== 0 ? <Twisty open={open} /> : null}
                   </span>
                   <KindIcon kind={e.kind} open={open} />
                   <span className="name">{e.name}</span>
+                  {r.changesBelow ? <span className="changes-below" title="Changes inside" aria-label="changes inside" /> : null}
                   {e.kind === 'symlink' && e.symlinkTarget !== undefined ? (
                     <span className="dim target">→ {e.symlinkTarget}</span>
                   ) : null}
@@ -181,6 +194,7 @@ export function TreeView() {
                   ) : null}
                   {e.whiteout ? <span className="tag">whiteout</span> : null}
                   <span className="row-badges">
+                    {r.change ? <ChangeBadge change={r.change} /> : null}
                     {nf > 0 ? (
                       <span className="badge badge-bad" title={`${nf} finding${nf > 1 ? 's' : ''}`}>
                         ! {nf}
@@ -194,6 +208,7 @@ export function TreeView() {
           </div>
         </div>
         {rows.length === 1 && filter ? <div className="empty">No names match “{filter}”.</div> : null}
+        {rows.length === 1 && !filter && comparing && changedOnly ? <div className="empty">Nothing changed.</div> : null}
       </div>
     </section>
   );

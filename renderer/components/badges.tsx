@@ -1,6 +1,7 @@
-/** Status chips shared by the tree, details pane and findings panel. */
+/** Status chips shared by the tree, details pane, findings and changes panels. */
 import type { VerityStatus } from '../../shared/api.ts';
 import type { Severity } from '../../shared/model.ts';
+import type { RowChange } from '../diff-tree.ts';
 
 const VERITY_TEXT: Record<VerityStatus, string> = {
   verified: 'verified',
@@ -34,4 +35,26 @@ export function VerityBadge({ status, compact }: { status: VerityStatus; compact
 
 export function SeverityDot({ severity }: { severity: Severity }) {
   return <span className={`sev sev-${severity}`} title={severity} aria-label={severity} />;
+}
+
+const RENAMED_TEXT = { 'renamed-from': 'renamed →', 'renamed-to': '← renamed' } as const;
+
+/** How a row changed in the comparison; rows that only moved with a renamed folder get none of their own. */
+export function ChangeBadge({ change }: { change: RowChange }) {
+  const { status, change: c } = change;
+  if (change.moved) return null;
+  const title =
+    status === 'renamed-from'
+      ? `renamed to ${c.path}`
+      : status === 'renamed-to'
+        ? `renamed from ${c.oldPath ?? '?'}`
+        : status === 'modified'
+          ? `modified: ${c.fields.map((f) => f.field).join(', ')}`
+          : status;
+  const text = status === 'renamed-from' || status === 'renamed-to' ? RENAMED_TEXT[status] : status;
+  return (
+    <span className={`badge change-badge change-${status}`} data-change={status} title={title}>
+      {text}
+    </span>
+  );
 }

@@ -4,10 +4,10 @@ import assert from 'node:assert/strict';
 import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { VerifyProgress, VerifySummary } from '../../../shared/api.ts';
-import { createInspector, type Inspector, decodeRdev, modeString, mtimeText, parseDisplay, MAX_BYTES, MAX_PAGE } from '../../../electron/services/inspector.ts';
+import { createInspector, type Inspector, decodeRdev, modeString, mtimeText, parseDisplay, readableField, MAX_BYTES, MAX_PAGE } from '../../../electron/services/inspector.ts';
 import { displayBytes } from '../../../shared/diff/text.ts';
 import { unescapeField } from '../../../shared/composefs/dumpfile.ts';
-import { corpusPath, corpusSkip } from '../../helpers/corpus.ts';
+import { corpusPath, corpusSkip, REPO_ROOT } from '../../helpers/corpus.ts';
 import { makeBrokenXattrImage, makeTamperedObjectImage } from '../../e2e/fixtures.ts';
 
 const FS_TREE = corpusPath('02-fs-tree', 'image.cfs');
@@ -72,6 +72,21 @@ describe('pure helpers', () => {
     for (const b of samples) assert.deepEqual(parseDisplay(displayBytes(b)), b);
     assert.equal(parseDisplay('bad\\q'), undefined);
     assert.equal(parseDisplay('short\\x4'), undefined);
+  });
+
+  test('readableField adds the details pane\'s text for mode, mtime and rdev changes and leaves other fields and odd values alone', () => {
+    assert.deepEqual(readableField({ field: 'mode', before: '100640', after: '100600' }), {
+      field: 'mode', before: '100640', after: '100600', beforeText: '-rw-r----- 0640', afterText: '-rw------- 0600',
+    });
+    assert.deepEqual(readableField({ field: 'mtime', before: '1700000000.123456789' }), {
+      field: 'mtime', before: '1700000000.123456789', beforeText: '2023-11-14 22:13:20.123456789 UTC',
+    });
+    assert.equal(readableField({ field: 'mtime', after: '-1.000000000' }).afterText, '1969-12-31 23:59:59.000000000 UTC');
+    assert.equal(readableField({ field: 'rdev', before: '2049', after: '231431' }).afterText, '904:7');
+    assert.equal(readableField({ field: 'rdev', before: '2049' }).beforeText, '8:1');
+    assert.deepEqual(readableField({ field: 'mtime', before: 'garbage' }), { field: 'mtime', before: 'garbage' });
+    assert.deepEqual(readableField({ field: 'size', before: '1', after: '2' }), { field: 'size', before: '1', after: '2' });
+    assert.deepEqual(readableField({ field: 'xattr:user.mode', before: '100644' }), { field: 'xattr:user.mode', before: '100644' });
   });
 });
 
@@ -265,6 +280,23 @@ describe('inspector over the 02-fs-tree corpus image', { skip: corpusSkip }, () 
     assert.equal(r.a, a.imageId);
     assert.ok(r.counts.added > 0 && r.counts.removed > 0 && r.counts.modified > 0);
     assert.ok(r.changes.length > 0);
+  });
+
+  test('diff options reach the comparison: ignoring mtime drops the mtime-only change; changes carry readable mode and time', async () => {
+    const a = await inspector.openImage(join(REPO_ROOT, 'samples', 'demo', 'v1.cfs'));
+    const b = await inspector.openImage(join(REPO_ROOT, 'samples', 'demo', 'v2.cfs'));
+    const all = await inspector.diff(a.imageId, b.imageId);
+    const hosts = all.changes.find((c) => c.path === '/etc/hosts');
+    assert.deepEqual(hosts?.fields, [
+      { field: 'mtime', before: '1700000000.000000000', after: '1700007200.000000000', beforeText: '2023-11-14 22:13:20.000000000 UTC', afterText: '2023-11-15 00:13:20.000000000 UTC' },
+    ]);
+    const shadow = all.changes.find((c) => c.path === '/etc/shadow');
+    assert.deepEqual(shadow?.fields.map((f) => [f.beforeText, f.afterText]), [['-rw-r----- 0640', '-rw------- 0600']]);
+    const noMtime = await inspector.diff(a.imageId, b.imageId, { ignoreMtime: true });
+    assert.equal(noMtime.changes.find((c) => c.path === '/etc/hosts'), undefined);
+    assert.equal(noMtime.counts.modified, all.counts.modified - 1);
+    await inspector.closeImage(a.imageId);
+    await inspector.closeImage(b.imageId);
   });
 
   test('a hardlinked file lists its other names, found by one walk of the image', async () => {

@@ -1,0 +1,90 @@
+/** The active comparison: which images, how many changes of each kind, and what the diff ignores. */
+import { useEffect, useState } from 'react';
+import type { ChangeKind, DiffOptions } from '../../shared/api.ts';
+import { useActions, useActive } from '../hooks.ts';
+
+export const CHANGE_KINDS: ChangeKind[] = ['added', 'removed', 'modified', 'renamed'];
+export const CHANGE_TONE: Record<ChangeKind, string> = { added: 'chip-ok', removed: 'chip-bad', modified: 'chip-warn', renamed: 'chip-renamed' };
+
+/** "security.*, user.foo" -> ["security.*", "user.foo"]; empty pieces are dropped. */
+export const parsePatterns = (text: string): string[] =>
+  text
+    .split(',')
+    .map((p) => p.trim())
+    .filter((p) => p.length > 0);
+
+export function CompareBar() {
+  const diff = useActive((v) => v.diff);
+  const name = useActive((v) => v.summary.name);
+  const actions = useActions();
+  const options = diff?.options ?? {};
+  const shownPatterns = (options.ignoreXattrs ?? []).join(', ');
+  const [patterns, setPatterns] = useState(shownPatterns);
+  // Another image's comparison (tab switch) or a run from elsewhere shows its own patterns.
+  useEffect(() => setPatterns(shownPatterns), [shownPatterns]);
+  if (!diff) return null;
+
+  const rerun = (change: Partial<DiffOptions>) => {
+    const next: DiffOptions = { ...options, ...change };
+    if (next.ignoreXattrs?.length === 0) delete next.ignoreXattrs;
+    void actions.setDiffOptions(next);
+  };
+  const applyPatterns = () => {
+    const list = parsePatterns(patterns);
+    if (list.join(', ') !== shownPatterns) rerun({ ignoreXattrs: list });
+  };
+  const report = diff.report;
+
+  return (
+    <div className="compare-bar" aria-label="Comparison">
+      <span className="small compare-title">
+        <span className="dim">comparing</span>{' '}
+        <span className="mono">
+          {name} → {diff.otherName}
+        </span>
+      </span>
+      <span className="compare-counts small" data-testid="compare-counts">
+        {diff.running ? <span className="dim">comparing…</span> : null}
+        {diff.error ? <span className="error-text">{diff.error}</span> : null}
+        {report && !diff.running
+          ? CHANGE_KINDS.map((k) => (
+              <span key={k} className={`chip ${CHANGE_TONE[k]}`}>
+                {report.counts[k]} {k}
+              </span>
+            ))
+          : null}
+      </span>
+      <span className="compare-options small">
+        <span className="dim">ignore</span>
+        <label className="check">
+          <input type="checkbox" checked={!!options.ignoreMtime} onChange={(e) => rerun({ ignoreMtime: e.target.checked })} />
+          mtime
+        </label>
+        <label className="check">
+          <input type="checkbox" checked={!!options.ignoreOwnership} onChange={(e) => rerun({ ignoreOwnership: e.target.checked })} />
+          ownership
+        </label>
+        <form
+          className="xattr-ignore"
+          onSubmit={(e) => {
+            e.preventDefault();
+            applyPatterns();
+          }}
+        >
+          <input
+            className="mono"
+            aria-label="Ignore xattrs"
+            placeholder="xattrs: security.*, user.*"
+            title="Comma-separated glob patterns of xattr names the comparison ignores (Enter applies)"
+            value={patterns}
+            onChange={(e) => setPatterns(e.target.value)}
+            onBlur={applyPatterns}
+          />
+        </form>
+      </span>
+      <button className="btn small" onClick={() => actions.stopComparing()}>
+        Stop comparing
+      </button>
+    </div>
+  );
+}
