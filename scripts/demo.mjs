@@ -11,7 +11,8 @@ const run = (title, args, { limit } = {}) => {
   console.log(`\n\x1b[1m$ cfs-inspect ${args.join(' ').replaceAll(root, '')}\x1b[0m   # ${title}`);
   const r = spawnSync(process.execPath, [join(root, 'dist', 'cli.mjs'), ...args], { encoding: 'utf8' });
   const out = r.stdout.split('\n');
-  process.stdout.write((limit && out.length > limit ? [...out.slice(0, limit), `... (${out.length - limit} more lines)`] : out).join('\n'));
+  const shown = limit && out.length > limit ? [...out.slice(0, limit), `... (${out.length - limit} more lines)\n`] : out;
+  process.stdout.write(shown.join('\n'));
   if (r.stderr) process.stdout.write(r.stderr);
   console.log(`(exit ${r.status})`);
 };
