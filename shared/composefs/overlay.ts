@@ -40,7 +40,11 @@ const T = 0x74; // 't': every name this module interprets starts with "trusted."
 const U = 0x75;
 const ESC_PREFIX = B(OVERLAY_XATTR_ESCAPE_PREFIX);
 
-const startsWith = (a: Uint8Array, p: Uint8Array) => a.length >= p.length && bytesEqual(a.subarray(0, p.length), p);
+function startsWith(a: Uint8Array, p: Uint8Array): boolean {
+  if (a.length < p.length) return false;
+  for (let i = 0; i < p.length; i++) if (a[i] !== p[i]) return false;
+  return true;
+}
 
 export interface Metacopy {
   version: number;
@@ -97,6 +101,15 @@ function addVisible(list: Xattr[], x: Xattr): void {
   list.push(x);
 }
 
+const isOneOf = (name: Uint8Array, list: Uint8Array[]): boolean => {
+  for (const s of list) if (bytesEqual(name, s)) return true;
+  return false;
+};
+
+/*
+ * Runs once per node of every walk, dump and diff: a plain loop with no closure per call (esbuild's
+ * keepNames turns each one into a defineProperty), and no spread building the result.
+ */
 export function composefsView(node: ImageNode): ComposefsView {
   let mode = node.mode;
   let size = node.size;
@@ -108,36 +121,38 @@ export function composefsView(node: ImageNode): ComposefsView {
   let opaque = false;
   const xattrs: Xattr[] = [];
   const bookkeeping: { index: number; meaning: string }[] = [];
-  const isReg = () => (mode & S_IFMT) === S_IFREG;
+  const stored = node.xattrs;
 
-  node.xattrs.forEach((x, index) => {
+  for (let index = 0; index < stored.length; index++) {
+    const x = stored[index]!;
     const name = x.name;
     const v = x.value;
     if (name[0] !== T && name[0] !== U) {
       addVisible(xattrs, x);
-      return;
+      continue;
     }
+    const isReg = (mode & S_IFMT) === S_IFREG;
     if (bytesEqual(name, REDIRECT)) {
-      if (isReg()) payload = v.length > 1 && v[0] === 0x2f ? v.subarray(1) : v;
+      if (isReg) payload = v.length > 1 && v[0] === 0x2f ? v.subarray(1) : v;
       bookkeeping.push({ index, meaning: 'redirect: path of the backing object in the object store' });
-      return;
+      continue;
     }
     if (bytesEqual(name, METACOPY)) {
-      if (isReg() && v.length === OVL_METACOPY_HEADER_SIZE + LCFS_DIGEST_SIZE) digest = v.subarray(OVL_METACOPY_HEADER_SIZE);
+      if (isReg && v.length === OVL_METACOPY_HEADER_SIZE + LCFS_DIGEST_SIZE) digest = v.subarray(OVL_METACOPY_HEADER_SIZE);
       bookkeeping.push({ index, meaning: 'metacopy: data lives in the redirect target; carries its fs-verity digest' });
-      return;
+      continue;
     }
-    if (bytesEqual(name, ESC_WHITEOUT) && isReg()) {
+    if (bytesEqual(name, ESC_WHITEOUT) && isReg) {
       mode = (mode & ~S_IFMT) | S_IFCHR;
       rdev = 0;
       size = 0;
       whiteout = true;
       bookkeeping.push({ index, meaning: 'escaped whiteout: this entry is an overlayfs whiteout (char 0:0) in the composed tree' });
-      return;
+      continue;
     }
-    if (SKIPPED.some((s) => bytesEqual(name, s))) {
+    if (isOneOf(name, SKIPPED)) {
       bookkeeping.push({ index, meaning: 'overlay whiteout marker for the parent directory' });
-      return;
+      continue;
     }
     if (startsWith(name, PREFIX)) {
       if (startsWith(name, ESC_PREFIX)) {
@@ -145,28 +160,27 @@ export function composefsView(node: ImageNode): ComposefsView {
         un.set(PREFIX);
         un.set(name.subarray(ESC_PREFIX.length), PREFIX.length);
         xattrs.push({ ...x, name: un });
-        return;
+        continue;
       }
       if (bytesEqual(name, VERITY_LEGACY)) {
         if (v.length === LCFS_DIGEST_SIZE) legacyDigest = v;
         bookkeeping.push({ index, meaning: 'pre-1.0 composefs: fs-verity digest of the backing object' });
-        return;
+        continue;
       }
       if (bytesEqual(name, OPAQUE)) {
         opaque = v.length === 1 && (v[0] === 0x79 || v[0] === 0x78);
         bookkeeping.push({ index, meaning: 'opaque: overlayfs does not look into lower layers below this directory' });
-        return;
+        continue;
       }
       bookkeeping.push({ index, meaning: 'overlayfs bookkeeping (hidden by composefs)' });
-      return;
+      continue;
     }
     addVisible(xattrs, x);
-  });
-  if (isRealWhiteout({ mode, rdev })) whiteout = true;
-  return {
-    mode, size, rdev, xattrs, whiteout, opaque, bookkeeping,
-    ...(payload ? { payload } : {}),
-    ...(digest ? { digest } : {}),
-    ...(legacyDigest ? { legacyDigest } : {}),
-  };
+  }
+  if ((mode & S_IFMT) === S_IFCHR && rdev === 0) whiteout = true; // isRealWhiteout, without an object
+  const view: ComposefsView = { mode, size, rdev, xattrs, whiteout, opaque, bookkeeping };
+  if (payload) view.payload = payload;
+  if (digest) view.digest = digest;
+  if (legacyDigest) view.legacyDigest = legacyDigest;
+  return view;
 }
