@@ -33,8 +33,13 @@ export interface AfterEntry {
 
 export interface DiffOverlay {
   changes: Change[];
-  /** Changed paths of the before image: removed, modified, renamed away. */
-  before: Map<string, RowChange>;
+  /**
+   * Changed paths of the before image (removed, modified, renamed away) by parent directory path and
+   * name, so laying out a directory builds no path per entry. See beforeAt.
+   */
+  beforeByDir: Map<string, Map<string, RowChange>>;
+  /** Per directory path, names of entries that only the after image has entries below (a file that became a folder, say). */
+  grows: Map<string, Set<string>>;
   /** Entries only the after image has, per parent directory path, in name order. */
   afterOnly: Map<string, AfterEntry[]>;
   /** The same entries by their own path, and by stand-in id. */
@@ -82,10 +87,14 @@ export function compareNames(a: string, b: string): number {
 
 const baseName = (path: string): string => path.slice(path.lastIndexOf('/') + 1);
 
+/** The change recorded for a path of the before image (the root is the empty name in "/"). */
+export const beforeAt = (o: DiffOverlay, path: string): RowChange | undefined => o.beforeByDir.get(parentPath(path))?.get(baseName(path));
+
 export function buildOverlay(changes: Change[]): DiffOverlay {
   const o: DiffOverlay = {
     changes,
-    before: new Map(),
+    beforeByDir: new Map(),
+    grows: new Map(),
     afterOnly: new Map(),
     afterPaths: new Map(),
     afterIds: new Map(),
@@ -107,18 +116,30 @@ export function buildOverlay(changes: Change[]): DiffOverlay {
     if (list) list.push(a);
     else o.afterOnly.set(dir, [a]);
   };
+  const changed = (path: string, rc: RowChange) => {
+    const dir = parentPath(path);
+    const names = o.beforeByDir.get(dir);
+    if (names) names.set(baseName(path), rc);
+    else o.beforeByDir.set(dir, new Map([[baseName(path), rc]]));
+  };
   for (const c of changes) {
     within(c.path);
     if (c.kind === 'added') insert(c.path, 'added', c);
     else if (c.kind === 'renamed') {
       insert(c.path, 'renamed-to', c);
       if (c.oldPath !== undefined) {
-        o.before.set(c.oldPath, { status: 'renamed-from', change: c });
+        changed(c.oldPath, { status: 'renamed-from', change: c });
         within(c.oldPath);
       }
-    } else o.before.set(c.path, { status: c.kind, change: c });
+    } else changed(c.path, { status: c.kind, change: c });
   }
-  for (const list of o.afterOnly.values()) list.sort((x, y) => compareNames(x.entry.name, y.entry.name));
+  for (const [dir, list] of o.afterOnly) {
+    list.sort((x, y) => compareNames(x.entry.name, y.entry.name));
+    if (dir === '/') continue;
+    const names = o.grows.get(parentPath(dir));
+    if (names) names.add(baseName(dir));
+    else o.grows.set(parentPath(dir), new Set([baseName(dir)]));
+  }
   // An added directory's entries are all in the diff; a renamed one's are not (they moved unchanged).
   for (const a of o.afterPaths.values()) {
     if (a.entry.kind === 'dir' && a.status === 'added') a.entry.childCount = o.afterOnly.get(a.path)?.length ?? 0;
@@ -156,10 +177,10 @@ export function changeAt(o: DiffOverlay, path: string, afterOnly: boolean): RowC
     const a = o.afterPaths.get(path);
     return a ? { status: a.status, change: a.change } : undefined;
   }
-  const own = o.before.get(path);
+  const own = beforeAt(o, path);
   if (own) return own;
   for (let p = parentPath(path), child = path; child !== '/'; child = p, p = parentPath(p)) {
-    const renamedAway = o.before.get(p);
+    const renamedAway = beforeAt(o, p);
     if (renamedAway?.status === 'renamed-from') return movedRow(path, inheritedBy(p, renamedAway)!);
     const arrived = o.afterPaths.get(p);
     if (arrived?.status === 'renamed-to') return movedRow(path, inheritedBy(p, { status: 'renamed-to', change: arrived.change })!);

@@ -149,6 +149,7 @@ export type AppStore = StoreApi<AppState & AppActions>;
 const BULK_SIZE = 5000;
 /** Folders "changed only" opens by itself: enough for a release diff, bounded for two unrelated trees. */
 export const MAX_AUTO_EXPAND = 300;
+const EXPAND_BATCH = 24;
 
 /** Stand-in listing id for a path with no directory of its own in the active image (all its entries come from the other one). */
 const NO_LISTING = -1;
@@ -315,13 +316,17 @@ export function createAppStore(api: InspectorApi): AppStore {
       }
     };
 
-    /** Marks a path expanded with the listing it shows, loading that listing as far as the view needs it. */
-    const open = async (id: ImageId, path: string, listId: number) => {
+    /**
+     * Marks a path expanded with the listing it shows, loading that listing as far as the view needs
+     * it. Many opens at once (expanding every changed folder) lay the tree out once, not per folder.
+     */
+    const open = async (id: ImageId, path: string, listId: number, many = false) => {
       const v = view(id);
       if (!v) return;
       v.expanded.set(path, listId);
       patch(id, (x) => ({ expanded: new Map(x.expanded) }));
-      relayout(id);
+      if (many) relayoutSoon(id);
+      else relayout(id);
       if (listId < 0) return;
       if (!v.listings.has(listId)) await loadPage(id, listId, 0);
       // Filters must see every name; additions are placed among all of their siblings.
@@ -680,15 +685,22 @@ export function createAppStore(api: InspectorApi): AppStore {
         const depth = (p: string) => pathComponents(p).length;
         const dirs = [...overlay.containing].filter((p) => p !== '/').sort((x, y) => depth(x) - depth(y));
         if (!view(id)?.expanded.has('/')) await open(id, '/', view(id)!.summary.rootId);
-        for (const p of dirs.slice(0, MAX_AUTO_EXPAND)) {
+        const openOne = async (p: string) => {
           const v = view(id);
-          if (!v || v.diff?.overlay !== overlay) return; // closed, stopped or re-run meanwhile
-          if (v.expanded.has(p)) continue;
+          if (!v || v.diff?.overlay !== overlay || v.expanded.has(p)) return; // closed, stopped or re-run meanwhile
           const parent = v.expanded.get(parentPath(p));
-          if (parent === undefined) continue; // its parent could not be opened
+          if (parent === undefined) return; // its parent could not be opened
           const entry = await childNamed(id, parent, parentPath(p), p.slice(p.lastIndexOf('/') + 1));
-          if (!entry) continue;
-          await open(id, p, await listingFor(id, p, entry.kind === 'dir' ? entry.id : NO_LISTING));
+          if (entry) await open(id, p, await listingFor(id, p, entry.kind === 'dir' ? entry.id : NO_LISTING), true);
+        };
+        // Parents before children; folders of one depth a batch at a time, so requests overlap.
+        const chosen = dirs.slice(0, MAX_AUTO_EXPAND);
+        for (let i = 0; i < chosen.length; ) {
+          const d = depth(chosen[i]!);
+          let j = i;
+          while (j < chosen.length && j - i < EXPAND_BATCH && depth(chosen[j]!) === d) j++;
+          await Promise.all(chosen.slice(i, j).map(openOne));
+          i = j;
         }
       },
 

@@ -6,7 +6,7 @@
  * keying by path keeps such a loop finite (it only grows as far as the user expands it).
  */
 import type { TreeEntry } from '../shared/api.ts';
-import { compareNames, inheritedBy, movedRow, type AfterEntry, type DiffOverlay, type RowChange } from './diff-tree.ts';
+import { beforeAt, compareNames, inheritedBy, movedRow, type AfterEntry, type DiffOverlay, type RowChange } from './diff-tree.ts';
 
 /** Children of one directory as far as they are loaded; `entries[i]` is undefined until its page arrives. */
 export interface DirListing {
@@ -147,17 +147,19 @@ export function flattenTree(
     index: 0,
     entry: rootEntry(rootId, listings.get(rootId)?.total),
     opens: true,
-    ...(ov?.before.has('/') ? { change: ov.before.get('/')! } : {}),
+    ...(ov && beforeAt(ov, '/') ? { change: beforeAt(ov, '/')! } : {}),
     ...(ov?.containing.has('/') ? { changesBelow: true } : {}),
   };
   const ownChange = (path: string, inherit: RowChange | undefined): RowChange | undefined =>
-    ov?.before.get(path) ?? (inherit ? movedRow(path, inherit) : undefined);
+    (ov && beforeAt(ov, path)) ?? (inherit ? movedRow(path, inherit) : undefined);
 
   const visit = (dirId: number, dirPath: string, depth: number, parent: Segment['parent'], inherit?: RowChange): Segment[] => {
     const listing = listings.get(dirId);
     // Directories without changes in or below them lay out exactly as without a comparison (no path per entry).
     const involved = !!ov && (inherit !== undefined || ov.containing.has(dirPath));
     const after = involved ? (ov!.afterOnly.get(dirPath) ?? NO_AFTER) : NO_AFTER;
+    const changedHere = involved ? ov!.beforeByDir.get(dirPath) : undefined;
+    const grows = involved ? ov!.grows.get(dirPath) : undefined;
     if (!listing && after.length === 0) return [];
     const out: Segment[] = [];
     const segment = (): Segment => ({ dirId, dirPath, depth, idx: [], parent, start: 0, ...(inherit ? { inherit } : {}) });
@@ -197,8 +199,14 @@ export function flattenTree(
       while (next < after.length && compareNames(after[next]!.entry.name, e.name) < 0) considerAfter(next++);
       if (e.hidden && !options.showHidden) continue;
       if (involved) {
+        const own = changedHere?.get(e.name);
+        if (e.kind !== 'dir' && !grows?.has(e.name)) {
+          // A leaf: whether it changed is known without its path (a moved one's paths are made when shown).
+          if ((!changedOnly || own !== undefined || inherit !== undefined) && (!needle || matches(e.name))) cur.idx.push(i);
+          continue;
+        }
         const path = childPath(dirPath, e.name);
-        consider(i, e, ownChange(path, inherit), path);
+        consider(i, e, own ?? (inherit && movedRow(path, inherit)), path);
         continue;
       }
       const path = e.kind === 'dir' ? childPath(dirPath, e.name) : '';

@@ -201,7 +201,8 @@ export function BeforeAfter() {
   }
 
   const d = describe(cmp.change, details, cmp.after, otherName, name);
-  const afterOnly = cmp.change.status === 'added' || cmp.change.status === 'renamed-to';
+  // Stand-ins (negative ids) are entries only the other image has; rows below a renamed folder are this image's nodes.
+  const afterOnly = selectedId !== undefined && selectedId < 0;
   return (
     <section className="before-after" data-testid="before-after" data-status={cmp.change.status}>
       <div className="section-head">

@@ -71,7 +71,8 @@ export function DetailsPane() {
         <KindIcon kind={d.kind} />
         <div className="details-title">
           <h2 className="mono" data-testid="details-name">{d.name}</h2>
-          <div className="dim mono small" data-testid="details-path">{d.path}</div>
+          {/* Below a renamed folder one node shows at two paths: name the row that was chosen. */}
+          <div className="dim mono small" data-testid="details-path">{compare?.change?.moved && selected ? selected.path : d.path}</div>
         </div>
         <span className="chip">{KIND_TEXT[d.kind]}</span>
         {d.whiteout ? <span className="chip chip-warn">whiteout</span> : null}

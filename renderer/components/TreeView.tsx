@@ -165,7 +165,7 @@ export function TreeView() {
                   id={`row-${i}`}
                   role="treeitem"
                   aria-level={r.depth + 1}
-                  aria-expanded={e.kind === 'dir' ? open : undefined}
+                  aria-expanded={r.opens ? open : undefined}
                   aria-selected={i === selectedIndex}
                   data-path={r.path}
                   data-change={status}

@@ -8,7 +8,11 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { parseDump } from '../../shared/composefs/dumpfile.ts';
+import { writeComposefs } from '../../shared/composefs/writer.ts';
 import { buildRenderer, CHROMIUM, startHarness, type Harness } from './harness.ts';
 import { corpusPath, corpusSkip, REPO_ROOT } from '../helpers/corpus.ts';
 
@@ -297,6 +301,47 @@ describe('comparing the corpus 03-diff pair made by mkcomposefs', { skip: noBrow
     // The patterns stay applied when another option re-runs the comparison.
     assert.equal(await statusOf(h, '/etc/xattr-changed'), null);
     assert.equal(await xattrs.inputValue(), 'user.*');
+  });
+
+  test('the page raised no errors', () => {
+    assert.deepEqual(app().errors, []);
+  });
+});
+
+describe('a renamed folder and a file that became a folder', { skip: noBrowser }, () => {
+  const app = withHarness();
+  let dir = '';
+  before(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'cfs-diff-e2e-'));
+    const image = (lines: string[]) => writeComposefs(parseDump(lines.join('\n') + '\n'));
+    const root = '/ 4096 40755 2 0 0 0 1700000000.0 - - -';
+    await writeFile(join(dir, 'v1.cfs'), image([root, '/conf.d 4096 40755 2 0 0 0 1700000000.0 - - -', '/conf.d/a.conf 5 100644 1 0 0 0 1700000000.0 - hello -', '/etc 4096 40755 2 0 0 0 1700000000.0 - - -', '/tool 3 100755 1 0 0 0 1700000000.0 - abc -']));
+    await writeFile(join(dir, 'v2.cfs'), image([root, '/conf 4096 40755 2 0 0 0 1700000000.0 - - -', '/conf/a.conf 5 100644 1 0 0 0 1700000000.0 - hello -', '/etc 4096 40755 2 0 0 0 1700000000.0 - - -', '/tool 4096 40755 2 0 0 0 1700000000.0 - - -', '/tool/bin 3 100755 1 0 0 0 1700000000.0 - abc -']));
+  });
+  after(() => rm(dir, { recursive: true, force: true }));
+
+  test('the renamed folder opens onto the entries it took along; the former file onto what it holds now', async () => {
+    const h = app();
+    await compare(h, join(dir, 'v1.cfs'), join(dir, 'v2.cfs'));
+    assert.equal(await statusOf(h, '/conf'), 'renamed-to');
+    assert.equal(await statusOf(h, '/conf.d'), 'renamed-from');
+    // The diff lists a renamed folder alone; what it holds is read from the old folder, which holds the same.
+    await expand(h, '/conf');
+    await selectRow(h, '/conf/a.conf');
+    assert.equal(await statusOf(h, '/conf/a.conf'), 'renamed-to');
+    assert.equal(await h.page.locator(`${row('/conf/a.conf')} .change-badge`).count(), 0, 'moved along, not renamed itself');
+    assert.deepEqual(await beforeAfter(h), { path: ['/conf.d/a.conf', '/conf/a.conf'] });
+    assert.match((await h.page.getByTestId('before-after').textContent()) ?? '', /Moved with its folder \(\/conf\.d → \/conf\)/);
+    // Still this image's node, with its own details below.
+    await h.page.locator('[data-field="inode"]').waitFor();
+
+    assert.equal(await statusOf(h, '/tool'), 'modified');
+    await expand(h, '/tool');
+    assert.equal(await statusOf(h, '/tool/bin'), 'added');
+    await selectRow(h, '/tool');
+    const tool = await beforeAfter(h);
+    assert.deepEqual(tool.type, ['file', 'dir']);
+    assert.deepEqual(tool.mode, ['-rwxr-xr-x 0755', 'drwxr-xr-x 0755']);
   });
 
   test('the page raised no errors', () => {
