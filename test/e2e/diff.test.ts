@@ -204,6 +204,13 @@ describe('comparing two versions of the demo image', { skip: noBrowser }, () => 
     assert.deepEqual(Object.keys(htop).filter((k) => k.startsWith('xattr:')), ['xattr:security.selinux']);
     assert.equal(await h.page.getByTestId('details-name').textContent(), 'htop');
     await h.screenshot('diff-added');
+    // Its structures and bytes are the other image's: one click shows it there.
+    await h.page.getByRole('button', { name: 'Show in v2.cfs' }).click();
+    await h.page.locator('.tab.active .tab-name', { hasText: 'v2.cfs' }).waitFor();
+    await h.page.locator('[data-testid="details-path"]', { hasText: '/usr/bin/htop' }).waitFor();
+    await h.page.locator('[data-field="redirect"]').waitFor();
+    await h.page.locator('.tab-name', { hasText: 'v1.cfs' }).click();
+    await h.page.locator('.compare-bar').waitFor();
 
     await selectRow(h, '/usr/bin/grep');
     await h.page.locator('[data-testid="before-after"][data-status="removed"] .diff-table').waitFor();
