@@ -107,14 +107,20 @@ async function twoImages() {
   return { ...f, store, a: () => store.getState().images.a! };
 }
 
+/** Compares a with b, the service answering `changes`. */
+async function compared(t: Awaited<ReturnType<typeof twoImages>>, changes: Change[] | Error = CHANGES) {
+  const run = t.store.getState().compareWith('b');
+  await until(() => t.diffs.length === 1);
+  t.diffs[0]!.settle(changes);
+  await run;
+}
+
 const shown = (rows: ReturnType<typeof rowsOf>) => rows.map((r) => `${r.path}${r.change ? ' ' + r.change.status : ''}`);
 
 test('a finished comparison merges the other image into the tree; stopping it gives the plain tree back', async () => {
-  const { store, diffs, a } = await twoImages();
-  const run = store.getState().compareWith('b');
-  await until(() => diffs.length === 1);
-  diffs[0]!.settle(CHANGES);
-  await run;
+  const t = await twoImages();
+  const { store, a } = t;
+  await compared(t);
   assert.deepEqual(shown(rowsOf(a().rows)), ['/', '/etc', '/etc/hosts modified', '/etc/motd removed', '/etc/new added']);
   store.getState().stopComparing();
   await until(() => a().diff === undefined);
@@ -122,11 +128,9 @@ test('a finished comparison merges the other image into the tree; stopping it gi
 });
 
 test('selecting an entry only the other image has asks the other image for it, by path', async () => {
-  const { store, diffs, calls, a } = await twoImages();
-  const run = store.getState().compareWith('b');
-  await until(() => diffs.length === 1);
-  diffs[0]!.settle(CHANGES);
-  await run;
+  const t = await twoImages();
+  const { store, calls, a } = t;
+  await compared(t);
   const added = rowsOf(a().rows).find((r) => r.path === '/etc/new')!;
   calls.length = 0;
   await store.getState().select(added.entry!.id, added.path);
@@ -137,11 +141,9 @@ test('selecting an entry only the other image has asks the other image for it, b
 });
 
 test('new options keep the previous report on screen until the new one lands, and a run overtaken by a newer one is dropped', async () => {
-  const { store, diffs, a } = await twoImages();
-  const first = store.getState().compareWith('b');
-  await until(() => diffs.length === 1);
-  diffs[0]!.settle(CHANGES);
-  await first;
+  const t = await twoImages();
+  const { store, diffs, a } = t;
+  await compared(t);
   const slow = store.getState().setDiffOptions({ ignoreMtime: false, ignoreOwnership: true });
   const fast = store.getState().setDiffOptions({ ignoreMtime: true });
   await until(() => diffs.length === 3);
@@ -158,11 +160,9 @@ test('new options keep the previous report on screen until the new one lands, an
 });
 
 test('a selected stand-in survives a re-run under its new id, and closing the other image ends the comparison', async () => {
-  const { store, diffs, a } = await twoImages();
-  const run = store.getState().compareWith('b');
-  await until(() => diffs.length === 1);
-  diffs[0]!.settle(CHANGES);
-  await run;
+  const t = await twoImages();
+  const { store, diffs, a } = t;
+  await compared(t);
   const added = rowsOf(a().rows).find((r) => r.path === '/etc/new')!;
   await store.getState().select(added.entry!.id, added.path);
   // The re-run lists another addition first, so this one's stand-in id changes.
@@ -182,11 +182,9 @@ test('a selected stand-in survives a re-run under its new id, and closing the ot
 });
 
 test('a failed comparison says why and leaves the tree unmerged', async () => {
-  const { store, diffs, a } = await twoImages();
-  const run = store.getState().compareWith('b');
-  await until(() => diffs.length === 1);
-  diffs[0]!.settle(new Error('image b: inode 7 is corrupt'));
-  await run;
+  const t = await twoImages();
+  const a = t.a;
+  await compared(t, new Error('image b: inode 7 is corrupt'));
   assert.equal(a().diff?.error, 'image b: inode 7 is corrupt');
   assert.equal(a().diff?.overlay, undefined);
   assert.ok(rowsOf(a().rows).every((r) => r.change === undefined));
