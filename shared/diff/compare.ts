@@ -47,9 +47,9 @@ export const viewDigest = (v: ContentView): Uint8Array | undefined => v.digest ?
 
 export const formatMode = (mode: number): string => mode.toString(8);
 const NSEC_PAD = '000000000';
-export const formatMtime = (t: { sec: number; nsec: number }): string => {
-  const ns = String(t.nsec);
-  return `${t.sec}.${NSEC_PAD.slice(ns.length)}${ns}`;
+export const formatMtime = (sec: number, nsec: number): string => {
+  const ns = String(nsec);
+  return `${sec}.${NSEC_PAD.slice(ns.length)}${ns}`;
 };
 
 /** The first bytes of in-image data shown verbatim; longer data is shown by its sha256. */
@@ -145,7 +145,7 @@ export function compareMeta(a: Side, b: Side, ctx: CompareContext): FieldChange[
   }
   if (ka !== 'dir' || kb !== 'dir' || ctx.sameFormat) num('size', va.size, vb.size);
   if (!ctx.ignore.mtime && (na.mtime.sec !== nb.mtime.sec || na.mtime.nsec !== nb.mtime.nsec)) {
-    out.push({ field: 'mtime', before: formatMtime(na.mtime), after: formatMtime(nb.mtime) });
+    out.push({ field: 'mtime', before: formatMtime(na.mtime.sec, na.mtime.nsec), after: formatMtime(nb.mtime.sec, nb.mtime.nsec) });
   }
   num('nlink', na.nlink, nb.nlink);
   num('rdev', va.rdev, vb.rdev);

@@ -7,13 +7,13 @@
  */
 import { DecodeError } from '../bytes/cursor.ts';
 import type { Change, ChangeKind, DiffOptions, FieldChange } from '../api.ts';
-import { compareBytes, type DirEntry, type ImageNode, type ImageReader, type NodeKind } from '../model.ts';
-import { compareData, compareMeta, dataInImage, fieldChange, viewKind, type CompareContext, type Side, type ViewFn } from './compare.ts';
+import { compareBytes, kindOfMode, S_IFMT, type DirEntry, type ImageNode, type ImageReader, type NodeKind } from '../model.ts';
+import { compareData, compareMeta, dataInImage, fieldChange, formatMode, formatMtime, viewKind, type CompareContext, type Side, type ViewFn } from './compare.ts';
 import { childHash, dataHash, hasContent, HASHED_DATA_LIMIT, identityHash, type XattrHashes } from './identity.ts';
 import { pairRenames, type OneSided } from './renames.ts';
 import { compileIgnore } from './options.ts';
-import { isRealWhiteout } from '../composefs/overlay.ts';
-import { erofsShortcut, NEEDS_READ, type Shortcut, type Verdict } from './erofs-shortcut.ts';
+import { composefsView, isRealWhiteout } from '../composefs/overlay.ts';
+import { erofsShortcut, NEEDS_READ, type CoreOnly, type Shortcut, type Verdict } from './erofs-shortcut.ts';
 import { markSide, onSide, type ImageSide } from './errors.ts';
 import { displayBytes } from './text.ts';
 
@@ -44,6 +44,8 @@ interface Walk extends CompareContext {
   seenA: Set<number>;
   seenB: Set<number>;
   shortcut?: Shortcut;
+  /** The view is composefsView, whose reading of a node the shortcut can tell from raw bytes. */
+  rawView: boolean;
   links: Map<Shared, Links>;
 }
 
@@ -114,6 +116,10 @@ async function diffEntry(w: Walk, idA: number, idB: number, verdict: Verdict, di
     if (verdict.kind === 'dir') await diffDir(w, idA, idB, childPath(dir, name), out);
     return;
   }
+  if (verdict && 'coreOnly' in verdict && verdict.viewType !== undefined && w.rawView) {
+    coreChange(w, verdict, verdict.viewType, childPath(dir, name), out);
+    return;
+  }
   const na = w.a.tryNode!(idA) ?? (await w.a.node(idA));
   if (verdict && 'coreOnly' in verdict) {
     // Only inode fields differ (a rebuild that touched mtimes, a chmod): B's node is A's with B's
@@ -123,6 +129,35 @@ async function diffEntry(w: Walk, idA: number, idB: number, verdict: Verdict, di
     return diffPair(w, na, nb, childPath(dir, name), out, true);
   }
   await diffPair(w, na, w.b.tryNode!(idB) ?? (await w.b.node(idB)), childPath(dir, name), out);
+}
+
+/**
+ * The change of a non-directory pair that differs only in inode core fields (CoreOnly with its
+ * view type known), built from the two raw inodes without decoding either node: what
+ * compareMeta would report for B's node being A's with B's mode, owner, mtime and link count.
+ */
+function coreChange(w: Walk, v: CoreOnly, viewType: number, path: string, out: Rec[]): void {
+  const ia = v.a;
+  const ib = v.coreOnly;
+  const fields: FieldChange[] = [];
+  // composefsView keeps the permission bits and replaces only the type of an escaped whiteout.
+  const ma = (ia.mode & ~S_IFMT) | viewType;
+  const mb = (ib.mode & ~S_IFMT) | viewType;
+  if (ma !== mb) fields.push({ field: 'mode', before: formatMode(ma), after: formatMode(mb) });
+  if (!w.ignore.ownership) {
+    if (ia.uid !== ib.uid) fields.push({ field: 'uid', before: String(ia.uid), after: String(ib.uid) });
+    if (ia.gid !== ib.gid) fields.push({ field: 'gid', before: String(ia.gid), after: String(ib.gid) });
+  }
+  if (!w.ignore.mtime && (ia.mtimeSec !== ib.mtimeSec || ia.mtimeNsec !== ib.mtimeNsec)) {
+    fields.push({ field: 'mtime', before: formatMtime(ia.mtimeSec, ia.mtimeNsec), after: formatMtime(ib.mtimeSec, ib.mtimeNsec) });
+  }
+  if (ia.nlink !== ib.nlink) fields.push({ field: 'nlink', before: String(ia.nlink), after: String(ib.nlink) });
+  const linkA = ia.nlink > 1 ? ia.nid : undefined;
+  const linkB = ib.nlink > 1 ? ib.nid : undefined;
+  if (!fields.length && linkA === undefined && linkB === undefined) return;
+  const rec: Shared = { kind: 'modified', path, nodeKind: kindOfMode(mb), fields };
+  out.push(rec);
+  if (linkA !== undefined || linkB !== undefined) w.links.set(rec, { linkA, linkB });
 }
 
 /** Unchanged non-directories need nothing more; everything else goes to diffEntry. */
@@ -158,7 +193,9 @@ async function diffDir(w: Walk, idA: number, idB: number, path: string, out: Rec
   if (path !== '/' && (await w.shortcut?.sameEntries(idA, idB))) {
     for (const e of ea) {
       const v = w.shortcut!.examine(e.id, e.id);
-      if (!settled(v)) await diffEntry(w, e.id, e.id, v, path, e.name, out);
+      if (settled(v)) continue;
+      if (v && v !== NEEDS_READ && 'coreOnly' in v && v.viewType !== undefined && w.rawView) coreChange(w, v, v.viewType, childPath(path, e.name), out);
+      else await diffEntry(w, e.id, e.id, v, path, e.name, out);
     }
     return;
   }
@@ -171,7 +208,10 @@ async function diffDir(w: Walk, idA: number, idB: number, path: string, out: Rec
       const x = ea[i++]!;
       const y = eb[j++]!;
       const v = w.shortcut?.examine(x.id, y.id);
-      if (!settled(v)) await diffEntry(w, x.id, y.id, v, path, x.name, out);
+      if (settled(v)) continue;
+      // The common change of a rebuild (mtimes, modes, owners) settled without an await.
+      if (v && v !== NEEDS_READ && 'coreOnly' in v && v.viewType !== undefined && w.rawView) coreChange(w, v, v.viewType, childPath(path, x.name), out);
+      else await diffEntry(w, x.id, y.id, v, path, x.name, out);
     } else if (c < 0) {
       const x = ea[i++]!;
       await listEntry(w, 'removed', x.id, childPath(path, x.name), out);
@@ -293,6 +333,7 @@ export async function diffWithView(a: ImageReader, b: ImageReader, view: ViewFn,
     seenA: new Set(),
     seenB: new Set(),
     links: new Map(),
+    rawView: view === composefsView,
     shortcut: options.exhaustive ? undefined : await erofsShortcut(a, b),
   };
   const recs: Rec[] = [];

@@ -18,7 +18,7 @@
  * reported by the reader as usual.
  */
 import { Cursor } from '../bytes/cursor.ts';
-import { kindOfMode, S_IFMT, type ImageReader, type NodeKind } from '../model.ts';
+import { kindOfMode, S_IFCHR, S_IFMT, S_IFREG, stringToBytes, type ImageReader, type NodeKind } from '../model.ts';
 import type { ErofsReader } from '../erofs/reader.ts';
 import { decodeInode, inodeOffset, type RawInode } from '../erofs/inode.ts';
 import { chunkLayout, type ChunkLayout } from '../erofs/chunk.ts';
@@ -31,7 +31,9 @@ import {
   EROFS_INODE_FLAT_INLINE,
   EROFS_INODE_FLAT_PLAIN,
   EROFS_XATTR_ENTRY_SIZE,
+  XATTR_PREFIXES,
 } from '../erofs/erofs_fs.ts';
+import { OVERLAY_XATTR_ESCAPED_WHITEOUT } from '../composefs/overlay.ts';
 import { onSide } from './errors.ts';
 
 /** Byte ranges inside the inode core ignored by the comparison (same place in compact and extended inodes). */
@@ -56,6 +58,14 @@ export const NEEDS_READ = Symbol('needs-read');
 /** B's decoded inode, when the nodes differ only in inode fields that map one to one onto ImageNode fields. */
 export interface CoreOnly {
   coreOnly: RawInode;
+  /** A's decoded inode. */
+  a: RawInode;
+  /**
+   * For a non-directory, the file type bits of both nodes' composefs view (a regular file carrying
+   * the escaped-whiteout xattr reads as a char device), when the raw xattr entries show them and
+   * every one of them decodes; then the pair's change follows from the two inodes alone.
+   */
+  viewType?: number;
 }
 
 /**
@@ -110,6 +120,24 @@ function sameSpan(x: Uint8Array, y: Uint8Array, dir: boolean): boolean {
 }
 
 const le32 = (b: Uint8Array, p: number): number => (b[p]! | (b[p + 1]! << 8) | (b[p + 2]! << 16)) + b[p + 3]! * 0x1000000;
+
+const ESCAPED_WHITEOUT = stringToBytes(OVERLAY_XATTR_ESCAPED_WHITEOUT);
+
+/**
+ * Whether the xattr entry at `p` (struct erofs_xattr_entry: e_name_len, e_name_index,
+ * e_value_size, name suffix) is named trusted.overlay.overlay.whiteout; undefined for a name
+ * index the reader cannot expand (it reports those when decoding the node).
+ */
+function isEscapedWhiteout(b: Uint8Array, p: number): boolean | undefined {
+  const index = b[p + 1]!;
+  const prefix = index === 0 ? '' : XATTR_PREFIXES[index];
+  if (prefix === undefined) return undefined;
+  const nameLen = b[p]!;
+  if (prefix.length + nameLen !== ESCAPED_WHITEOUT.length) return false;
+  for (let i = 0; i < prefix.length; i++) if (prefix.charCodeAt(i) !== ESCAPED_WHITEOUT[i]) return false;
+  for (let i = 0; i < nameLen; i++) if (b[p + EROFS_XATTR_ENTRY_SIZE + i] !== ESCAPED_WHITEOUT[prefix.length + i]) return false;
+  return true;
+}
 
 const isErofs = (r: ImageReader): r is ErofsReader =>
   (r.format === 'composefs' || r.format === 'erofs') &&
@@ -249,6 +277,42 @@ export async function erofsShortcut(a: ImageReader, b: ImageReader): Promise<Sho
     return ia.xattrSize ? sameShared(ia, x) : true;
   };
 
+  /** Per shared xattr id of A: is it the escaped whiteout (null when its name does not expand)? */
+  const sharedWhiteout = new Map<number, boolean | null>();
+
+  /**
+   * The file type of a non-directory's composefs view, from its raw xattr entries, as
+   * composefsView decides it: a regular file with an escaped-whiteout xattr is a char device.
+   * Undefined when some entry would not decode, so that the node is decoded and the reader
+   * reports the problem. Only called once restSame() accepted the span and its shared ids.
+   */
+  const viewTypeNow = (ino: RawInode, span: Uint8Array): number | undefined => {
+    const type = ino.mode & S_IFMT;
+    if (type !== S_IFREG || ino.xattrSize === 0) return type;
+    let whiteout = false;
+    const end = ino.inodeSize + ino.xattrSize;
+    // The inline entries, walked as decodeInlineEntries walks them.
+    for (let p = ino.inodeSize + IBODY_SHARED_IDS + 4 * span[ino.inodeSize + IBODY_SHARED_COUNT]!; end - p >= EROFS_XATTR_ENTRY_SIZE; ) {
+      const raw = EROFS_XATTR_ENTRY_SIZE + span[p]! + (span[p + 2]! | (span[p + 3]! << 8));
+      if (p + raw > end) return undefined;
+      const named = isEscapedWhiteout(span, p);
+      if (named === undefined) return undefined;
+      whiteout ||= named;
+      p = Math.min(end, p + ((raw + 3) & ~3));
+    }
+    for (const id of sharedIds(ino, span)!) {
+      let named = sharedWhiteout.get(id);
+      if (named === undefined) {
+        const entry = sharedEntryNow(a, id);
+        if (!entry) return undefined;
+        sharedWhiteout.set(id, (named = isEscapedWhiteout(entry, 0) ?? null));
+      }
+      if (named === null) return undefined;
+      whiteout ||= named;
+    }
+    return whiteout ? S_IFCHR : type;
+  };
+
   const examine = (idA: number, idB: number): Verdict => {
     const ia = inodeNow(a, idA);
     if (ia === undefined || ia === NEEDS_READ) return ia;
@@ -279,7 +343,8 @@ export async function erofsShortcut(a: ImageReader, b: ImageReader): Promise<Sho
     }
     const rest = restSame(ia, layout, x);
     if (rest !== true) return rest === false ? undefined : rest;
-    return core ? { coreOnly: core } : { kind, nlink: ia.nlink };
+    if (!core) return { kind, nlink: ia.nlink };
+    return kind === 'dir' ? { coreOnly: core, a: ia } : { coreOnly: core, a: ia, viewType: viewTypeNow(ia, x) };
   };
 
   /** Loads what examine() needs into the readers' caches: the inode spans and the shared xattr entries. */
