@@ -393,7 +393,9 @@ export async function openErofs(raw: ByteSource, options: OpenErofsOptions = {})
             const dev = c.deviceId & deviceIdMask;
             if (dev > 0 && !deviceIds?.includes(dev)) (deviceIds ??= []).push(dev);
           }
-          data = { kind: 'chunks', chunkSize: layout.chunkSize, count: layout.count, nullCount, ...(deviceIds ? { deviceIds } : {}) };
+          data = deviceIds
+            ? { kind: 'chunks', chunkSize: layout.chunkSize, count: layout.count, nullCount, deviceIds }
+            : { kind: 'chunks', chunkSize: layout.chunkSize, count: layout.count, nullCount };
         } else if (tail && tail.length === ino.size) {
           data = { kind: 'inline', offset: tail.offset, length: tail.length };
         } else {
@@ -406,7 +408,8 @@ export async function openErofs(raw: ByteSource, options: OpenErofsOptions = {})
         target = smallDataSync(ino);
       }
     }
-    return {
+    // Built in key order without a spread: an object spread in a literal is a slow runtime call.
+    const node = {
       id,
       kind,
       mode: ino.mode,
@@ -418,11 +421,12 @@ export async function openErofs(raw: ByteSource, options: OpenErofsOptions = {})
       rdev: kind === 'chardev' || kind === 'blockdev' ? ino.iu : 0,
       ino: ino.ino,
       layout: LAYOUT_LABELS[ino.extended ? 1 : 0]![ino.datalayout] ?? datalayoutName(ino.datalayout),
-      ...(target ? { target } : {}),
-      xattrs,
-      data,
-      ranges,
-    };
+    } as ImageNode;
+    if (target) node.target = target;
+    node.xattrs = xattrs;
+    node.data = data;
+    node.ranges = ranges;
+    return node;
   };
 
   const childrenSync = (id: number): DirEntry[] => {
@@ -438,10 +442,13 @@ export async function openErofs(raw: ByteSource, options: OpenErofsOptions = {})
     return out;
   };
 
-  /** Sync access for walks: undefined when some bytes are not cached yet (then use the async form). */
-  const cachedOnly = <T>(f: () => T): T | undefined => {
+  /**
+   * Sync access for walks: undefined when some bytes are not cached yet (then use the async form).
+   * Takes the id rather than a closure: tryNode runs once per node of a walk.
+   */
+  const cachedOnly = <T>(f: (id: number) => T, id: number): T | undefined => {
     try {
-      return f();
+      return f(id);
     } catch (e) {
       if (e instanceof NeedBytes) return undefined;
       throw e;
@@ -508,8 +515,8 @@ export async function openErofs(raw: ByteSource, options: OpenErofsOptions = {})
     info,
     node: (id) => load(() => nodeSync(id)),
     children: (id) => load(() => childrenSync(id)),
-    tryNode: (id) => cachedOnly(() => nodeSync(id)),
-    tryChildren: (id) => cachedOnly(() => childrenSync(id)),
+    tryNode: (id) => cachedOnly(nodeSync, id),
+    tryChildren: (id) => cachedOnly(childrenSync, id),
     readData: async (id, offset, length) => readExtents(await load(() => rawInodeSync(id)), offset, length),
     findings: () => findings.slice(),
     bytes: (offset, length) => {
