@@ -53,6 +53,9 @@ interface Walk extends CompareContext {
 const childPath = (dir: string, name: Uint8Array): string =>
   dir === '' ? '/' : (dir === '/' ? '/' : dir + '/') + displayBytes(name);
 
+/** One-sided records keep their directory and name: most are never reported (renamed trees). */
+const oneSidedPath = (r: OneSided): string => childPath(r.dir, r.name);
+
 /** Entries in byte order of their names; on-disk order is usually sorted already, so check first. */
 function byName(entries: DirEntry[]): DirEntry[] {
   for (let i = 1; i < entries.length; i++) {
@@ -212,12 +215,10 @@ async function diffDir(w: Walk, idA: number, idB: number, path: string, out: Rec
       // The common change of a rebuild (mtimes, modes, owners) settled without an await.
       if (v && v !== NEEDS_READ && 'coreOnly' in v && v.viewType !== undefined && w.rawView) coreChange(w, v, v.viewType, childPath(path, x.name), out);
       else await diffEntry(w, x.id, y.id, v, path, x.name, out);
-    } else if (c < 0) {
-      const x = ea[i++]!;
-      await listEntry(w, 'removed', x.id, childPath(path, x.name), out);
     } else {
-      const y = eb[j++]!;
-      await listEntry(w, 'added', y.id, childPath(path, y.name), out);
+      const e = c < 0 ? ea[i++]! : eb[j++]!;
+      const pending = listEntry(w, c < 0 ? 'removed' : 'added', e.id, path, e.name, out);
+      if (pending) await pending;
     }
   }
 }
@@ -229,29 +230,50 @@ async function listChildren(w: Walk, kind: 'added' | 'removed', id: number, path
   let hash = 0;
   for (const e of await entriesOf(reader, id, path)) {
     const at = out.length;
-    await listEntry(w, kind, e.id, childPath(path, e.name), out);
+    // Most entries are files whose bytes are all cached: no promise, no await.
+    const pending = listEntry(w, kind, e.id, path, e.name, out);
+    if (pending) await pending;
     hash = childHash(hash, e.name, (out[at] as OneSided).hash);
   }
   return hash;
 }
 
-/** A one-sided entry and, for a directory, everything below it, in name order, with identity hashes. */
-async function listEntry(w: Walk, kind: 'added' | 'removed', id: number, path: string, out: Rec[]): Promise<void> {
+/**
+ * A one-sided entry and, for a directory, everything below it, in name order, with identity
+ * hashes. Returns a promise only when it has to wait for bytes or descend into a directory.
+ */
+function listEntry(w: Walk, kind: 'added' | 'removed', id: number, dir: string, name: Uint8Array, out: Rec[]): Promise<void> | undefined {
   const reader = kind === 'removed' ? w.a : w.b;
-  const node = reader.tryNode!(id) ?? (await reader.node(id));
+  const node = reader.tryNode!(id);
+  if (node) return listNode(w, kind, reader, node, dir, name, out);
+  return reader.node(id).then((n) => listNode(w, kind, reader, n, dir, name, out));
+}
+
+function listNode(
+  w: Walk, kind: 'added' | 'removed', reader: ImageReader, node: ImageNode, dir: string, name: Uint8Array, out: Rec[],
+): Promise<void> | undefined {
   const side: Side = { reader, node, view: w.view(node) };
   const rec: OneSided = {
-    kind, path, nodeKind: viewKind(side.view), id, hash: identityHash(side, w.ignore, w.xattrHashes),
+    kind, dir, name, nodeKind: viewKind(side.view), id: node.id, hash: identityHash(side, w.ignore, w.xattrHashes),
     content: false, descendants: 0, link: linkId(node),
   };
   out.push(rec);
-  if (node.kind !== 'dir') {
-    rec.content = hasContent(side);
-    if (dataInImage(node) && node.size <= HASHED_DATA_LIMIT) rec.hash = dataHash(rec.hash, await reader.readData(id, 0, node.size));
-    return;
+  if (node.kind === 'dir') return listDir(w, kind, rec, out);
+  rec.content = hasContent(side);
+  if (!dataInImage(node) || node.size > HASHED_DATA_LIMIT) return undefined;
+  const cached = w.shortcut?.inlineData(kind === 'removed' ? 'a' : 'b', node);
+  if (cached) {
+    rec.hash = dataHash(rec.hash, cached);
+    return undefined;
   }
+  return reader.readData(node.id, 0, node.size).then((data) => {
+    rec.hash = dataHash(rec.hash, data);
+  });
+}
+
+async function listDir(w: Walk, kind: 'added' | 'removed', rec: OneSided, out: Rec[]): Promise<void> {
   const at = out.length;
-  rec.hash = childHash(rec.hash, new Uint8Array(0), await listChildren(w, kind, id, path, out));
+  rec.hash = childHash(rec.hash, new Uint8Array(0), await listChildren(w, kind, rec.id, oneSidedPath(rec), out));
   rec.descendants = out.length - at;
   for (let k = at; k < out.length && !rec.content; k++) rec.content = (out[k] as OneSided).content;
 }
@@ -270,7 +292,7 @@ function compareHardlinks(recs: Rec[], links: Map<Shared, Links>): void {
     else groups.set(id, [path]);
   };
   for (const r of recs) {
-    if (r.kind !== 'modified') add(r.kind === 'removed' ? groupsA : groupsB, r.link, r.path);
+    if (r.kind !== 'modified' && r.link !== undefined) add(r.kind === 'removed' ? groupsA : groupsB, r.link, oneSidedPath(r));
   }
   for (const [r, l] of links) {
     add(groupsA, l.linkA, r.path);
@@ -354,8 +376,8 @@ export async function diffWithView(a: ImageReader, b: ImageReader, view: ViewFn,
       const j = renamedFrom.get(i);
       change =
         j === undefined
-          ? { kind: r.kind, path: r.path, nodeKind: r.nodeKind, fields: [] }
-          : { kind: 'renamed', path: r.path, oldPath: recs[j]!.path, nodeKind: r.nodeKind, fields: [] };
+          ? { kind: r.kind, path: oneSidedPath(r), nodeKind: r.nodeKind, fields: [] }
+          : { kind: 'renamed', path: oneSidedPath(r), oldPath: oneSidedPath(recs[j] as OneSided), nodeKind: r.nodeKind, fields: [] };
     }
     counts[change.kind]++;
     changes.push(change);

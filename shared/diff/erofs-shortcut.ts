@@ -18,7 +18,7 @@
  * reported by the reader as usual.
  */
 import { Cursor } from '../bytes/cursor.ts';
-import { kindOfMode, S_IFCHR, S_IFMT, S_IFREG, stringToBytes, type ImageReader, type NodeKind } from '../model.ts';
+import { kindOfMode, S_IFCHR, S_IFMT, S_IFREG, stringToBytes, type ImageNode, type ImageReader, type NodeKind } from '../model.ts';
 import type { ErofsReader } from '../erofs/reader.ts';
 import { decodeInode, inodeOffset, type RawInode } from '../erofs/inode.ts';
 import { chunkLayout, type ChunkLayout } from '../erofs/chunk.ts';
@@ -83,6 +83,11 @@ export interface Shortcut {
   examineLoaded(idA: number, idB: number): Promise<Exclude<Verdict, typeof NEEDS_READ>>;
   /** True when directories `idA` and `idB` list byte-identical entries (same names, same nids). */
   sameEntries(idA: number, idB: number): Promise<boolean>;
+  /**
+   * The bytes readData(node.id, 0, node.size) would return for a file whose data is wholly inline,
+   * straight from the cache (a view, not a copy); undefined when not inline or not cached.
+   */
+  inlineData(side: 'a' | 'b', node: ImageNode): Uint8Array | undefined;
 }
 
 /** Byte equality from `from` on, without allocating: per-node spans are a few hundred bytes. */
@@ -369,6 +374,12 @@ export async function erofsShortcut(a: ImageReader, b: ImageReader): Promise<Sho
 
   return {
     examine,
+
+    inlineData(side, node) {
+      const d = node.data;
+      if (d.kind !== 'inline' || d.length !== node.size) return undefined;
+      return (side === 'a' ? a : b).source.peek(d.offset, d.length);
+    },
 
     async examineLoaded(idA, idB) {
       const first = examine(idA, idB);

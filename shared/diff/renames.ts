@@ -6,14 +6,16 @@
  * collision costs time, never a wrong answer. Among several equal candidates the first in path
  * order wins, which keeps the result deterministic.
  */
-import type { ImageNode, ImageReader, NodeKind } from '../model.ts';
+import { bytesEqual, type ImageNode, type ImageReader, type NodeKind } from '../model.ts';
 import { compareData, compareMeta, type CompareContext, type Side, type ViewFn } from './compare.ts';
 import { NEEDS_READ, type Shortcut } from './erofs-shortcut.ts';
 
 /** A path present in one image only. A directory's descendants follow it in the record list. */
 export interface OneSided {
   kind: 'added' | 'removed';
-  path: string;
+  /** The path of the containing directory and the entry's name (the path is built when reported). */
+  dir: string;
+  name: Uint8Array;
   nodeKind: NodeKind;
   /** Node id in its image (A for removed, B for added). */
   id: number;
@@ -68,16 +70,22 @@ export async function pairRenames(
   };
   const untouched = (j: number): boolean => drop.subarray(j, j + one(j).descendants + 1).every((d) => d === 0);
 
-  /** The two entries and everything below them are equal, names below included. */
+  /**
+   * The two entries and everything below them are equal, names below included. Records are in
+   * depth-first order with their descendant counts, so equal names and counts at every position
+   * mean equal paths relative to the two roots.
+   */
   const sameTree = async (j: number, i: number): Promise<boolean> => {
     const below = one(i).descendants;
     if (one(j).descendants !== below) return false;
-    const [pj, pi] = [one(j).path.length, one(i).path.length];
     for (let k = 1; k <= below; k++) {
-      if (one(j + k).path.slice(pj) !== one(i + k).path.slice(pi)) return false;
+      const x = one(j + k);
+      const y = one(i + k);
+      if (x.descendants !== y.descendants || !bytesEqual(x.name, y.name)) return false;
     }
     for (let k = 0; k <= below; k++) {
-      const [x, y] = [one(j + k).id, one(i + k).id];
+      const x = one(j + k).id;
+      const y = one(i + k).id;
       // Raw bytes settle most pairs of a moved tree without an await.
       const raw = ctx.shortcut?.examine(x, y);
       if (raw && raw !== NEEDS_READ && 'kind' in raw) continue;

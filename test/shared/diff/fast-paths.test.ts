@@ -73,3 +73,17 @@ test('hardlinked files touched together report their own changes and no partner 
     'modified file /etc/hl2 mtime=5000.000000000->5001.000000000',
   ]);
 });
+
+test('an inline file moved to another directory pairs as a rename: its bytes are hashed the same on both sides', async () => {
+  const moved = BASE.map((e) => (e.path === '/etc/small' ? { ...e, path: '/bin/small' } : e));
+  assert.deepEqual(await lines(BASE, moved), [
+    'modified dir /bin size=43->60',
+    'renamed file /etc/small -> /bin/small',
+    'modified dir /etc size=60->43',
+  ]);
+});
+
+test('a renamed directory whose files keep their names and bytes is one rename', async () => {
+  const renamed = BASE.map((e) => (typeof e.path === 'string' && e.path.startsWith('/etc/') ? { ...e, path: e.path.replace('/etc/', '/conf/') } : e));
+  assert.deepEqual(await lines(BASE, renamed), ['renamed dir /etc -> /conf']);
+});
