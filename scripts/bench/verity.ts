@@ -6,6 +6,10 @@
  * Each timed verify runs in a child process so its peak RSS is its own; the child starts its
  * worker pool before the clock starts (a bundled app keeps one pool for its lifetime).
  *
+ * Our speed-up over `fsverity digest` comes from hashing on every core: on a machine whose other
+ * work leaves one core free, wall times compare single-threaded costs instead. CPU time (all
+ * threads, user + system) is printed beside each wall time because it stays comparable then.
+ *
  *   npm run bench -- verity            (VERITY_BENCH_RUNS=5 for more runs)
  */
 import { spawnSync } from 'node:child_process';
