@@ -117,6 +117,37 @@ export function createVerityPool(options: PoolOptions = {}): VerityPool {
   let broken: string | undefined;
   let closed = false;
 
+  /**
+   * One abort listener per signal, however many requests share it: a verify run passes its signal
+   * to thousands of requests, and an EventTarget warns (and slows) past ten listeners.
+   */
+  const watched = new Map<AbortSignal, { callbacks: Set<() => void>; listener: () => void }>();
+  const onAbortOf = (signal: AbortSignal | undefined, cb: () => void): (() => void) => {
+    if (!signal) return () => {};
+    let w = watched.get(signal);
+    if (!w) {
+      const entry = {
+        callbacks: new Set<() => void>(),
+        listener: () => {
+          watched.delete(signal);
+          for (const f of entry.callbacks) f();
+        },
+      };
+      w = entry;
+      watched.set(signal, w);
+      signal.addEventListener('abort', w.listener, { once: true });
+    }
+    const entry = w;
+    entry.callbacks.add(cb);
+    return () => {
+      entry.callbacks.delete(cb);
+      if (entry.callbacks.size === 0 && watched.get(signal) === entry) {
+        watched.delete(signal);
+        signal.removeEventListener('abort', entry.listener);
+      }
+    };
+  };
+
   /** Empty jobs sent by warm(); a worker answers one only when its modules are loaded. */
   const pings = new Map<number, () => void>();
 
@@ -246,13 +277,13 @@ export function createVerityPool(options: PoolOptions = {}): VerityPool {
         settle(r) {
           if (task.settled) return;
           task.settled = true;
-          signal?.removeEventListener('abort', onAbort);
+          unwatch();
           if (!r.ok) return reject(errorOf(r));
           if (r.size > task.reported) onBytes?.(r.size - task.reported);
           resolve(r);
         },
       };
-      signal?.addEventListener('abort', onAbort, { once: true });
+      const unwatch = onAbortOf(signal, onAbort);
       queue.push(task);
       schedulePump();
     });
@@ -261,7 +292,7 @@ export function createVerityPool(options: PoolOptions = {}): VerityPool {
     // Our own controller stops the remaining segments when one fails.
     const inner = new AbortController();
     const stop = () => inner.abort();
-    o.signal?.addEventListener('abort', stop, { once: true });
+    const unwatch = onAbortOf(o.signal, stop);
     const tree = createVerityTree({ hash: nodeSha256 });
     const count = Math.ceil(size / segmentSize);
     const window = Math.max(2, threads * JOBS_PER_WORKER);
@@ -292,7 +323,7 @@ export function createVerityPool(options: PoolOptions = {}): VerityPool {
       inner.abort();
       throw o.signal?.aborted ? new AbortError() : e;
     } finally {
-      o.signal?.removeEventListener('abort', stop);
+      unwatch();
     }
   }
 

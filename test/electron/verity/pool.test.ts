@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import { getEventListeners } from 'node:events';
 import { closeSync, mkdtempSync, openSync, rmSync, writeSync, writeFileSync, ftruncateSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -131,6 +132,27 @@ test('a request aborted while queued never reaches a worker', async (t) => {
   const p = pool.digestFile(file, { signal: late.signal });
   late.abort();
   await assert.rejects(p, { name: 'AbortError' });
+});
+
+test('many requests sharing one signal add one abort listener, and one abort rejects them all', async (t) => {
+  const dir = tempDir(t);
+  const files = Array.from({ length: 50 }, (_, i) => {
+    const f = join(dir, `f${i}`);
+    writeFileSync(f, `file ${i}\n`);
+    return f;
+  });
+  const pool = createVerityPool({ threads: 1 });
+  t.after(() => pool.close());
+  const ac = new AbortController();
+  const running = files.map((f) => pool.digestFile(f, { signal: ac.signal }));
+  assert.equal(getEventListeners(ac.signal, 'abort').length, 1);
+  ac.abort();
+  const settled = await Promise.allSettled(running);
+  assert.ok(settled.every((r) => r.status === 'rejected' && (r.reason as Error).name === 'AbortError'));
+  // Settled requests leave nothing behind on a signal that lives on.
+  const keep = new AbortController();
+  await Promise.all(files.slice(0, 5).map((f) => pool.digestFile(f, { signal: keep.signal })));
+  assert.equal(getEventListeners(keep.signal, 'abort').length, 0);
 });
 
 test('a worker that cannot start fails the request instead of hanging', async (t) => {
