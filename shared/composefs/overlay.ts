@@ -106,11 +106,16 @@ const isOneOf = (name: Uint8Array, list: Uint8Array[]): boolean => {
   return false;
 };
 
+/** The composefs reading of a node without the list of bookkeeping xattrs. */
+export type ComposefsContent = Omit<ComposefsView, 'bookkeeping'>;
+
 /*
  * Runs once per node of every walk, dump and diff: a plain loop with no closure per call (esbuild's
  * keepNames turns each one into a defineProperty), and no spread building the result.
+ * `bookkeeping` collects what the hidden xattrs mean, when asked for. With `share`, a node whose
+ * stored xattrs are all visible as they are gets its own array back rather than a copy.
  */
-export function composefsView(node: ImageNode): ComposefsView {
+function interpret(node: ImageNode, bookkeeping: { index: number; meaning: string }[] | undefined, share: boolean): ComposefsContent {
   let mode = node.mode;
   let size = node.size;
   let rdev = node.rdev;
@@ -119,27 +124,29 @@ export function composefsView(node: ImageNode): ComposefsView {
   let legacyDigest: Uint8Array | undefined;
   let whiteout = false;
   let opaque = false;
-  const xattrs: Xattr[] = [];
-  const bookkeeping: { index: number; meaning: string }[] = [];
   const stored = node.xattrs;
+  // Undefined while the visible list is still stored[0..index): then nothing needs copying yet.
+  let xattrs: Xattr[] | undefined;
 
   for (let index = 0; index < stored.length; index++) {
     const x = stored[index]!;
     const name = x.name;
     const v = x.value;
     if (name[0] !== T && name[0] !== U) {
-      addVisible(xattrs, x);
+      if (xattrs) addVisible(xattrs, x);
+      else if (hasName(stored, index, name)) addVisible((xattrs = stored.slice(0, index)), x);
       continue;
     }
+    xattrs ??= stored.slice(0, index);
     const isReg = (mode & S_IFMT) === S_IFREG;
     if (bytesEqual(name, REDIRECT)) {
       if (isReg) payload = v.length > 1 && v[0] === 0x2f ? v.subarray(1) : v;
-      bookkeeping.push({ index, meaning: 'redirect: path of the backing object in the object store' });
+      note(bookkeeping, index, 'redirect: path of the backing object in the object store');
       continue;
     }
     if (bytesEqual(name, METACOPY)) {
       if (isReg && v.length === OVL_METACOPY_HEADER_SIZE + LCFS_DIGEST_SIZE) digest = v.subarray(OVL_METACOPY_HEADER_SIZE);
-      bookkeeping.push({ index, meaning: 'metacopy: data lives in the redirect target; carries its fs-verity digest' });
+      note(bookkeeping, index, 'metacopy: data lives in the redirect target; carries its fs-verity digest');
       continue;
     }
     if (bytesEqual(name, ESC_WHITEOUT) && isReg) {
@@ -147,11 +154,11 @@ export function composefsView(node: ImageNode): ComposefsView {
       rdev = 0;
       size = 0;
       whiteout = true;
-      bookkeeping.push({ index, meaning: 'escaped whiteout: this entry is an overlayfs whiteout (char 0:0) in the composed tree' });
+      note(bookkeeping, index, 'escaped whiteout: this entry is an overlayfs whiteout (char 0:0) in the composed tree');
       continue;
     }
     if (isOneOf(name, SKIPPED)) {
-      bookkeeping.push({ index, meaning: 'overlay whiteout marker for the parent directory' });
+      note(bookkeeping, index, 'overlay whiteout marker for the parent directory');
       continue;
     }
     if (startsWith(name, PREFIX)) {
@@ -164,23 +171,51 @@ export function composefsView(node: ImageNode): ComposefsView {
       }
       if (bytesEqual(name, VERITY_LEGACY)) {
         if (v.length === LCFS_DIGEST_SIZE) legacyDigest = v;
-        bookkeeping.push({ index, meaning: 'pre-1.0 composefs: fs-verity digest of the backing object' });
+        note(bookkeeping, index, 'pre-1.0 composefs: fs-verity digest of the backing object');
         continue;
       }
       if (bytesEqual(name, OPAQUE)) {
         opaque = v.length === 1 && (v[0] === 0x79 || v[0] === 0x78);
-        bookkeeping.push({ index, meaning: 'opaque: overlayfs does not look into lower layers below this directory' });
+        note(bookkeeping, index, 'opaque: overlayfs does not look into lower layers below this directory');
         continue;
       }
-      bookkeeping.push({ index, meaning: 'overlayfs bookkeeping (hidden by composefs)' });
+      note(bookkeeping, index, 'overlayfs bookkeeping (hidden by composefs)');
       continue;
     }
     addVisible(xattrs, x);
   }
   if ((mode & S_IFMT) === S_IFCHR && rdev === 0) whiteout = true; // isRealWhiteout, without an object
-  const view: ComposefsView = { mode, size, rdev, xattrs, whiteout, opaque, bookkeeping };
+  const view: ComposefsContent = { mode, size, rdev, xattrs: xattrs ?? (share ? stored : stored.slice()), whiteout, opaque };
   if (payload) view.payload = payload;
   if (digest) view.digest = digest;
   if (legacyDigest) view.legacyDigest = legacyDigest;
   return view;
+}
+
+function note(bookkeeping: { index: number; meaning: string }[] | undefined, index: number, meaning: string): void {
+  bookkeeping?.push({ index, meaning });
+}
+
+/** Does one of stored[0..end) carry this name? (A later one would replace it, as addVisible does.) */
+function hasName(stored: Xattr[], end: number, name: Uint8Array): boolean {
+  for (let i = 0; i < end; i++) if (bytesEqual(stored[i]!.name, name)) return true;
+  return false;
+}
+
+export function composefsView(node: ImageNode): ComposefsView {
+  const bookkeeping: { index: number; meaning: string }[] = [];
+  const content = interpret(node, bookkeeping, false);
+  const view: ComposefsView = { mode: content.mode, size: content.size, rdev: content.rdev, xattrs: content.xattrs, whiteout: content.whiteout, opaque: content.opaque, bookkeeping };
+  if (content.payload) view.payload = content.payload;
+  if (content.digest) view.digest = content.digest;
+  if (content.legacyDigest) view.legacyDigest = content.legacyDigest;
+  return view;
+}
+
+/**
+ * composefsView for bulk comparison (the diff): no bookkeeping list, and `xattrs` is the node's
+ * own array when every stored xattr is visible unchanged, so it must be treated as read-only.
+ */
+export function composefsContent(node: ImageNode): ComposefsContent {
+  return interpret(node, undefined, true);
 }
