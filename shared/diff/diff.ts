@@ -8,11 +8,11 @@
 import { DecodeError } from '../bytes/cursor.ts';
 import type { Change, ChangeKind, DiffOptions, FieldChange } from '../api.ts';
 import { compareBytes, kindOfMode, S_IFMT, type DirEntry, type ImageNode, type ImageReader, type NodeKind } from '../model.ts';
-import { compareData, compareMeta, dataInImage, fieldChange, formatMode, formatMtime, viewKind, type CompareContext, type Side, type ViewFn } from './compare.ts';
-import { childHash, dataHash, hasContent, HASHED_DATA_LIMIT, identityHash, type XattrHashes } from './identity.ts';
-import { pairRenames, type OneSided } from './renames.ts';
+import { compareData, compareMeta, dataInImage, fieldChange, formatMode, formatMtime, viewKind, type CompareContext, type ContentView, type Side, type ViewFn } from './compare.ts';
+import { childHash, dataHash, hasContent, HASHED_DATA_LIMIT, identityHash, nodeKey, rawKey, type XattrHashes } from './identity.ts';
+import { pairRenames, type OneSided, type RenameContext } from './renames.ts';
 import { compileIgnore } from './options.ts';
-import { composefsView, isRealWhiteout } from '../composefs/overlay.ts';
+import { composefsContent, isRealWhiteout } from '../composefs/overlay.ts';
 import { erofsShortcut, NEEDS_READ, type CoreOnly, type Shortcut, type Verdict } from './erofs-shortcut.ts';
 import { markSide, onSide, type ImageSide } from './errors.ts';
 import { displayBytes } from './text.ts';
@@ -36,15 +36,11 @@ interface Links {
   linkB?: number;
 }
 
-interface Walk extends CompareContext {
-  a: ImageReader;
-  b: ImageReader;
-  view: ViewFn;
+interface Walk extends RenameContext {
   xattrHashes: XattrHashes;
   seenA: Set<number>;
   seenB: Set<number>;
-  shortcut?: Shortcut;
-  /** The view is composefsView, whose reading of a node the shortcut can tell from raw bytes. */
+  /** The view is composefsContent, whose reading of a node the shortcut can tell from raw bytes. */
   rawView: boolean;
   links: Map<Shared, Links>;
 }
@@ -223,59 +219,83 @@ async function diffDir(w: Walk, idA: number, idB: number, path: string, out: Rec
   }
 }
 
-/** Records for everything below a directory that exists on one side only; returns its entries' combined hash. */
+/** Records for everything below a directory that exists on one side only; returns its entries' combined key. */
 async function listChildren(w: Walk, kind: 'added' | 'removed', id: number, path: string, out: Rec[]): Promise<number> {
   const reader = kind === 'removed' ? w.a : w.b;
   enterDir(kind === 'removed' ? w.seenA : w.seenB, id, path);
-  let hash = 0;
+  let key = 0;
   for (const e of await entriesOf(reader, id, path)) {
     const at = out.length;
     // Most entries are files whose bytes are all cached: no promise, no await.
     const pending = listEntry(w, kind, e.id, path, e.name, out);
     if (pending) await pending;
-    hash = childHash(hash, e.name, (out[at] as OneSided).hash);
+    key = childHash(key, e.name, (out[at] as OneSided).key);
   }
-  return hash;
+  return key;
 }
 
 /**
- * A one-sided entry and, for a directory, everything below it, in name order, with identity
- * hashes. Returns a promise only when it has to wait for bytes or descend into a directory.
+ * A one-sided entry and, for a directory, everything below it, in name order, with their keys.
+ * A non-directory the shortcut can read from raw bytes is not decoded: pairRenames decodes it
+ * only if its key meets one on the other side. Returns a promise only when it has to wait for
+ * bytes or descend into a directory.
  */
 function listEntry(w: Walk, kind: 'added' | 'removed', id: number, dir: string, name: Uint8Array, out: Rec[]): Promise<void> | undefined {
+  const raw = w.rawView ? w.shortcut?.facts(kind === 'removed' ? 'a' : 'b', id) : undefined;
+  if (raw) {
+    const ino = raw.ino;
+    const mode = (ino.mode & ~S_IFMT) | raw.viewType;
+    out.push({ kind, dir, name, nodeKind: kindOfMode(mode), id, key: rawKey(w.ignore, ino, raw.viewType), descendants: 0, link: ino.nlink > 1 ? id : undefined });
+    return undefined;
+  }
   const reader = kind === 'removed' ? w.a : w.b;
   const node = reader.tryNode!(id);
   if (node) return listNode(w, kind, reader, node, dir, name, out);
   return reader.node(id).then((n) => listNode(w, kind, reader, n, dir, name, out));
 }
 
+/** A one-sided entry from its decoded node: a non-directory gets its identity at once, since it is decoded anyway. */
 function listNode(
   w: Walk, kind: 'added' | 'removed', reader: ImageReader, node: ImageNode, dir: string, name: Uint8Array, out: Rec[],
 ): Promise<void> | undefined {
-  const side: Side = { reader, node, view: w.view(node) };
+  const view = w.view(node);
   const rec: OneSided = {
-    kind, dir, name, nodeKind: viewKind(side.view), id: node.id, hash: identityHash(side, w.ignore, w.xattrHashes),
-    content: false, descendants: 0, link: linkId(node),
+    kind, dir, name, nodeKind: viewKind(view), id: node.id,
+    key: nodeKey(w.ignore, node, view), descendants: 0, link: linkId(node),
   };
   out.push(rec);
   if (node.kind === 'dir') return listDir(w, kind, rec, out);
-  rec.content = hasContent(side);
-  if (!dataInImage(node) || node.size > HASHED_DATA_LIMIT) return undefined;
-  const cached = w.shortcut?.inlineData(kind === 'removed' ? 'a' : 'b', node);
-  if (cached) {
-    rec.hash = dataHash(rec.hash, cached);
-    return undefined;
-  }
-  return reader.readData(node.id, 0, node.size).then((data) => {
-    rec.hash = dataHash(rec.hash, data);
-  });
+  return identifyNode(w, rec, reader, node, view);
 }
 
 async function listDir(w: Walk, kind: 'added' | 'removed', rec: OneSided, out: Rec[]): Promise<void> {
   const at = out.length;
-  rec.hash = childHash(rec.hash, new Uint8Array(0), await listChildren(w, kind, rec.id, oneSidedPath(rec), out));
+  rec.key = childHash(rec.key, new Uint8Array(0), await listChildren(w, kind, rec.id, oneSidedPath(rec), out));
   rec.descendants = out.length - at;
-  for (let k = at; k < out.length && !rec.content; k++) rec.content = (out[k] as OneSided).content;
+}
+
+/** Sets a one-sided non-directory's identity hash (in-image data included) and content flag. */
+function identify(w: Walk, rec: OneSided): Promise<void> | undefined {
+  const reader = rec.kind === 'removed' ? w.a : w.b;
+  const node = reader.tryNode!(rec.id);
+  if (node) return identifyNode(w, rec, reader, node, w.view(node));
+  return reader.node(rec.id).then((n) => identifyNode(w, rec, reader, n, w.view(n)));
+}
+
+function identifyNode(w: Walk, rec: OneSided, reader: ImageReader, node: ImageNode, view: ContentView): Promise<void> | undefined {
+  const side: Side = { reader, node, view };
+  const hash = identityHash(side, w.ignore, w.xattrHashes);
+  rec.hash = hash;
+  rec.content = hasContent(side);
+  if (!dataInImage(node) || node.size > HASHED_DATA_LIMIT) return undefined;
+  const cached = w.shortcut?.inlineData(rec.kind === 'removed' ? 'a' : 'b', node);
+  if (cached) {
+    rec.hash = dataHash(hash, cached);
+    return undefined;
+  }
+  return reader.readData(node.id, 0, node.size).then((data) => {
+    rec.hash = dataHash(hash, data);
+  });
 }
 
 /**
@@ -355,8 +375,9 @@ export async function diffWithView(a: ImageReader, b: ImageReader, view: ViewFn,
     seenA: new Set(),
     seenB: new Set(),
     links: new Map(),
-    rawView: view === composefsView,
+    rawView: view === composefsContent,
     shortcut: options.exhaustive ? undefined : await erofsShortcut(a, b),
+    identify: (r) => identify(w, r),
   };
   const recs: Rec[] = [];
   await diffEntry(w, a.rootId, b.rootId, w.shortcut?.examine(a.rootId, b.rootId), '', new Uint8Array(0), recs);

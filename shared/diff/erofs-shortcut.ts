@@ -84,6 +84,12 @@ export interface Shortcut {
   /** True when directories `idA` and `idB` list byte-identical entries (same names, same nids). */
   sameEntries(idA: number, idB: number): Promise<boolean>;
   /**
+   * A non-directory's inode and the file type of its composefs view, read from raw bytes without
+   * decoding the node, when everything its decoding needs is cached and would decode (the same
+   * checks as for a CoreOnly pair); undefined otherwise, and then the node is decoded.
+   */
+  facts(side: 'a' | 'b', id: number): { ino: RawInode; viewType: number } | undefined;
+  /**
    * The bytes readData(node.id, 0, node.size) would return for a file whose data is wholly inline,
    * straight from the cache (a view, not a copy); undefined when not inline or not cached.
    */
@@ -282,22 +288,25 @@ export async function erofsShortcut(a: ImageReader, b: ImageReader): Promise<Sho
     return ia.xattrSize ? sameShared(ia, x) : true;
   };
 
-  /** Per shared xattr id of A: is it the escaped whiteout (null when its name does not expand)? */
-  const sharedWhiteout = new Map<number, boolean | null>();
+  /** Per image and shared xattr id: is it the escaped whiteout (null when its name does not expand)? */
+  const sharedWhiteoutA = new Map<number, boolean | null>();
+  const sharedWhiteoutB = new Map<number, boolean | null>();
 
   /**
    * The file type of a non-directory's composefs view, from its raw xattr entries, as
    * composefsView decides it: a regular file with an escaped-whiteout xattr is a char device.
-   * Undefined when some entry would not decode, so that the node is decoded and the reader
-   * reports the problem. Only called once restSame() accepted the span and its shared ids.
+   * Undefined when some entry would not decode (as decodeInlineEntries and xattrFullName read
+   * them), so that the node is decoded and the reader reports the problem. `span` holds the
+   * inode and its xattr area.
    */
-  const viewTypeNow = (ino: RawInode, span: Uint8Array): number | undefined => {
+  const viewTypeNow = (r: ErofsReader, ino: RawInode, span: Uint8Array): number | undefined => {
     const type = ino.mode & S_IFMT;
-    if (type !== S_IFREG || ino.xattrSize === 0) return type;
+    if (ino.xattrSize === 0) return type;
+    const ids = sharedIds(ino, span);
+    if (!ids) return undefined;
     let whiteout = false;
     const end = ino.inodeSize + ino.xattrSize;
-    // The inline entries, walked as decodeInlineEntries walks them.
-    for (let p = ino.inodeSize + IBODY_SHARED_IDS + 4 * span[ino.inodeSize + IBODY_SHARED_COUNT]!; end - p >= EROFS_XATTR_ENTRY_SIZE; ) {
+    for (let p = ino.inodeSize + IBODY_SHARED_IDS + 4 * ids.length; end - p >= EROFS_XATTR_ENTRY_SIZE; ) {
       const raw = EROFS_XATTR_ENTRY_SIZE + span[p]! + (span[p + 2]! | (span[p + 3]! << 8));
       if (p + raw > end) return undefined;
       const named = isEscapedWhiteout(span, p);
@@ -305,17 +314,30 @@ export async function erofsShortcut(a: ImageReader, b: ImageReader): Promise<Sho
       whiteout ||= named;
       p = Math.min(end, p + ((raw + 3) & ~3));
     }
-    for (const id of sharedIds(ino, span)!) {
-      let named = sharedWhiteout.get(id);
+    const cache = r === a ? sharedWhiteoutA : sharedWhiteoutB;
+    for (const id of ids) {
+      let named = cache.get(id);
       if (named === undefined) {
-        const entry = sharedEntryNow(a, id);
+        const entry = sharedEntryNow(r, id);
         if (!entry) return undefined;
-        sharedWhiteout.set(id, (named = isEscapedWhiteout(entry, 0) ?? null));
+        cache.set(id, (named = isEscapedWhiteout(entry, 0) ?? null));
       }
       if (named === null) return undefined;
       whiteout ||= named;
     }
-    return whiteout ? S_IFCHR : type;
+    return whiteout && type === S_IFREG ? S_IFCHR : type;
+  };
+
+  /** A non-directory's inode and the bytes its decoding needs, when all are cached and in bounds. */
+  const spanNow = (r: ErofsReader, id: number): { ino: RawInode; kind: NodeKind; layout?: ChunkLayout; span: Uint8Array } | undefined => {
+    const ino = inodeNow(r, id);
+    if (ino === undefined || ino === NEEDS_READ) return undefined;
+    const kind = kindOfMode(ino.mode);
+    const layout = ino.datalayout === EROFS_INODE_CHUNK_BASED ? layoutOf(ino) : undefined;
+    const len = spanLength(ino, kind, layout);
+    if (len === undefined || ino.offset + len > r.size) return undefined;
+    const span = r.source.peek(ino.offset, len);
+    return span && { ino, kind, layout, span };
   };
 
   const examine = (idA: number, idB: number): Verdict => {
@@ -349,7 +371,7 @@ export async function erofsShortcut(a: ImageReader, b: ImageReader): Promise<Sho
     const rest = restSame(ia, layout, x);
     if (rest !== true) return rest === false ? undefined : rest;
     if (!core) return { kind, nlink: ia.nlink };
-    return kind === 'dir' ? { coreOnly: core, a: ia } : { coreOnly: core, a: ia, viewType: viewTypeNow(ia, x) };
+    return kind === 'dir' ? { coreOnly: core, a: ia } : { coreOnly: core, a: ia, viewType: viewTypeNow(a, ia, x) };
   };
 
   /** Loads what examine() needs into the readers' caches: the inode spans and the shared xattr entries. */
@@ -374,6 +396,15 @@ export async function erofsShortcut(a: ImageReader, b: ImageReader): Promise<Sho
 
   return {
     examine,
+
+    facts(side, id) {
+      const r = side === 'a' ? a : b;
+      const at = spanNow(r, id);
+      // Directories are decoded: there are few, and their data needs checks this does not make.
+      if (!at || at.kind === 'dir') return undefined;
+      const viewType = viewTypeNow(r, at.ino, at.span);
+      return viewType === undefined ? undefined : { ino: at.ino, viewType };
+    },
 
     inlineData(side, node) {
       const d = node.data;

@@ -1,12 +1,13 @@
 /**
- * Identity hashes of added and removed entries, for finding rename candidates: a 53-bit hash of
- * what a rename keeps (content and metadata, as the ignore options see them), computed from numbers
- * and bytes without building strings, since in a diff of two unrelated trees every entry is
- * one-sided. A directory's hash also covers its entries' names and hashes. Hashes only propose
- * pairs; renames.ts decides each one exactly.
+ * Keys and identity hashes of added and removed entries, for finding rename candidates: 53-bit
+ * hashes of what a rename keeps (metadata and content, as the ignore options see them), computed
+ * from numbers and bytes without building strings, since in a diff of two unrelated trees every
+ * entry is one-sided. The inode key needs no decoding; a directory's key also covers its entries'
+ * names and keys (childHash). Hashes only propose pairs; renames.ts decides each one exactly.
  */
-import type { Xattr } from '../model.ts';
-import { dataInImage, viewDigest, viewKind, type Side } from './compare.ts';
+import { kindOfMode, S_IFBLK, S_IFCHR, S_IFMT, type ImageNode, type Xattr } from '../model.ts';
+import type { RawInode } from '../erofs/inode.ts';
+import { dataInImage, viewDigest, viewKind, type ContentView, type Side } from './compare.ts';
 import type { Ignore } from './options.ts';
 import { displayBytes } from './text.ts';
 
@@ -98,7 +99,51 @@ export function identityHash(side: Side, ignore: Ignore, memo: XattrHashes): num
   return finish(s);
 }
 
-/** Folds one directory entry (its name and its hash) into a running hash of a directory's entries. */
+/**
+ * The inode-level part of what compareMeta compares, as a key: the composefs view's mode, rdev
+ * and size, the owner and mtime (unless ignored) and the link count; a directory's size and link
+ * count follow from its entries and are left out, as a rename comparison leaves them out. Two
+ * entries that compare equal always have equal keys, so an entry whose key the other image lacks
+ * cannot be half of a rename. Arguments rather than an object: it runs for every one-sided entry.
+ */
+export function inodeKey(
+  ignore: Ignore, mode: number, rdev: number, size: number, nlink: number, uid: number, gid: number, mtimeSec: number, mtimeNsec: number,
+): number {
+  const s = lanes(4);
+  word(s, mode);
+  num(s, rdev >>> 0);
+  if (!ignore.ownership) {
+    num(s, uid);
+    num(s, gid);
+  }
+  if (!ignore.mtime) {
+    num(s, Math.abs(mtimeSec));
+    word(s, mtimeSec < 0 ? 1 : 0);
+    word(s, mtimeNsec);
+  }
+  if (kindOfMode(mode) !== 'dir') {
+    num(s, size);
+    num(s, nlink);
+  }
+  return finish(s);
+}
+
+/** inodeKey of a decoded node. */
+export const nodeKey = (ignore: Ignore, node: ImageNode, view: ContentView): number =>
+  inodeKey(ignore, view.mode, view.rdev, view.size, node.nlink, node.uid, node.gid, node.mtime.sec, node.mtime.nsec);
+
+/**
+ * inodeKey of a non-directory from its raw inode and the file type of its composefs view (see
+ * erofs-shortcut facts): the same key nodeKey gives once the node is decoded.
+ */
+export function rawKey(ignore: Ignore, ino: RawInode, viewType: number): number {
+  // As composefsView reads it: an escaped whiteout is a char device 0:0 of size 0.
+  const escaped = viewType !== (ino.mode & S_IFMT);
+  const rdev = escaped || (viewType !== S_IFCHR && viewType !== S_IFBLK) ? 0 : ino.iu;
+  return inodeKey(ignore, (ino.mode & ~S_IFMT) | viewType, rdev, escaped ? 0 : ino.size, ino.nlink, ino.uid, ino.gid, ino.mtimeSec, ino.mtimeNsec);
+}
+
+/** Folds one directory entry (its name and its key) into a running hash of a directory's entries. */
 export function childHash(acc: number, name: Uint8Array, child: number): number {
   const s = lanes(2);
   num(s, acc);

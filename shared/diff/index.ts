@@ -3,7 +3,7 @@
  * See diff.ts for the walk and format.ts for the one-line form.
  */
 import type { DiffOptions } from '../api.ts';
-import { composefsView } from '../composefs/overlay.ts';
+import { composefsContent } from '../composefs/overlay.ts';
 import type { ImageReader } from '../model.ts';
 import type { ViewFn } from './compare.ts';
 import { diffWithView, type DiffResult } from './diff.ts';
@@ -11,8 +11,8 @@ import { diffWithView, type DiffResult } from './diff.ts';
 export { formatChange } from './format.ts';
 export type { DiffResult } from './diff.ts';
 
-/** The composefs reading of every node, so the diff compares what composefs-info shows. */
-export const contentView: ViewFn = composefsView;
+/** The composefs reading of every node, so the diff compares what composefs-info shows (xattrs read-only). */
+export const contentView: ViewFn = composefsContent;
 
 export function diffImages(a: ImageReader, b: ImageReader, options?: DiffOptions): Promise<DiffResult> {
   return diffWithView(a, b, contentView, options);
