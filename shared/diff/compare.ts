@@ -49,7 +49,8 @@ export const formatMode = (mode: number): string => mode.toString(8);
 const NSEC_PAD = '000000000';
 export const formatMtime = (sec: number, nsec: number): string => {
   const ns = String(nsec);
-  return `${sec}.${NSEC_PAD.slice(ns.length)}${ns}`;
+  // join builds one flat string; concatenation would keep a tree of pieces alive with every change.
+  return [sec, '.', NSEC_PAD.slice(ns.length), ns].join('');
 };
 
 /** The first bytes of in-image data shown verbatim; longer data is shown by its sha256. */

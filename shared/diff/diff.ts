@@ -42,12 +42,17 @@ interface Walk extends RenameContext {
   seenB: Set<number>;
   /** The view is composefsContent, whose reading of a node the shortcut can tell from raw bytes. */
   rawView: boolean;
+  scratch: FieldChange[];
   links: Map<Shared, Links>;
 }
 
-/** The root is diffed as the entry with the empty name in the empty directory. */
-const childPath = (dir: string, name: Uint8Array): string =>
-  dir === '' ? '/' : (dir === '/' ? '/' : dir + '/') + displayBytes(name);
+/**
+ * Paths are built from their directory's prefix (its path with the trailing slash), made once
+ * per directory, so that each entry's path is one concatenation. The root is diffed as the entry
+ * with the empty name under the empty prefix.
+ */
+const childPath = (prefix: string, name: Uint8Array): string => (prefix === '' ? '/' : prefix + displayBytes(name));
+const dirPrefix = (path: string): string => (path === '/' ? '/' : path + '/');
 
 /** One-sided records keep their directory and name: most are never reported (renamed trees). */
 const oneSidedPath = (r: OneSided): string => childPath(r.dir, r.name);
@@ -108,15 +113,15 @@ function insertBeforeXattrs(fields: FieldChange[], change: FieldChange): void {
  * said about the pair. The path text is built only when needed: most shared paths are unchanged
  * files, settled by diffDir without calling this at all.
  */
-async function diffEntry(w: Walk, idA: number, idB: number, verdict: Verdict, dir: string, name: Uint8Array, out: Rec[]): Promise<void> {
+async function diffEntry(w: Walk, idA: number, idB: number, verdict: Verdict, prefix: string, name: Uint8Array, out: Rec[]): Promise<void> {
   if (verdict === NEEDS_READ) verdict = await w.shortcut!.examineLoaded(idA, idB);
   // Hardlinked nodes are decoded even when unchanged: their partners are compared afterwards.
   if (verdict && 'kind' in verdict && (verdict.kind === 'dir' || verdict.nlink <= 1)) {
-    if (verdict.kind === 'dir') await diffDir(w, idA, idB, childPath(dir, name), out);
+    if (verdict.kind === 'dir') await diffDir(w, idA, idB, childPath(prefix, name), out);
     return;
   }
   if (verdict && 'coreOnly' in verdict && verdict.viewType !== undefined && w.rawView) {
-    coreChange(w, verdict, verdict.viewType, childPath(dir, name), out);
+    coreChange(w, verdict, verdict.viewType, childPath(prefix, name), out);
     return;
   }
   const na = w.a.tryNode!(idA) ?? (await w.a.node(idA));
@@ -125,9 +130,9 @@ async function diffEntry(w: Walk, idA: number, idB: number, verdict: Verdict, di
     // values for them, and the data both decode from is the same bytes.
     const c = verdict.coreOnly;
     const nb: ImageNode = { ...na, id: idB, mode: c.mode, uid: c.uid, gid: c.gid, nlink: c.nlink, mtime: { sec: c.mtimeSec, nsec: c.mtimeNsec } };
-    return diffPair(w, na, nb, childPath(dir, name), out, true);
+    return diffPair(w, na, nb, childPath(prefix, name), out, true);
   }
-  await diffPair(w, na, w.b.tryNode!(idB) ?? (await w.b.node(idB)), childPath(dir, name), out);
+  await diffPair(w, na, w.b.tryNode!(idB) ?? (await w.b.node(idB)), childPath(prefix, name), out);
 }
 
 /**
@@ -138,7 +143,10 @@ async function diffEntry(w: Walk, idA: number, idB: number, verdict: Verdict, di
 function coreChange(w: Walk, v: CoreOnly, viewType: number, path: string, out: Rec[]): void {
   const ia = v.a;
   const ib = v.coreOnly;
-  const fields: FieldChange[] = [];
+  // Collected in the walk's scratch list and copied at their exact count: a change lives as long
+  // as the result, and an array grown by push keeps room for 16.
+  const fields = w.scratch;
+  fields.length = 0;
   // composefsView keeps the permission bits and replaces only the type of an escaped whiteout.
   const ma = (ia.mode & ~S_IFMT) | viewType;
   const mb = (ib.mode & ~S_IFMT) | viewType;
@@ -154,7 +162,7 @@ function coreChange(w: Walk, v: CoreOnly, viewType: number, path: string, out: R
   const linkA = ia.nlink > 1 ? ia.nid : undefined;
   const linkB = ib.nlink > 1 ? ib.nid : undefined;
   if (!fields.length && linkA === undefined && linkB === undefined) return;
-  const rec: Shared = { kind: 'modified', path, nodeKind: kindOfMode(mb), fields };
+  const rec: Shared = { kind: 'modified', path, nodeKind: kindOfMode(mb), fields: fields.slice() };
   out.push(rec);
   if (linkA !== undefined || linkB !== undefined) w.links.set(rec, { linkA, linkB });
 }
@@ -187,14 +195,15 @@ async function diffDir(w: Walk, idA: number, idB: number, path: string, out: Rec
   enterDir(w.seenA, idA, path);
   enterDir(w.seenB, idB, path);
   const ea = await entriesOf(w.a, idA, path);
+  const prefix = dirPrefix(path);
   // Identical dirents mean identical lists, except in a composefs root, where which entries are
   // hidden depends on the nodes too.
   if (path !== '/' && (await w.shortcut?.sameEntries(idA, idB))) {
     for (const e of ea) {
       const v = w.shortcut!.examine(e.id, e.id);
       if (settled(v)) continue;
-      if (v && v !== NEEDS_READ && 'coreOnly' in v && v.viewType !== undefined && w.rawView) coreChange(w, v, v.viewType, childPath(path, e.name), out);
-      else await diffEntry(w, e.id, e.id, v, path, e.name, out);
+      if (v && v !== NEEDS_READ && 'coreOnly' in v && v.viewType !== undefined && w.rawView) coreChange(w, v, v.viewType, childPath(prefix, e.name), out);
+      else await diffEntry(w, e.id, e.id, v, prefix, e.name, out);
     }
     return;
   }
@@ -209,11 +218,11 @@ async function diffDir(w: Walk, idA: number, idB: number, path: string, out: Rec
       const v = w.shortcut?.examine(x.id, y.id);
       if (settled(v)) continue;
       // The common change of a rebuild (mtimes, modes, owners) settled without an await.
-      if (v && v !== NEEDS_READ && 'coreOnly' in v && v.viewType !== undefined && w.rawView) coreChange(w, v, v.viewType, childPath(path, x.name), out);
-      else await diffEntry(w, x.id, y.id, v, path, x.name, out);
+      if (v && v !== NEEDS_READ && 'coreOnly' in v && v.viewType !== undefined && w.rawView) coreChange(w, v, v.viewType, childPath(prefix, x.name), out);
+      else await diffEntry(w, x.id, y.id, v, prefix, x.name, out);
     } else {
       const e = c < 0 ? ea[i++]! : eb[j++]!;
-      const pending = listEntry(w, c < 0 ? 'removed' : 'added', e.id, path, e.name, out);
+      const pending = listEntry(w, c < 0 ? 'removed' : 'added', e.id, prefix, e.name, out);
       if (pending) await pending;
     }
   }
@@ -224,10 +233,11 @@ async function listChildren(w: Walk, kind: 'added' | 'removed', id: number, path
   const reader = kind === 'removed' ? w.a : w.b;
   enterDir(kind === 'removed' ? w.seenA : w.seenB, id, path);
   let key = 0;
+  const prefix = dirPrefix(path);
   for (const e of await entriesOf(reader, id, path)) {
     const at = out.length;
     // Most entries are files whose bytes are all cached: no promise, no await.
-    const pending = listEntry(w, kind, e.id, path, e.name, out);
+    const pending = listEntry(w, kind, e.id, prefix, e.name, out);
     if (pending) await pending;
     key = childHash(key, e.name, (out[at] as OneSided).key);
   }
@@ -240,27 +250,27 @@ async function listChildren(w: Walk, kind: 'added' | 'removed', id: number, path
  * only if its key meets one on the other side. Returns a promise only when it has to wait for
  * bytes or descend into a directory.
  */
-function listEntry(w: Walk, kind: 'added' | 'removed', id: number, dir: string, name: Uint8Array, out: Rec[]): Promise<void> | undefined {
+function listEntry(w: Walk, kind: 'added' | 'removed', id: number, prefix: string, name: Uint8Array, out: Rec[]): Promise<void> | undefined {
   const raw = w.rawView ? w.shortcut?.facts(kind === 'removed' ? 'a' : 'b', id) : undefined;
   if (raw) {
     const ino = raw.ino;
     const mode = (ino.mode & ~S_IFMT) | raw.viewType;
-    out.push({ kind, dir, name, nodeKind: kindOfMode(mode), id, key: rawKey(w.ignore, ino, raw.viewType), descendants: 0, link: ino.nlink > 1 ? id : undefined });
+    out.push({ kind, dir: prefix, name, nodeKind: kindOfMode(mode), id, key: rawKey(w.ignore, ino, raw.viewType), descendants: 0, link: ino.nlink > 1 ? id : undefined });
     return undefined;
   }
   const reader = kind === 'removed' ? w.a : w.b;
   const node = reader.tryNode!(id);
-  if (node) return listNode(w, kind, reader, node, dir, name, out);
-  return reader.node(id).then((n) => listNode(w, kind, reader, n, dir, name, out));
+  if (node) return listNode(w, kind, reader, node, prefix, name, out);
+  return reader.node(id).then((n) => listNode(w, kind, reader, n, prefix, name, out));
 }
 
 /** A one-sided entry from its decoded node: a non-directory gets its identity at once, since it is decoded anyway. */
 function listNode(
-  w: Walk, kind: 'added' | 'removed', reader: ImageReader, node: ImageNode, dir: string, name: Uint8Array, out: Rec[],
+  w: Walk, kind: 'added' | 'removed', reader: ImageReader, node: ImageNode, prefix: string, name: Uint8Array, out: Rec[],
 ): Promise<void> | undefined {
   const view = w.view(node);
   const rec: OneSided = {
-    kind, dir, name, nodeKind: viewKind(view), id: node.id,
+    kind, dir: prefix, name, nodeKind: viewKind(view), id: node.id,
     key: nodeKey(w.ignore, node, view), descendants: 0, link: linkId(node),
   };
   out.push(rec);
@@ -376,6 +386,7 @@ export async function diffWithView(a: ImageReader, b: ImageReader, view: ViewFn,
     seenB: new Set(),
     links: new Map(),
     rawView: view === composefsContent,
+    scratch: [],
     shortcut: options.exhaustive ? undefined : await erofsShortcut(a, b),
     identify: (r) => identify(w, r),
   };

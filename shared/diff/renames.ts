@@ -20,7 +20,7 @@ import { NEEDS_READ, type Shortcut } from './erofs-shortcut.ts';
 /** A path present in one image only. A directory's descendants follow it in the record list. */
 export interface OneSided {
   kind: 'added' | 'removed';
-  /** The path of the containing directory and the entry's name (the path is built when reported). */
+  /** The containing directory's path with its trailing slash, and the entry's name (the path is built when reported). */
   dir: string;
   name: Uint8Array;
   nodeKind: NodeKind;
