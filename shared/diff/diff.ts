@@ -255,7 +255,10 @@ function listEntry(w: Walk, kind: 'added' | 'removed', id: number, prefix: strin
   if (raw) {
     const ino = raw.ino;
     const mode = (ino.mode & ~S_IFMT) | raw.viewType;
-    out.push({ kind, dir: prefix, name, nodeKind: kindOfMode(mode), id, key: rawKey(w.ignore, ino, raw.viewType), descendants: 0, link: ino.nlink > 1 ? id : undefined });
+    out.push({
+      kind, dir: prefix, name, nodeKind: kindOfMode(mode), id, key: rawKey(w.ignore, ino, raw.viewType),
+      hash: undefined, content: undefined, descendants: 0, link: ino.nlink > 1 ? id : undefined,
+    });
     return undefined;
   }
   const reader = kind === 'removed' ? w.a : w.b;
@@ -271,7 +274,7 @@ function listNode(
   const view = w.view(node);
   const rec: OneSided = {
     kind, dir: prefix, name, nodeKind: viewKind(view), id: node.id,
-    key: nodeKey(w.ignore, node, view), descendants: 0, link: linkId(node),
+    key: nodeKey(w.ignore, node, view), hash: undefined, content: undefined, descendants: 0, link: linkId(node),
   };
   out.push(rec);
   if (node.kind === 'dir') return listDir(w, kind, rec, out);

@@ -169,7 +169,10 @@ export async function erofsShortcut(a: ImageReader, b: ImageReader): Promise<Sho
     return undefined;
   }
   // A full walk touches every metadata block; one sequential read beats thousands of small ones.
-  await Promise.all([onSide('a', () => a.prefetchAll()), onSide('b', () => b.prefetchAll())]);
+  const [loadedA, loadedB] = await Promise.all([onSide('a', () => a.prefetchAll()), onSide('b', () => b.prefetchAll())]);
+  // A preloaded image is one buffer: inodes are decoded in place rather than through a view each.
+  const wholeA = loadedA ? a.source.peek(0, a.size) : undefined;
+  const wholeB = loadedB ? b.source.peek(0, b.size) : undefined;
   const blockSize = a.blockSize;
   const sharedSame = new Map<number, boolean>();
 
@@ -203,10 +206,11 @@ export async function erofsShortcut(a: ImageReader, b: ImageReader): Promise<Sho
   const inodeNow = (r: ErofsReader, nid: number): RawInode | undefined | typeof NEEDS_READ => {
     const off = inodeOffset(r.sb, nid);
     if (!Number.isSafeInteger(off) || off < 0 || off >= r.size) return undefined;
-    const bytes = r.source.peek(off, Math.min(EROFS_INODE_EXTENDED_SIZE, r.size - off));
+    const whole = r === a ? wholeA : wholeB;
+    const bytes = whole ?? r.source.peek(off, Math.min(EROFS_INODE_EXTENDED_SIZE, r.size - off));
     if (!bytes) return NEEDS_READ;
     try {
-      return decodeInode(new Cursor(bytes, off), nid, r.sb);
+      return decodeInode(whole ? new Cursor(whole, 0, off) : new Cursor(bytes, off), nid, r.sb);
     } catch {
       return undefined;
     }
@@ -253,23 +257,19 @@ export async function erofsShortcut(a: ImageReader, b: ImageReader): Promise<Sho
     return head && r.source.peek(off, EROFS_XATTR_ENTRY_SIZE + head[0]! + (head[2]! | (head[3]! << 8)));
   };
 
-  /** The shared xattr ids an inode's span names, or undefined when its header is malformed. */
-  const sharedIds = (ino: RawInode, span: Uint8Array): number[] | undefined => {
-    const h = ino.inodeSize;
-    const ids: number[] = [];
-    for (let k = 0; k < span[h + IBODY_SHARED_COUNT]!; k++) {
-      const p = h + IBODY_SHARED_IDS + 4 * k;
-      if (p + 4 > h + ino.xattrSize) return undefined;
-      ids.push(le32(span, p));
-    }
-    return ids;
+  /** How many shared xattr ids an inode's span names, or -1 when they do not fit its xattr area. */
+  const sharedCount = (ino: RawInode, span: Uint8Array): number => {
+    const n = span[ino.inodeSize + IBODY_SHARED_COUNT]!;
+    return n > 0 && IBODY_SHARED_IDS + 4 * n > ino.xattrSize ? -1 : n;
   };
+  const sharedId = (ino: RawInode, span: Uint8Array, k: number): number => le32(span, ino.inodeSize + IBODY_SHARED_IDS + 4 * k);
 
   /** Whether every shared xattr the inode names is the same entry in both images (cached per id). */
   const sameShared = (ino: RawInode, span: Uint8Array): boolean | typeof NEEDS_READ => {
-    const ids = sharedIds(ino, span);
-    if (!ids) return false; // malformed header: let the decoder report it
-    for (const id of ids) {
+    const count = sharedCount(ino, span);
+    if (count < 0) return false; // malformed header: let the decoder report it
+    for (let k = 0; k < count; k++) {
+      const id = sharedId(ino, span, k);
       let same = sharedSame.get(id);
       if (same === undefined) {
         const x = sharedEntryNow(a, id);
@@ -302,11 +302,11 @@ export async function erofsShortcut(a: ImageReader, b: ImageReader): Promise<Sho
   const viewTypeNow = (r: ErofsReader, ino: RawInode, span: Uint8Array): number | undefined => {
     const type = ino.mode & S_IFMT;
     if (ino.xattrSize === 0) return type;
-    const ids = sharedIds(ino, span);
-    if (!ids) return undefined;
+    const count = sharedCount(ino, span);
+    if (count < 0) return undefined;
     let whiteout = false;
     const end = ino.inodeSize + ino.xattrSize;
-    for (let p = ino.inodeSize + IBODY_SHARED_IDS + 4 * ids.length; end - p >= EROFS_XATTR_ENTRY_SIZE; ) {
+    for (let p = ino.inodeSize + IBODY_SHARED_IDS + 4 * count; end - p >= EROFS_XATTR_ENTRY_SIZE; ) {
       const raw = EROFS_XATTR_ENTRY_SIZE + span[p]! + (span[p + 2]! | (span[p + 3]! << 8));
       if (p + raw > end) return undefined;
       const named = isEscapedWhiteout(span, p);
@@ -315,7 +315,8 @@ export async function erofsShortcut(a: ImageReader, b: ImageReader): Promise<Sho
       p = Math.min(end, p + ((raw + 3) & ~3));
     }
     const cache = r === a ? sharedWhiteoutA : sharedWhiteoutB;
-    for (const id of ids) {
+    for (let k = 0; k < count; k++) {
+      const id = sharedId(ino, span, k);
       let named = cache.get(id);
       if (named === undefined) {
         const entry = sharedEntryNow(r, id);
@@ -383,7 +384,9 @@ export async function erofsShortcut(a: ImageReader, b: ImageReader): Promise<Sho
     await onSide('a', () => a.source.read(ia.offset, Math.min(span, a.size - ia.offset)));
     if (ob < b.size) await onSide('b', () => b.source.read(ob, Math.min(span, b.size - ob)));
     const area = ia.xattrSize ? a.source.peek(ia.offset, ia.inodeSize + ia.xattrSize) : undefined;
-    for (const id of (area && sharedIds(ia, area)) ?? []) {
+    const count = area ? sharedCount(ia, area) : 0;
+    for (let k = 0; k < count; k++) {
+      const id = sharedId(ia, area!, k);
       for (const [r, side] of [[a, 'a'], [b, 'b']] as const) {
         const off = sharedOffset(r, id);
         if (off + EROFS_XATTR_ENTRY_SIZE > r.size) continue;

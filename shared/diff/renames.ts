@@ -17,7 +17,10 @@ import { bytesEqual, type ImageNode, type ImageReader, type NodeKind } from '../
 import { compareData, compareMeta, type CompareContext, type Side, type ViewFn } from './compare.ts';
 import { NEEDS_READ, type Shortcut } from './erofs-shortcut.ts';
 
-/** A path present in one image only. A directory's descendants follow it in the record list. */
+/**
+ * A path present in one image only. A directory's descendants follow it in the record list.
+ * Every field is set when a record is made (undefined until known), so all records share a shape.
+ */
 export interface OneSided {
   kind: 'added' | 'removed';
   /** The containing directory's path with its trailing slash, and the entry's name (the path is built when reported). */
