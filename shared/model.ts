@@ -109,6 +109,17 @@ export interface Finding {
   message: string;
 }
 
+/** A finding code's default severity and the one-line rule it enforces (the code tables' shape). */
+export interface CodeInfo {
+  severity: Severity;
+  explanation: string;
+}
+
+/** Builders for the code tables: an error, a warning or an info rule. */
+export const ruleError = (explanation: string): CodeInfo => ({ severity: 'error', explanation });
+export const ruleWarning = (explanation: string): CodeInfo => ({ severity: 'warning', explanation });
+export const ruleInfo = (explanation: string): CodeInfo => ({ severity: 'info', explanation });
+
 /** Label/value facts about the image for `info` and the UI's summary. */
 export interface InfoField {
   label: string;

@@ -4,17 +4,9 @@
  * tests assert that every code the checker emits is listed here.
  */
 import { LEGACY_CODES } from '../legacy/codes.ts';
-import type { Finding, Severity } from '../model.ts';
+import { ruleError as e, ruleInfo as i, ruleWarning as w, type CodeInfo, type Finding, type Severity } from '../model.ts';
 import { OCI_CODES } from '../oci/codes.ts';
 
-interface CodeInfo {
-  severity: Severity;
-  explanation: string;
-}
-
-const e = (explanation: string): CodeInfo => ({ severity: 'error', explanation });
-const w = (explanation: string): CodeInfo => ({ severity: 'warning', explanation });
-const i = (explanation: string): CodeInfo => ({ severity: 'info', explanation });
 
 export const CHECK_CODES = {
   // Whole image and decoder-level codes (raised by the readers, reported unchanged).

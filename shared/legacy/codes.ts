@@ -5,16 +5,8 @@
  * "writer invariant" rules are what mkcomposefs 0.1.3 always produced but the kernel never checked.
  */
 import { DecodeError } from '../bytes/cursor.ts';
-import type { Finding, Severity } from '../model.ts';
+import { ruleError as e, ruleInfo as i, ruleWarning as w, type CodeInfo, type Finding, type Severity } from '../model.ts';
 
-interface CodeInfo {
-  severity: Severity;
-  explanation: string;
-}
-
-const e = (explanation: string): CodeInfo => ({ severity: 'error', explanation });
-const w = (explanation: string): CodeInfo => ({ severity: 'warning', explanation });
-const i = (explanation: string): CodeInfo => ({ severity: 'info', explanation });
 
 export const LEGACY_CODES = {
   // struct cfs_superblock (cfs_init_ctx)

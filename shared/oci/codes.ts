@@ -3,16 +3,8 @@
  * the rule it enforces (the same shape as CHECK_CODES and LEGACY_CODES, so the tables merge).
  * Rules cite where they come from: POSIX pax/ustar, GNU tar's behaviour, or image-spec layer.md.
  */
-import type { Severity } from '../model.ts';
+import { ruleError as e, ruleInfo as i, ruleWarning as w, type CodeInfo } from '../model.ts';
 
-interface CodeInfo {
-  severity: Severity;
-  explanation: string;
-}
-
-const e = (explanation: string): CodeInfo => ({ severity: 'error', explanation });
-const w = (explanation: string): CodeInfo => ({ severity: 'warning', explanation });
-const i = (explanation: string): CodeInfo => ({ severity: 'info', explanation });
 
 export const OCI_CODES = {
   // Reading the stream (reader.findings()).
