@@ -59,9 +59,13 @@ async function scrollTo(h: Harness, path: string) {
   await h.page.evaluate(async (sel) => {
     // No named helpers in here: the test's TypeScript loader would wrap them in a function the page lacks.
     const list = document.querySelector('.tree-list')!;
-    for (let top = 0; !document.querySelector(sel) && top <= list.scrollHeight; top += list.clientHeight / 2) {
-      list.scrollTop = top;
-      await new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)));
+    // Rows render a frame or more after a scroll, later on a loaded machine: give each position
+    // up to 20 frames, and make a second pass from the top if the first one missed the row.
+    for (let pass = 0; pass < 2 && !document.querySelector(sel); pass++) {
+      for (let top = 0; !document.querySelector(sel) && top <= list.scrollHeight; top += list.clientHeight / 2) {
+        list.scrollTop = top;
+        for (let f = 0; f < 20 && !document.querySelector(sel); f++) await new Promise((r) => requestAnimationFrame(r));
+      }
     }
     document.querySelector(sel)?.scrollIntoView({ block: 'nearest' });
     await new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)));
