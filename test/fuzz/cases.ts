@@ -10,6 +10,7 @@ import type { ErofsReader } from '../../shared/erofs/reader.ts';
 import { openImage } from '../../shared/open.ts';
 import { walk } from '../../shared/walk.ts';
 import { corpusPath } from '../helpers/corpus.ts';
+import { mulberry32 } from '../helpers/prng.ts';
 
 /** Seed images: every format and layout the reader knows, small enough for thousands of cases. */
 export const SEED_IMAGES: readonly { name: string; path: string[]; weight: number }[] = [
@@ -68,17 +69,8 @@ async function structureSpots(bytes: Uint8Array): Promise<number[]> {
   return spots;
 }
 
-/** mulberry32: tiny, fast, good enough to spread mutations. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** mulberry32 (test/helpers/prng.ts): tiny, fast, good enough to spread mutations. */
+export const rng = mulberry32;
 
 /** One independent stream per case: the case index mixed into the run seed. */
 export const caseRng = (seed: number, index: number): (() => number) => rng(Math.imul(seed ^ 0x9e3779b9, 0x85ebca6b) ^ Math.imul(index + 1, 0xc2b2ae35));

@@ -22,6 +22,7 @@ import { fsverityDigest } from '../../../shared/verity/merkle.ts';
 import { checkSource } from '../../../shared/check/index.ts';
 import { memorySource } from '../../../shared/bytes/source.ts';
 import { CORPUS, corpusPath, corpusSkip } from '../../helpers/corpus.ts';
+import { mulberry32 } from '../../helpers/prng.ts';
 
 const B = stringToBytes;
 const sha256 = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
@@ -184,17 +185,7 @@ function assertSameTree(actual: DumpEntry, expected: DumpEntry, version: number)
   }
 }
 
-/** A deterministic PRNG (mulberry32), so failures reproduce. */
-function prng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const prng = mulberry32;
 
 /** A random tree exercising the layout rules: block-sized dirs, tails, long symlinks, shared xattrs. */
 function randomTree(seed: number): DumpEntry {

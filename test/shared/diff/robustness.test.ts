@@ -15,6 +15,7 @@ import { failedImage } from '../../../shared/diff/errors.ts';
 import { S_IFDIR, S_IFREG, stringToBytes, type DirEntry, type ImageNode, type ImageReader } from '../../../shared/model.ts';
 import { buildImage, openBytes, type EntrySpec } from '../../helpers/image-builder.ts';
 import { corpusPath, corpusSkip } from '../../helpers/corpus.ts';
+import { mulberry32 } from '../../helpers/prng.ts';
 
 /** A minimal in-memory reader: nodes by id, children as given (order and all). */
 function fakeReader(nodes: Record<number, { dir?: boolean; children?: [string, number][]; failNode?: boolean }>): ImageReader {
@@ -63,14 +64,7 @@ test('a node that cannot be decoded fails the diff, and the failure says which i
 });
 
 /** Deterministic PRNG (mulberry32) so a failure can be replayed from its seed. */
-function rng(seed: number) {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const rng = mulberry32;
 
 /** Outcome of a diff as comparable data: the result, or the error's code and image. */
 async function outcome(run: () => Promise<unknown>): Promise<unknown> {

@@ -15,18 +15,9 @@ import { checkLegacy } from '../../../shared/legacy/check.ts';
 import { openLegacy, type LegacyReader } from '../../../shared/legacy/reader.ts';
 import { corpusPath, corpusSkip } from '../../helpers/corpus.ts';
 import { buildLegacy, sampleTree } from './build.ts';
+import { mulberry32 } from '../../helpers/prng.ts';
 
-/** mulberry32: a tiny seeded PRNG so every failing case can be replayed from its number. */
-function prng(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const prng = mulberry32;
 
 const INTERESTING = [0, 1, 2, 3, 4, 12, 31, 32, 33, 96, 128, 255, 256, 4096, 4097, 0x7fffffff, 0x80000000, 0xffffffff];
 

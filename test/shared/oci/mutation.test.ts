@@ -17,17 +17,11 @@ import type { OciTarReader } from '../../../shared/oci/reader.ts';
 import { hasTool, makeSourceTree, removeDir, run, tempDir, type SourceTree } from './gnu-tar.ts';
 import { openBytes } from './oci-helpers.ts';
 import { base256, concat, entry, fixChecksum, gnuLong, pax, paxRecord, tar } from './tar-builder.ts';
+import { mulberry32 } from '../../helpers/prng.ts';
 
 /** mulberry32: a small seeded PRNG so every failing case can be replayed from its number. */
 function prng(seed: number) {
-  let a = seed >>> 0;
-  const next = () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const next = mulberry32(seed);
   const int = (n: number) => Math.floor(next() * n);
   return { next, int, pick: <T>(xs: readonly T[]): T => xs[int(xs.length)]! };
 }
