@@ -9,6 +9,7 @@
  */
 import { Cursor, hex } from '../bytes/cursor.ts';
 import { EROFS_DIRENT_SIZE, EROFS_FT_MAX, EROFS_NAME_LEN } from '../erofs/erofs_fs.ts';
+import { decodeDirentRecords } from '../erofs/dirent.ts';
 import type { RawInode } from '../erofs/inode.ts';
 import type { DataExtent } from '../erofs/reader.ts';
 import { compareBytes } from '../model.ts';
@@ -52,16 +53,7 @@ export function checkDirentBlock(ctx: CheckContext, block: Uint8Array, base: num
     return { entries: [], whole: false };
   }
   const count = nameoff0 / EROFS_DIRENT_SIZE;
-  const recs: { offset: number; nid: number; nameoff: number; fileType: number }[] = [];
-  c.pos = 0;
-  for (let k = 0; k < count; k++) {
-    const offset = c.offset;
-    const nid = c.u64('dirent.nid');
-    const nameoff = c.u16('dirent.nameoff');
-    const fileType = c.u8('dirent.file_type');
-    c.skip(1, 'dirent.reserved');
-    recs.push({ offset, nid, nameoff, fileType });
-  }
+  const recs = decodeDirentRecords(block, base, count);
 
   const out: CheckedDirent[] = [];
   let whole = true;

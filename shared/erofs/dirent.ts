@@ -13,6 +13,29 @@ export interface RawDirent {
   nameOffset: number;
 }
 
+export interface DirentRecord {
+  /** Absolute offset of the 12-byte record. */
+  offset: number;
+  nid: number;
+  nameoff: number;
+  fileType: number;
+}
+
+/** The `count` 12-byte records at the start of a directory block, without their names. */
+export function decodeDirentRecords(block: Uint8Array, base: number, count: number): DirentRecord[] {
+  const c = new Cursor(block, base);
+  const recs: DirentRecord[] = [];
+  for (let i = 0; i < count; i++) {
+    const offset = c.offset;
+    const nid = c.u64('dirent.nid');
+    const nameoff = c.u16('dirent.nameoff');
+    const fileType = c.u8('dirent.file_type');
+    c.skip(1, 'dirent.reserved');
+    recs.push({ offset, nid, nameoff, fileType });
+  }
+  return recs;
+}
+
 /**
  * Decodes one directory block. `block` holds the block's valid bytes (the last block of a
  * directory is shorter); `base` is its absolute offset. Throws DecodeError naming the bad range.
@@ -35,16 +58,7 @@ export function decodeDirentBlock(block: Uint8Array, base: number): RawDirent[] 
   }
   const count = firstNameoff / EROFS_DIRENT_SIZE;
   const out: RawDirent[] = [];
-  c.pos = 0;
-  const recs: { offset: number; nid: number; nameoff: number; fileType: number }[] = [];
-  for (let i = 0; i < count; i++) {
-    const offset = c.offset;
-    const nid = c.u64('dirent.nid');
-    const nameoff = c.u16('dirent.nameoff');
-    const fileType = c.u8('dirent.file_type');
-    c.skip(1, 'dirent.reserved');
-    recs.push({ offset, nid, nameoff, fileType });
-  }
+  const recs = decodeDirentRecords(block, base, count);
   for (let i = 0; i < count; i++) {
     const r = recs[i]!;
     if (r.nameoff < firstNameoff || r.nameoff >= maxsize) {
