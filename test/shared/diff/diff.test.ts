@@ -6,9 +6,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { buildImage, openBytes, type EntrySpec } from '../../helpers/image-builder.ts';
-import { diffImages, formatChange, contentView } from '../../../shared/diff/index.ts';
-import { diffWithView, type DiffResult } from '../../../shared/diff/diff.ts';
-import type { DiffOptions } from '../../../shared/api.ts';
+import { diff, lines } from './both-ways.ts';
+import { formatChange } from '../../../shared/diff/index.ts';
 
 const D1 = '11'.repeat(32);
 const D2 = '22'.repeat(32);
@@ -41,15 +40,6 @@ function variant(changes: Record<string, Partial<EntrySpec> | null>, base = BASE
   return out;
 }
 
-async function diff(a: EntrySpec[], b: EntrySpec[], options: DiffOptions = {}): Promise<DiffResult> {
-  const [ia, ib] = [buildImage({ entries: a }), buildImage({ entries: b })];
-  const fast = await diffImages(await openBytes(ia), await openBytes(ib), options);
-  const slow = await diffWithView(await openBytes(ia), await openBytes(ib), contentView, { ...options, exhaustive: true });
-  assert.deepEqual(fast, slow, 'the raw-byte shortcut agrees with decoding every node');
-  return fast;
-}
-
-const lines = async (a: EntrySpec[], b: EntrySpec[], options?: DiffOptions) => (await diff(a, b, options)).changes.map(formatChange);
 
 test('identical images report no change and zero counts', async () => {
   const r = await diff(BASE, BASE);

@@ -6,8 +6,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { buildImage, openBytes, type EntrySpec } from '../../helpers/image-builder.ts';
-import { diffImages, formatChange, contentView } from '../../../shared/diff/index.ts';
-import { diffWithView, type DiffResult } from '../../../shared/diff/diff.ts';
+import { diff, lines } from './both-ways.ts';
+import { formatChange, contentView } from '../../../shared/diff/index.ts';
 import { erofsShortcut } from '../../../shared/diff/erofs-shortcut.ts';
 import { nodeKey, rawKey } from '../../../shared/diff/identity.ts';
 import { compileIgnore } from '../../../shared/diff/options.ts';
@@ -16,7 +16,6 @@ import { openImage } from '../../../shared/open.ts';
 import { memorySource } from '../../../shared/bytes/source.ts';
 import { corpusPath, corpusSkip } from '../../helpers/corpus.ts';
 import { readFileSync } from 'node:fs';
-import type { DiffOptions } from '../../../shared/api.ts';
 
 const D1 = '11'.repeat(32);
 const D2 = '22'.repeat(32);
@@ -31,15 +30,6 @@ const BASE: EntrySpec[] = [
   { path: '/dev/null', type: 'chardev', rdev: 259, mtime: 5000 },
 ];
 
-async function diff(a: EntrySpec[], b: EntrySpec[], options: DiffOptions = {}): Promise<DiffResult> {
-  const [ia, ib] = [buildImage({ entries: a }), buildImage({ entries: b })];
-  const fast = await diffImages(await openBytes(ia), await openBytes(ib), options);
-  const slow = await diffWithView(await openBytes(ia), await openBytes(ib), contentView, { ...options, exhaustive: true });
-  assert.deepEqual(fast, slow, 'the raw-byte shortcut agrees with decoding every node');
-  return fast;
-}
-
-const lines = async (a: EntrySpec[], b: EntrySpec[], options?: DiffOptions) => (await diff(a, b, options)).changes.map(formatChange);
 
 const touched = (mtime: number, extra: Partial<EntrySpec> = {}): EntrySpec[] =>
   BASE.map((e) => (e.path === '/' ? e : { ...e, mtime, ...extra }));
