@@ -41,7 +41,7 @@ import {
   type ImageReader,
   type Xattr,
 } from '../../shared/model.ts';
-import { composefsView, decodeMetacopy, isRealWhiteout, type ComposefsView } from '../../shared/composefs/overlay.ts';
+import { composefsView, decodeMetacopy, isBookkeepingWhiteout, type ComposefsView } from '../../shared/composefs/overlay.ts';
 import { displayBytes } from '../../shared/diff/text.ts';
 import { diffImages } from '../../shared/diff/index.ts';
 import { walk } from '../../shared/walk.ts';
@@ -86,8 +86,6 @@ export const MEASURE_ON_SELECT_MAX = 16 << 20;
 export const PREFETCH_LIMIT = 64 << 20;
 /** Directory entries kept decoded per image: a 200,000-entry directory is decoded once, not per page. */
 export const LISTING_CACHE_ENTRIES = 400_000;
-
-const ROOT_WHITEOUT_NAME = /^[0-9a-f]{2}$/;
 
 interface Session {
   summary: ImageSummary;
@@ -203,8 +201,8 @@ export function createInspector(options: InspectorOptions = {}): Inspector {
     if (view.payload) entry.redirect = displayBytes(view.payload);
     if (node.target) entry.symlinkTarget = displayBytes(node.target);
     if (view.whiteout) entry.whiteout = true;
-    // mkcomposefs adds char 0:0 entries 00..ff to every root (not escaped, unlike the user's own).
-    if (parentId === s.reader.rootId && isRealWhiteout(node) && ROOT_WHITEOUT_NAME.test(name)) entry.hidden = true;
+    // mkcomposefs adds char 0:0 entries 00..ff to every composefs root (not escaped, unlike the user's own).
+    if (parentId === s.reader.rootId && isBookkeepingWhiteout(s.reader.format, 1, e.name, node)) entry.hidden = true;
     return entry;
   };
 

@@ -5,7 +5,7 @@
  */
 import { S_IFDIR, S_IFLNK, S_IFMT, S_IFREG, compareBytes, toHex, type ImageReader, type Xattr } from '../model.ts';
 import { walk, type WalkEntry, type WalkProblem } from '../walk.ts';
-import { composefsView, isRealWhiteout, type ComposefsView } from './overlay.ts';
+import { composefsView, isBookkeepingWhiteout, type ComposefsView } from './overlay.ts';
 import { cstr, ESCAPE_EQUAL, ESCAPE_LONE_DASH, ESCAPE_STANDARD, NOESCAPE_SPACE, escapeBytes, latin1 } from './escape.ts';
 
 export interface ComposefsEntry extends WalkEntry {
@@ -17,8 +17,8 @@ const hasFlatContent = (e: ComposefsEntry) =>
   (e.view.mode & S_IFMT) === S_IFREG && e.view.size > 0 && (e.node.data.kind === 'inline' || e.node.data.kind === 'blocks');
 
 /**
- * Walks the image as composefs-info loads it: name-sorted depth-first, real whiteouts (char 0:0,
- * e.g. the 256 hidden "00".."ff" in the root) left out, overlay xattrs interpreted.
+ * Walks the image as composefs-info loads it: name-sorted depth-first, the composefs root's 256
+ * bookkeeping whiteouts "00".."ff" left out, overlay xattrs interpreted.
  */
 export async function walkComposefs(
   reader: ImageReader,
@@ -30,7 +30,7 @@ export async function walkComposefs(
     ce.view = composefsView(e.node);
     return visit(ce);
   }, {
-    skip: (node) => isRealWhiteout(node),
+    skip: (node, entry, depth) => isBookkeepingWhiteout(reader.format, depth, entry.name, node),
     ...(onProblem ? { onProblem } : {}),
   });
 }

@@ -8,7 +8,7 @@
  *    own trusted.overlay.X, escaped, and is shown unescaped.
  * Pre-1.0 images (mkcomposefs 0.1.x) kept the digest in trusted.overlay.verity instead.
  */
-import { bytesEqual, S_IFCHR, S_IFMT, S_IFREG, stringToBytes, type ImageNode, type Xattr } from '../model.ts';
+import { bytesEqual, S_IFCHR, S_IFMT, S_IFREG, stringToBytes, type FormatId, type ImageNode, type Xattr } from '../model.ts';
 
 export const OVERLAY_XATTR_PREFIX = 'trusted.overlay.';
 export const OVERLAY_XATTR_ESCAPE_PREFIX = 'trusted.overlay.overlay.';
@@ -86,9 +86,26 @@ export interface ComposefsView {
   bookkeeping: { index: number; meaning: string }[];
 }
 
-/** Is this a real (kernel-level) whiteout: a char device 0:0? composefs-info hides these. */
+/** Is this a real (kernel-level) whiteout: a char device 0:0? */
 export const isRealWhiteout = (node: Pick<ImageNode, 'mode' | 'rdev'>): boolean =>
   (node.mode & S_IFMT) === S_IFCHR && node.rdev === 0;
+
+/** Is a root entry name one of the 256 two-hex-digit names "00".."ff"? */
+export function isBookkeepingName(name: Uint8Array): boolean {
+  if (name.length !== 2) return false;
+  const hex = (c: number) => (c >= 0x30 && c <= 0x39) || (c >= 0x61 && c <= 0x66);
+  return hex(name[0]!) && hex(name[1]!);
+}
+
+/**
+ * Is this one of the 256 whiteouts "00".."ff" that mkcomposefs adds to the root of every composefs
+ * image (for overlayfs data-only lower layers)? composefs-info leaves them out, and so do we. Only
+ * those: a user's whiteout in a composefs image is escaped (a regular file), and in a plain EROFS
+ * or legacy image a char device 0:0 is the user's own whiteout and is shown like any entry.
+ */
+export function isBookkeepingWhiteout(format: FormatId, depth: number, name: Uint8Array, node: Pick<ImageNode, 'mode' | 'rdev'>): boolean {
+  return format === 'composefs' && depth === 1 && isBookkeepingName(name) && isRealWhiteout(node);
+}
 
 /** lcfs_node_set_xattr replaces an existing value of the same name in place. */
 function addVisible(list: Xattr[], x: Xattr): void {

@@ -12,7 +12,7 @@ import { compareData, compareMeta, dataInImage, fieldChange, formatMode, formatM
 import { childHash, dataHash, hasContent, HASHED_DATA_LIMIT, identityHash, nodeKey, rawKey, type XattrHashes } from './identity.ts';
 import { pairRenames, type OneSided, type RenameContext } from './renames.ts';
 import { compileIgnore } from './options.ts';
-import { composefsContent, isRealWhiteout } from '../composefs/overlay.ts';
+import { composefsContent, isBookkeepingName, isBookkeepingWhiteout } from '../composefs/overlay.ts';
 import { erofsShortcut, NEEDS_READ, type CoreOnly, type Shortcut, type Verdict } from './erofs-shortcut.ts';
 import { markSide, onSide, type ImageSide } from './errors.ts';
 import { displayBytes } from './text.ts';
@@ -75,8 +75,6 @@ function enterDir(seen: Set<number>, id: number, path: string): void {
   seen.add(id);
 }
 
-const HIDDEN_NAME = /^[0-9a-f]{2}$/;
-
 /**
  * A directory's entries in name order. In a composefs root, the 256 whiteouts "00".."ff" that
  * mkcomposefs always adds (for overlayfs data-only lower layers) are left out, as composefs-info
@@ -87,8 +85,8 @@ async function entriesOf(reader: ImageReader, id: number, path: string): Promise
   if (path !== '/' || reader.format !== 'composefs') return entries;
   const kept: DirEntry[] = [];
   for (const e of entries) {
-    if (e.kind === 'chardev' && e.name.length === 2 && HIDDEN_NAME.test(String.fromCharCode(e.name[0]!, e.name[1]!))) {
-      if (isRealWhiteout(reader.tryNode!(e.id) ?? (await reader.node(e.id)))) continue;
+    if (e.kind === 'chardev' && isBookkeepingName(e.name)) {
+      if (isBookkeepingWhiteout(reader.format, 1, e.name, reader.tryNode!(e.id) ?? (await reader.node(e.id)))) continue;
     }
     kept.push(e);
   }
