@@ -59,6 +59,13 @@ export type DataLocation =
   | { kind: 'compressed'; algorithm: string }
   | { kind: 'external' }; // data outside the image (tar member, legacy backing file)
 
+/** A run of a file's bytes: stored data, or a hole that reads as zeros. */
+export interface DataSpan {
+  fileOffset: number;
+  length: number;
+  hole: boolean;
+}
+
 /** One decoded inode (or the equivalent record in another format). */
 export interface ImageNode {
   /** Reader-specific stable id: the nid for EROFS. Hardlinks share it. */
@@ -156,6 +163,12 @@ export interface ImageReader {
   tryChildren?(id: number): DirEntry[] | undefined;
   /** Bytes of a regular file's or symlink's data held inside the image (inline/blocks/compressed). */
   readData(id: number, offset: number, length: number): Promise<Uint8Array>;
+  /**
+   * Where a regular file's bytes lie, in file order, covering its whole size: holes read as zeros
+   * without any read, so a sparse file of terabytes is compared or hashed by its data alone.
+   * Absent where a format has no holes (every byte is data).
+   */
+  dataMap?(id: number): Promise<DataSpan[]>;
   /** Problems met while decoding so far (bad fields that did not stop decoding). */
   findings(): Finding[];
   /** Raw bytes of the image itself (hex view). */

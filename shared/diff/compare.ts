@@ -6,8 +6,8 @@
  */
 import { sha256 } from '@noble/hashes/sha2.js';
 import type { FieldChange } from '../api.ts';
-import { bytesEqual, compareBytes, kindOfMode, toHex, type DataLocation, type ImageNode, type ImageReader, type NodeKind, type Xattr } from '../model.ts';
-import type { ComposefsView } from '../composefs/overlay.ts';
+import { bytesEqual, compareBytes, kindOfMode, stringToBytes, toHex, type DataLocation, type DataSpan, type ImageNode, type ImageReader, type NodeKind, type Xattr } from '../model.ts';
+import { OVERLAY_XATTR_METACOPY, type ComposefsView } from '../composefs/overlay.ts';
 import type { Ignore } from './options.ts';
 import { displayBytes } from './text.ts';
 
@@ -57,20 +57,44 @@ export const formatMtime = (sec: number, nsec: number): string => {
 export const DATA_SHOWN_VERBATIM = 64;
 const READ_PIECE = 1 << 20;
 
-/** Does the file keep (some of) its bytes inside the image, where readData can reach them? */
-export function dataInImage(node: ImageNode): boolean {
+/**
+ * Does the file keep (some of) its bytes inside the image, where readData can reach them? Not a
+ * composefs file with a backing object: overlayfs reads its bytes from the object whatever block
+ * addresses its inode holds (mkcomposefs writes an oversized chunk map out of line, and read as
+ * plain EROFS the following inodes look like chunk addresses), so it is compared by its object and
+ * digest, as check judges it.
+ */
+export function dataInImage(side: Side): boolean {
+  const { node } = side;
   if (node.kind !== 'file' || node.size === 0) return false;
   const d: DataLocation = node.data;
+  let stored: boolean;
   switch (d.kind) {
     case 'inline':
     case 'blocks':
     case 'compressed':
-      return true;
+      stored = true;
+      break;
     case 'chunks':
-      return d.nullCount < d.count;
+      stored = d.nullCount < d.count;
+      break;
     default:
-      return false;
+      stored = false;
   }
+  return stored && !hasBackingObject(side);
+}
+
+const METACOPY_NAME = stringToBytes(OVERLAY_XATTR_METACOPY);
+
+/**
+ * In a composefs image, a redirect, a recorded digest or a bare metacopy marker means overlayfs
+ * takes the file's bytes from elsewhere (the object store or a lower layer).
+ */
+export function hasBackingObject(side: Side): boolean {
+  if (side.reader.format !== 'composefs') return false;
+  if (side.view.payload !== undefined || viewDigest(side.view) !== undefined) return true;
+  for (const x of side.node.xattrs) if (bytesEqual(x.name, METACOPY_NAME)) return true;
+  return false;
 }
 
 /** Is the redirect the one composefs derives from the digest ("ab/cdef...")? Then it says nothing new. */
@@ -167,26 +191,52 @@ export function compareMeta(a: Side, b: Side, ctx: CompareContext): FieldChange[
   return out;
 }
 
-/** Where to read one file's in-image bytes. */
+/** Where to read one file's in-image bytes, and which of them are holes. */
 interface DataRef {
   reader: ImageReader;
   id: number;
   size: number;
+  spans: DataSpan[];
 }
 
-const dataRef = (side: Side): DataRef => ({ reader: side.reader, id: side.node.id, size: side.node.size });
+async function dataRef(side: Side): Promise<DataRef> {
+  const { reader, node } = side;
+  const spans = reader.dataMap ? await reader.dataMap(node.id) : [{ fileOffset: 0, length: node.size, hole: false }];
+  return { reader, id: node.id, size: node.size, spans };
+}
 
-/** Reads a file's in-image bytes piece by piece, so a large file never needs one huge buffer. */
-async function* pieces(ref: DataRef): AsyncGenerator<Uint8Array> {
-  for (let off = 0; off < ref.size; off += READ_PIECE) {
-    yield await ref.reader.readData(ref.id, off, Math.min(READ_PIECE, ref.size - off));
+const hasHoles = (ref: DataRef): boolean => ref.spans.some((s) => s.hole);
+
+/** The data spans cut into pieces of at most READ_PIECE bytes, so a large file never needs one huge buffer. */
+async function* dataPieces(ref: DataRef): AsyncGenerator<{ fileOffset: number; bytes: Uint8Array }> {
+  for (const s of ref.spans) {
+    if (s.hole) continue;
+    for (let off = s.fileOffset; off < s.fileOffset + s.length; off += READ_PIECE) {
+      const n = Math.min(READ_PIECE, s.fileOffset + s.length - off);
+      yield { fileOffset: off, bytes: await ref.reader.readData(ref.id, off, n) };
+    }
   }
 }
 
+const u64le = (v: number): Uint8Array => {
+  const b = new Uint8Array(8);
+  new DataView(b.buffer).setBigUint64(0, BigInt(v), true);
+  return b;
+};
+
+/**
+ * The sha256 of a file's bytes; for a file with holes (whose zeros could be terabytes) the
+ * sha256 of its data pieces alone, each preceded by its file offset and length (u64 LE), shown as
+ * `sparse-sha256:`.
+ */
 async function sha256OfData(ref: DataRef): Promise<string> {
   const h = sha256.create();
-  for await (const p of pieces(ref)) h.update(p);
-  return `sha256:${toHex(h.digest())}`;
+  const sparse = hasHoles(ref);
+  for await (const p of dataPieces(ref)) {
+    if (sparse) h.update(u64le(p.fileOffset)).update(u64le(p.bytes.length));
+    h.update(p.bytes);
+  }
+  return `${sparse ? 'sparse-sha256' : 'sha256'}:${toHex(h.digest())}`;
 }
 
 /** Text standing for a file's in-image bytes: the bytes themselves when short, else their sha256. */
@@ -195,20 +245,43 @@ async function describeData(ref: DataRef): Promise<string> {
   return sha256OfData(ref);
 }
 
+const isZero = (b: Uint8Array): boolean => {
+  for (let i = 0; i < b.length; i++) if (b[i] !== 0) return false;
+  return true;
+};
+
+/** Is the byte at `at` in a hole of `spans`, and where does that span end? (spans cover the file, in order) */
+function spanAt(spans: DataSpan[], from: number, at: number): number {
+  let i = from;
+  while (i < spans.length - 1 && spans[i]!.fileOffset + spans[i]!.length <= at) i++;
+  return i;
+}
+
+/** Equal bytes, compared run by run: where both sides are holes nothing is read at all. */
 async function sameData(a: DataRef, b: DataRef): Promise<boolean> {
   if (a.size !== b.size) return false;
-  for (let off = 0; off < a.size; off += READ_PIECE) {
-    const n = Math.min(READ_PIECE, a.size - off);
-    const [x, y] = await Promise.all([a.reader.readData(a.id, off, n), b.reader.readData(b.id, off, n)]);
-    if (!bytesEqual(x, y)) return false;
+  let ia = 0;
+  let ib = 0;
+  for (let off = 0; off < a.size; ) {
+    ia = spanAt(a.spans, ia, off);
+    ib = spanAt(b.spans, ib, off);
+    const sa = a.spans[ia]!;
+    const sb = b.spans[ib]!;
+    const end = Math.min(sa.fileOffset + sa.length, sb.fileOffset + sb.length, off + (sa.hole && sb.hole ? Infinity : READ_PIECE));
+    if (!(end > off)) throw new Error(`data map of inode ${a.id} or ${b.id} does not cover the file`);
+    const n = end - off;
+    if (!(sa.hole && sb.hole)) {
+      const [x, y] = await Promise.all([sa.hole ? undefined : a.reader.readData(a.id, off, n), sb.hole ? undefined : b.reader.readData(b.id, off, n)]);
+      if (x && y ? !bytesEqual(x, y) : !isZero((x ?? y)!)) return false;
+    }
+    off = end;
   }
   return true;
 }
 
 /** The `data` change of a file whose bytes (on either side) live inside the image, if they differ. */
 export async function compareData(a: Side, b: Side): Promise<FieldChange | undefined> {
-  const ra = dataInImage(a.node) ? dataRef(a) : undefined;
-  const rb = dataInImage(b.node) ? dataRef(b) : undefined;
+  const [ra, rb] = await Promise.all([dataInImage(a) ? dataRef(a) : undefined, dataInImage(b) ? dataRef(b) : undefined]);
   if (!ra && !rb) return undefined;
   if (ra && rb && (await sameData(ra, rb))) return undefined;
   const [before, after] = await Promise.all([ra && describeData(ra), rb && describeData(rb)]);

@@ -298,7 +298,7 @@ function identifyNode(w: Walk, rec: OneSided, reader: ImageReader, node: ImageNo
   const hash = identityHash(side, w.ignore, w.xattrHashes);
   rec.hash = hash;
   rec.content = hasContent(side);
-  if (!dataInImage(node) || node.size > HASHED_DATA_LIMIT) return undefined;
+  if (!dataInImage(side) || node.size > HASHED_DATA_LIMIT) return undefined;
   const cached = w.shortcut?.inlineData(rec.kind === 'removed' ? 'a' : 'b', node);
   if (cached) {
     rec.hash = dataHash(hash, cached);
@@ -349,6 +349,7 @@ function sided(r: ImageReader, side: ImageSide): ImageReader {
   w.node = (id) => onSide(side, () => r.node(id));
   w.children = (id) => onSide(side, () => r.children(id));
   w.readData = (id, offset, length) => onSide(side, () => r.readData(id, offset, length));
+  if (r.dataMap) w.dataMap = (id) => onSide(side, () => r.dataMap!(id));
   // Called once per node of a walk: no closure per call.
   const tryNode = r.tryNode?.bind(r);
   const tryChildren = r.tryChildren?.bind(r);

@@ -154,7 +154,7 @@ export function childHash(acc: number, name: Uint8Array, child: number): number 
 
 /** Does this non-directory carry content that identifies it (rather than only metadata)? */
 export function hasContent(side: Side): boolean {
-  return Boolean(viewDigest(side.view) || side.view.payload || side.node.target?.length || dataInImage(side.node));
+  return Boolean(viewDigest(side.view) || side.view.payload || side.node.target?.length || dataInImage(side));
 }
 
 /** In-image data up to this size is hashed too, so small files with equal metadata do not all collide. */

@@ -12,6 +12,7 @@ import {
   type DirEntry,
   type Finding,
   type ImageInfo,
+  type DataSpan,
   type ImageNode,
   type ImageReader,
   type NodeKind,
@@ -284,17 +285,43 @@ export async function openErofs(raw: ByteSource, options: OpenErofsOptions = {})
     }
   };
 
+  /*
+   * The extents of the file read last: a content reader asks for a large file piece by piece, and
+   * re-deriving a chunked file's extents per piece made reading it quadratic in its chunk count.
+   */
+  let lastExtents: { nid: number; extents: DataExtent[] } | undefined;
+  const fileExtents = async (ino: RawInode): Promise<DataExtent[]> => {
+    if (lastExtents?.nid !== ino.nid) lastExtents = { nid: ino.nid, extents: await load(() => extentsSync(ino)) };
+    return lastExtents.extents;
+  };
+
+  const isCompressed = (ino: RawInode) => ino.datalayout === EROFS_INODE_COMPRESSED_FULL || ino.datalayout === EROFS_INODE_COMPRESSED_COMPACT;
+
+  /** Data and holes of a file, merged into runs (compressed data counts as one run of data). */
+  const dataMap = async (ino: RawInode): Promise<DataSpan[]> => {
+    if (ino.size === 0) return [];
+    if (isCompressed(ino)) return [{ fileOffset: 0, length: ino.size, hole: false }];
+    const spans: DataSpan[] = [];
+    for (const ex of await fileExtents(ino)) {
+      const hole = ex.offset === null;
+      const last = spans[spans.length - 1];
+      if (last && last.hole === hole && last.fileOffset + last.length === ex.fileOffset) last.length += ex.length;
+      else spans.push({ fileOffset: ex.fileOffset, length: ex.length, hole });
+    }
+    return spans;
+  };
+
   /** File data: read straight from the source (large files must not flood the metadata cache). */
   const readExtents = async (ino: RawInode, offset: number, length: number): Promise<Uint8Array> => {
     const end = Math.min(ino.size, offset + length);
     if (offset >= end) return new Uint8Array(0);
-    if (ino.datalayout === EROFS_INODE_COMPRESSED_FULL || ino.datalayout === EROFS_INODE_COMPRESSED_COMPACT) {
+    if (isCompressed(ino)) {
       if (!options.decompressor) {
         throw new DecodeError(`inode ${ino.nid}: compressed data is not supported by this reader`, ino.offset, 2, 'erofs.data.compressed');
       }
       return options.decompressor(reader, ino, offset, end - offset);
     }
-    const exts = await load(() => extentsSync(ino));
+    const exts = await fileExtents(ino);
     // Bounds first, allocation second: a corrupt i_size must fail here, not as a giant buffer.
     for (const ex of exts) {
       const from = Math.max(offset, ex.fileOffset);
@@ -518,6 +545,7 @@ export async function openErofs(raw: ByteSource, options: OpenErofsOptions = {})
     tryNode: (id) => cachedOnly(nodeSync, id),
     tryChildren: (id) => cachedOnly(childrenSync, id),
     readData: async (id, offset, length) => readExtents(await load(() => rawInodeSync(id)), offset, length),
+    dataMap: async (id) => dataMap(await load(() => rawInodeSync(id))),
     findings: () => findings.slice(),
     bytes: (offset, length) => {
       const len = Math.max(0, Math.min(length, size - offset));
