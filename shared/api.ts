@@ -62,6 +62,8 @@ export type VerityStatus =
   | 'size-mismatch'
   | 'no-digest'
   | 'inline'
+  /** No backing object and no bytes in the image: an empty file, or one made only of holes. */
+  | 'empty'
   | 'escape';
 
 export interface VerityResult {

@@ -7,10 +7,11 @@
  */
 import { statSync } from 'node:fs';
 import type { VerityResult, VerityStatus } from '../../shared/api.ts';
+import { imageDataLayout } from '../../shared/composefs/data.ts';
 import { walkComposefs } from '../../shared/composefs/dump.ts';
 import { latin1 } from '../../shared/composefs/escape.ts';
 import { displayBytes } from '../../shared/diff/text.ts';
-import { bytesEqual, S_IFMT, S_IFREG, toHex, type ImageNode, type ImageReader } from '../../shared/model.ts';
+import { bytesEqual, S_IFMT, S_IFREG, toHex, type ImageReader } from '../../shared/model.ts';
 import { AbortError } from './node-hash.ts';
 import { createVerityPool, type FileDigest, type VerityPool } from './pool.ts';
 import { createResolver } from './store.ts';
@@ -62,21 +63,15 @@ interface FileRec {
   size: number;
   payload?: Uint8Array;
   digest?: Uint8Array;
-  /** Neither a backing object nor data blocks: the file is a hole (mkcomposefs writes these from dumps). */
-  hole?: boolean;
+  /** Its bytes are in the image (info counts the same files as "with data in the image"). */
+  inImage?: boolean;
 }
 
-const INLINE_MESSAGE = {
-  empty: 'empty file: no backing object',
+const NO_OBJECT_MESSAGE = {
+  empty: 'empty file: no bytes to verify',
   data: 'data stored in the image: no backing object',
   hole: 'no backing object and no data in the image: the file reads as zeros',
 };
-
-/** Does the node carry its own data in the image (as opposed to none, or only null chunks)? */
-function hasImageData(node: ImageNode): boolean {
-  const d = node.data;
-  return d.kind === 'inline' || d.kind === 'blocks' || d.kind === 'compressed' || (d.kind === 'chunks' && d.nullCount < d.count);
-}
 
 /** Accepts `hex` or `sha256:hex`; returns lower-case hex, or throws a message fit for a user. */
 export function normalizeDigest(text: string): string {
@@ -208,7 +203,7 @@ export async function verifyImage(reader: ImageReader, opts: VerifyOptions): Pro
             size: e.view.size,
             ...(e.view.payload ? { payload: e.view.payload } : {}),
             ...(digest ? { digest } : {}),
-            ...(!e.view.payload && e.view.size > 0 && !hasImageData(e.node) ? { hole: true } : {}),
+            ...(imageDataLayout(reader.format, e.node, e.view) ? { inImage: true } : {}),
           });
         },
         (p) => problems.push(`${displayBytes(p.path)}: ${p.reason === 'decode' ? String((p.error as Error)?.message ?? p.error) : p.reason}`),
@@ -223,7 +218,9 @@ export async function verifyImage(reader: ImageReader, opts: VerifyOptions): Pro
     for (const f of files) {
       if (signal?.aborted) break;
       if (!f.payload) {
-        emit(f, 'inline', { message: INLINE_MESSAGE[f.size === 0 ? 'empty' : f.hole ? 'hole' : 'data'] });
+        // 'inline' means what info's "files with data in the image" counts; the rest have no bytes to check.
+        if (f.inImage) emit(f, 'inline', { message: NO_OBJECT_MESSAGE.data });
+        else emit(f, 'empty', { message: NO_OBJECT_MESSAGE[f.size === 0 ? 'empty' : 'hole'] });
         continue;
       }
       const key = latin1(f.payload);

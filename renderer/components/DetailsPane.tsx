@@ -231,5 +231,7 @@ function objectStatus(v: NonNullable<NodeDetails['verity']>): string {
       return 'no digest recorded to check against';
     case 'inline':
       return 'data stored inline in the image';
+    case 'empty':
+      return 'no bytes: an empty file, or only holes';
   }
 }

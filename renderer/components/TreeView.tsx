@@ -200,7 +200,7 @@ export function TreeView() {
                         ! {nf}
                       </span>
                     ) : null}
-                    {v && v.status !== 'inline' ? <VerityBadge status={v.status} compact /> : null}
+                    {v && v.status !== 'inline' && v.status !== 'empty' ? <VerityBadge status={v.status} compact /> : null}
                   </span>
                 </div>
               );

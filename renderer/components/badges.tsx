@@ -11,6 +11,7 @@ const VERITY_TEXT: Record<VerityStatus, string> = {
   'size-mismatch': 'size mismatch',
   'no-digest': 'no digest',
   inline: 'data in image',
+  empty: 'no data',
   escape: 'redirect escapes store',
 };
 

@@ -6,8 +6,9 @@
  */
 import { sha256 } from '@noble/hashes/sha2.js';
 import type { FieldChange } from '../api.ts';
-import { bytesEqual, compareBytes, kindOfMode, stringToBytes, toHex, type DataLocation, type DataSpan, type ImageNode, type ImageReader, type NodeKind, type Xattr } from '../model.ts';
-import { OVERLAY_XATTR_METACOPY, type ComposefsView } from '../composefs/overlay.ts';
+import { bytesEqual, compareBytes, kindOfMode, toHex, type DataSpan, type ImageNode, type ImageReader, type NodeKind, type Xattr } from '../model.ts';
+import type { ComposefsView } from '../composefs/overlay.ts';
+import { imageDataLayout } from '../composefs/data.ts';
 import type { Ignore } from './options.ts';
 import { displayBytes } from './text.ts';
 
@@ -58,44 +59,11 @@ export const DATA_SHOWN_VERBATIM = 64;
 const READ_PIECE = 1 << 20;
 
 /**
- * Does the file keep (some of) its bytes inside the image, where readData can reach them? Not a
- * composefs file with a backing object: overlayfs reads its bytes from the object whatever block
- * addresses its inode holds (mkcomposefs writes an oversized chunk map out of line, and read as
- * plain EROFS the following inodes look like chunk addresses), so it is compared by its object and
- * digest, as check judges it.
+ * Does the file keep (some of) its bytes inside the image, where readData can reach them? A
+ * composefs file with a backing object does not: it is compared by its object and digest, never
+ * by block addresses overlayfs never reads (see composefs/data.ts).
  */
-export function dataInImage(side: Side): boolean {
-  const { node } = side;
-  if (node.kind !== 'file' || node.size === 0) return false;
-  const d: DataLocation = node.data;
-  let stored: boolean;
-  switch (d.kind) {
-    case 'inline':
-    case 'blocks':
-    case 'compressed':
-      stored = true;
-      break;
-    case 'chunks':
-      stored = d.nullCount < d.count;
-      break;
-    default:
-      stored = false;
-  }
-  return stored && !hasBackingObject(side);
-}
-
-const METACOPY_NAME = stringToBytes(OVERLAY_XATTR_METACOPY);
-
-/**
- * In a composefs image, a redirect, a recorded digest or a bare metacopy marker means overlayfs
- * takes the file's bytes from elsewhere (the object store or a lower layer).
- */
-export function hasBackingObject(side: Side): boolean {
-  if (side.reader.format !== 'composefs') return false;
-  if (side.view.payload !== undefined || viewDigest(side.view) !== undefined) return true;
-  for (const x of side.node.xattrs) if (bytesEqual(x.name, METACOPY_NAME)) return true;
-  return false;
-}
+export const dataInImage = (side: Side): boolean => imageDataLayout(side.reader.format, side.node, side.view) !== undefined;
 
 /** Is the redirect the one composefs derives from the digest ("ab/cdef...")? Then it says nothing new. */
 function isDigestPath(payload: Uint8Array, digest: Uint8Array | undefined): boolean {

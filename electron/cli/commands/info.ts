@@ -1,3 +1,4 @@
+import { IMAGE_DATA_LAYOUTS, imageDataLayout, type ImageDataLayout } from '../../../shared/composefs/data.ts';
 import { walkComposefs } from '../../../shared/composefs/dump.ts';
 import { S_IFMT, S_IFREG, toHex, type ImageReader } from '../../../shared/model.ts';
 import { digestFileSync } from '../../verity/node-hash.ts';
@@ -11,13 +12,22 @@ interface Counts {
   whiteouts: number;
   withObject: number;
   withDigest: number;
-  inlineFiles: number;
+  /** Files whose bytes are in the image, whatever the layout (verify calls these 'inline'). */
+  withImageData: number;
+  imageDataByLayout: Partial<Record<ImageDataLayout, number>>;
   objects: number;
   problems: number;
 }
 
+const LAYOUT_LABEL: Record<ImageDataLayout, string> = {
+  inline: 'inline (in the inode)',
+  blocks: 'in blocks',
+  chunks: 'chunked',
+  compressed: 'compressed',
+};
+
 async function count(r: ImageReader): Promise<Counts> {
-  const c: Counts = { entries: 0, byKind: {}, hardlinks: 0, whiteouts: 0, withObject: 0, withDigest: 0, inlineFiles: 0, objects: 0, problems: 0 };
+  const c: Counts = { entries: 0, byKind: {}, hardlinks: 0, whiteouts: 0, withObject: 0, withDigest: 0, withImageData: 0, imageDataByLayout: {}, objects: 0, problems: 0 };
   const objects = new Set<string>();
   await walkComposefs(
     r,
@@ -36,7 +46,11 @@ async function count(r: ImageReader): Promise<Counts> {
           objects.add(toHex(e.view.payload));
         }
         if (e.view.digest) c.withDigest++;
-        if (e.node.data.kind === 'inline' || e.node.data.kind === 'blocks') c.inlineFiles++;
+        const layout = imageDataLayout(r.format, e.node, e.view);
+        if (layout) {
+          c.withImageData++;
+          c.imageDataByLayout[layout] = (c.imageDataByLayout[layout] ?? 0) + 1;
+        }
       }
     },
     () => c.problems++,
@@ -73,7 +87,8 @@ const command: Command = {
         ['hardlinks (extra names)', String(counts.hardlinks)],
         ['files with backing object', String(counts.withObject)],
         ['files with fs-verity digest', String(counts.withDigest)],
-        ['files with data in the image', String(counts.inlineFiles)],
+        ['files with data in the image', String(counts.withImageData)],
+        ...IMAGE_DATA_LAYOUTS.filter((l) => counts.imageDataByLayout[l]).map((l) => [`  ${LAYOUT_LABEL[l]}`, String(counts.imageDataByLayout[l])] as [string, string]),
         ['distinct backing objects', String(counts.objects)],
       ];
       if (counts.problems) rows.push(['unreadable subtrees', `${counts.problems} (run cfs-inspect check)`]);

@@ -5,8 +5,8 @@ import { CliError, UsageError, parseArgs, type Command } from '../io.ts';
 import { withImage } from '../image.ts';
 
 /** Summary order: good news first, then problems from the most to the least alarming. */
-const STATUS_ORDER: VerityStatus[] = ['verified', 'inline', 'escape', 'mismatch', 'size-mismatch', 'missing', 'unreadable', 'no-digest'];
-const OK: ReadonlySet<VerityStatus> = new Set(['verified', 'inline']);
+const STATUS_ORDER: VerityStatus[] = ['verified', 'inline', 'empty', 'escape', 'mismatch', 'size-mismatch', 'missing', 'unreadable', 'no-digest'];
+const OK: ReadonlySet<VerityStatus> = new Set(['verified', 'inline', 'empty']);
 
 const gib = (n: number) => (n / 2 ** 30).toFixed(2);
 

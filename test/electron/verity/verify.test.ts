@@ -92,12 +92,12 @@ test('an untouched corpus store verifies every object, and the image digest equa
     expectedImageDigest: 'sha256:' + expected.toUpperCase(),
   });
   assert.equal(out.cancelled, false);
-  assert.deepEqual(out.counts, { verified: 3, inline: 2 });
+  assert.deepEqual(out.counts, { verified: 3, inline: 1, empty: 1 });
   assert.equal(out.imageDigest, expected);
   assert.equal(out.expectedImageDigest, expected);
   assert.deepEqual(out.results.map((r) => [r.path, r.status]), [
     ['/dir/another_a', 'verified'],
-    ['/empty', 'inline'],
+    ['/empty', 'empty'],
     ['/file_a', 'verified'],
     ['/file_b', 'verified'],
     ['/small', 'inline'],
@@ -116,7 +116,7 @@ test('a corrupted shared object is a mismatch for every file using it, and is di
   writeFileSync(obj, bytes);
   const pool = countingPool();
   const out = await verifyReadme(t, [store], { pool });
-  assert.deepEqual(out.counts, { mismatch: 2, verified: 1, inline: 2 });
+  assert.deepEqual(out.counts, { mismatch: 2, verified: 1, inline: 1, empty: 1 });
   const r = byPath(out.results);
   for (const p of ['/file_a', '/dir/another_a']) {
     assert.equal(r[p]!.status, 'mismatch');
@@ -142,7 +142,7 @@ test('a deleted object is missing', { skip: corpusSkip }, async (t) => {
   const store = copyStore(t, README);
   unlinkSync(join(store, OBJ_B));
   const out = await verifyReadme(t, [store]);
-  assert.deepEqual(out.counts, { missing: 1, verified: 2, inline: 2 });
+  assert.deepEqual(out.counts, { missing: 1, verified: 2, inline: 1, empty: 1 });
   assert.equal(byPath(out.results)['/file_b']!.objectPath, join(store, OBJ_B));
 });
 
@@ -174,10 +174,10 @@ test('stores are tried in order: the first store holding the object decides', { 
   const good = corpusPath(README, 'objects');
   const empty = join(tempDir(t), 'empty');
   mkdirSync(empty);
-  assert.deepEqual((await verifyReadme(t, [empty, good])).counts, { verified: 3, inline: 2 });
+  assert.deepEqual((await verifyReadme(t, [empty, good])).counts, { verified: 3, inline: 1, empty: 1 });
   const bad = copyStore(t, README);
   writeFileSync(join(bad, OBJ_B), Buffer.alloc(128));
-  assert.deepEqual((await verifyReadme(t, [bad, good])).counts, { mismatch: 1, verified: 2, inline: 2 });
+  assert.deepEqual((await verifyReadme(t, [bad, good])).counts, { mismatch: 1, verified: 2, inline: 1, empty: 1 });
 });
 
 test('redirects that are absolute or climb out with .. are escapes; a payload without digest is no-digest; files without object say where their data is', async (t) => {
@@ -208,7 +208,7 @@ test('redirects that are absolute or climb out with .. are escapes; a payload wi
     [
       ['/abs', 'escape'],
       ['/dotdot', 'escape'],
-      ['/hole', 'inline'],
+      ['/hole', 'empty'],
       ['/inline', 'inline'],
       ['/nodigest', 'no-digest'],
       ['/ok', 'verified'],
