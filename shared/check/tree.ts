@@ -58,7 +58,9 @@ export async function checkTree(ctx: CheckContext): Promise<TreeResult> {
     try {
       info = (await inspectInode(ctx, nid, subject, shared)) ?? null;
       if (info) {
-        checkOverlay(ctx, info, parent, subject);
+        // The overlay xattrs mean something only where overlayfs reads them: in a composefs mount. In a
+        // plain EROFS image they are the packed layer's own data, which fsck.erofs rightly calls clean.
+        if (ctx.composefs) checkOverlay(ctx, info, parent, subject);
         if (!hasAcl && info.xattrs.some((x) => isAclIndex(x.nameIndex))) hasAcl = true;
       }
     } catch (error) {
