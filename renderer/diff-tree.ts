@@ -12,6 +12,7 @@
  */
 import type { Change, TreeEntry } from '../shared/api.ts';
 import { compareBytes } from '../shared/model.ts';
+import { treeKind } from './format.ts';
 import { parentPath } from './tree.ts';
 
 export type RowStatus = 'added' | 'removed' | 'modified' | 'renamed-from' | 'renamed-to';
@@ -108,7 +109,9 @@ export function buildOverlay(changes: Change[]): DiffOverlay {
     }
   };
   const insert = (path: string, status: AfterEntry['status'], change: Change) => {
-    const a: AfterEntry = { entry: { id: -1 - o.afterPaths.size, name: baseName(path), kind: change.nodeKind }, path, status, change };
+    const entry: TreeEntry = { id: -1 - o.afterPaths.size, name: baseName(path), kind: treeKind(change.nodeKind) };
+    if (change.nodeKind === 'whiteout') entry.whiteout = true;
+    const a: AfterEntry = { entry, path, status, change };
     o.afterPaths.set(path, a);
     o.afterIds.set(a.entry.id, a);
     const dir = parentPath(path);

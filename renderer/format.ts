@@ -1,4 +1,5 @@
 /** Text helpers for the UI (pure). */
+import type { ChangeNodeKind } from '../shared/api.ts';
 import type { NodeKind } from '../shared/model.ts';
 
 export const KIND_TEXT: Record<NodeKind, string> = {
@@ -11,6 +12,9 @@ export const KIND_TEXT: Record<NodeKind, string> = {
   socket: 'socket',
   unknown: 'unknown type',
 };
+
+/** The tree's kind of a changed entry: a whiteout is drawn as the char device it is (with its whiteout mark). */
+export const treeKind = (k: ChangeNodeKind): NodeKind => (k === 'whiteout' ? 'chardev' : k);
 
 export const hex = (n: number, width = 0): string => '0x' + n.toString(16).padStart(width, '0');
 

@@ -163,11 +163,17 @@ export interface FieldChange {
   afterText?: string;
 }
 
+/**
+ * What a changed entry is, as composefs-info and `info` name it: an overlayfs whiteout (char 0:0,
+ * escaped or not) is a 'whiteout', never a 'chardev'.
+ */
+export type ChangeNodeKind = NodeKind | 'whiteout';
+
 export interface Change {
   kind: ChangeKind;
   path: string;
   oldPath?: string;
-  nodeKind: NodeKind;
+  nodeKind: ChangeNodeKind;
   fields: FieldChange[];
 }
 

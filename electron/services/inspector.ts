@@ -51,6 +51,7 @@ import { createVerityPool, type VerityPool } from '../verity/pool.ts';
 import { resolveObject } from '../verity/store.ts';
 import { findObjectStores } from '../object-store.ts';
 import { openImageFile } from './open-file.ts';
+import { paddedNsec } from '../../shared/time.ts';
 import type { InspectorCore } from '../ipc.ts';
 
 export interface Inspector extends InspectorCore {
@@ -573,7 +574,7 @@ export function modeString(mode: number): string {
 
 /** "2023-11-14 22:13:20.123456789 UTC"; seconds outside Date's range are shown as raw epoch seconds. */
 export function mtimeText(sec: number, nsec: number): string {
-  const ns = String(nsec).padStart(9, '0');
+  const ns = paddedNsec(nsec);
   const ms = sec * 1000;
   if (!Number.isFinite(ms) || Math.abs(ms) > 8.64e15) return `@${sec}.${ns}`;
   const iso = new Date(ms).toISOString(); // YYYY-MM-DDTHH:MM:SS.sssZ, or ±YYYYYY-... far out

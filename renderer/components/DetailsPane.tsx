@@ -4,7 +4,7 @@ import type { NodeDetails } from '../../shared/api.ts';
 import type { Finding } from '../../shared/model.ts';
 import { findingsByNode } from '../store.ts';
 import { useActions, useActive } from '../hooks.ts';
-import { KIND_TEXT, hex, octalMode, sizeText, spacedHex } from '../format.ts';
+import { KIND_TEXT, hex, treeKind, octalMode, sizeText, spacedHex } from '../format.ts';
 import { KindIcon } from './icons.tsx';
 import { ChangeBadge, SeverityDot, VerityBadge } from './badges.tsx';
 import { XattrTable } from './XattrTable.tsx';
@@ -32,7 +32,7 @@ export function DetailsPane() {
     return (
       <section className="details-pane" aria-label="Details">
         <header className="details-head">
-          <KindIcon kind={after?.kind ?? compare.change?.change.nodeKind ?? 'unknown'} />
+          <KindIcon kind={after?.kind ?? treeKind(compare.change?.change.nodeKind ?? 'unknown')} />
           <div className="details-title">
             <h2 className="mono" data-testid="details-name">{selected.path.slice(selected.path.lastIndexOf('/') + 1)}</h2>
             <div className="dim mono small" data-testid="details-path">{selected.path}</div>

@@ -5,12 +5,13 @@
  * live inside the image need the asynchronous data comparison.
  */
 import { sha256 } from '@noble/hashes/sha2.js';
-import type { FieldChange } from '../api.ts';
-import { bytesEqual, compareBytes, kindOfMode, toHex, type DataSpan, type ImageNode, type ImageReader, type NodeKind, type Xattr } from '../model.ts';
+import type { ChangeNodeKind, FieldChange } from '../api.ts';
+import { bytesEqual, compareBytes, kindOfMode, S_IFCHR, S_IFMT, toHex, type DataSpan, type ImageNode, type ImageReader, type Xattr } from '../model.ts';
 import type { ComposefsView } from '../composefs/overlay.ts';
 import { imageDataLayout } from '../composefs/data.ts';
 import type { Ignore } from './options.ts';
 import { displayBytes } from './text.ts';
+import { formatTimestamp } from '../time.ts';
 
 /**
  * The composefs reading of a node, what `composefs-info` shows instead of the overlay bookkeeping
@@ -43,16 +44,17 @@ export function fieldChange(field: string, before: string | undefined, after: st
   return f;
 }
 
-export const viewKind = (v: ContentView): NodeKind => kindOfMode(v.mode);
+export const viewKind = (v: ContentView): ChangeNodeKind => (v.whiteout ? 'whiteout' : kindOfMode(v.mode));
+
+/** viewKind from a raw inode and the file type of its composefs view (see erofs-shortcut facts). */
+export function rawViewKind(mode: number, rdev: number, viewType: number): ChangeNodeKind {
+  const escaped = viewType !== (mode & S_IFMT);
+  return viewType === S_IFCHR && (escaped || rdev === 0) ? 'whiteout' : kindOfMode((mode & ~S_IFMT) | viewType);
+}
 export const viewDigest = (v: ContentView): Uint8Array | undefined => v.digest ?? v.legacyDigest;
 
 export const formatMode = (mode: number): string => mode.toString(8);
-const NSEC_PAD = '000000000';
-export const formatMtime = (sec: number, nsec: number): string => {
-  const ns = String(nsec);
-  // join builds one flat string; concatenation would keep a tree of pieces alive with every change.
-  return [sec, '.', NSEC_PAD.slice(ns.length), ns].join('');
-};
+export const formatMtime = formatTimestamp;
 
 /** The first bytes of in-image data shown verbatim; longer data is shown by its sha256. */
 export const DATA_SHOWN_VERBATIM = 64;

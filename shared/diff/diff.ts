@@ -8,7 +8,7 @@
 import { DecodeError } from '../bytes/cursor.ts';
 import type { Change, ChangeKind, DiffOptions, FieldChange } from '../api.ts';
 import { compareBytes, kindOfMode, S_IFMT, type DirEntry, type ImageNode, type ImageReader, type NodeKind } from '../model.ts';
-import { compareData, compareMeta, dataInImage, fieldChange, formatMode, formatMtime, viewKind, type CompareContext, type ContentView, type Side, type ViewFn } from './compare.ts';
+import { compareData, compareMeta, dataInImage, fieldChange, formatMode, formatMtime, rawViewKind, viewKind, type CompareContext, type ContentView, type Side, type ViewFn } from './compare.ts';
 import { childHash, dataHash, hasContent, HASHED_DATA_LIMIT, identityHash, nodeKey, rawKey, type XattrHashes } from './identity.ts';
 import { pairRenames, type OneSided, type RenameContext } from './renames.ts';
 import { compileIgnore } from './options.ts';
@@ -160,7 +160,7 @@ function coreChange(w: Walk, v: CoreOnly, viewType: number, path: string, out: R
   const linkA = ia.nlink > 1 ? ia.nid : undefined;
   const linkB = ib.nlink > 1 ? ib.nid : undefined;
   if (!fields.length && linkA === undefined && linkB === undefined) return;
-  const rec: Shared = { kind: 'modified', path, nodeKind: kindOfMode(mb), fields: fields.slice() };
+  const rec: Shared = { kind: 'modified', path, nodeKind: rawViewKind(ib.mode, ib.iu, viewType), fields: fields.slice() };
   out.push(rec);
   if (linkA !== undefined || linkB !== undefined) w.links.set(rec, { linkA, linkB });
 }
@@ -254,7 +254,7 @@ function listEntry(w: Walk, kind: 'added' | 'removed', id: number, prefix: strin
     const ino = raw.ino;
     const mode = (ino.mode & ~S_IFMT) | raw.viewType;
     out.push({
-      kind, dir: prefix, name, nodeKind: kindOfMode(mode), id, key: rawKey(w.ignore, ino, raw.viewType),
+      kind, dir: prefix, name, nodeKind: rawViewKind(ino.mode, ino.iu, raw.viewType), id, key: rawKey(w.ignore, ino, raw.viewType),
       hash: undefined, content: undefined, descendants: 0, link: ino.nlink > 1 ? id : undefined,
     });
     return undefined;

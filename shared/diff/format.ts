@@ -7,14 +7,17 @@
  *   renamed <kind> <old path> -> <new path>
  *   modified <kind> <path> <field>=<before>-><after> ...
  *
- * Fields come in a fixed order: type, mode (octal st_mode), uid, gid, size, mtime (sec.nsec),
- * nlink, rdev, target, whiteout, opaque, digest (fs-verity, hex), redirect (only when it is not
- * just the digest's object path), data (in-image bytes; sha256:<hex> beyond 64 bytes), then
- * xattr:<name> by name and hardlink:<other path> by path (value `linked`).
+ * Fields come in a fixed order: type, mode (octal st_mode), uid, gid, size, mtime (sec.nsec, nsec
+ * padded to 9 digits), nlink, rdev, target, whiteout, opaque, digest (fs-verity, hex), redirect
+ * (only when it is not just the digest's object path), data (in-image bytes; sha256:<hex> beyond 64
+ * bytes, sparse-sha256:<hex> for a file with holes), then xattr:<name> by name and
+ * hardlink:<other path> by path (value `linked`).
  *
- * A value that is absent on one side is empty (`digest=->ab12…`); a present but empty value is
- * `""`. Inside values `>` and `"` are escaped as \xNN, so the first `->` followed by `>` is always
- * the separator; in field names `=` is escaped.
+ * A field present on one side only says so: `added:xattr:user.k=v`, `removed:digest=ab12…`. A
+ * present but empty value is `""`. Inside values `>` and `"` are escaped as \xNN, so the first `->`
+ * followed by `>` is always the separator; in field names `=` is escaped.
+ *
+ * A whiteout (char 0:0, escaped or not) is the kind `whiteout`, as `info` counts it.
  */
 import type { Change, FieldChange } from '../api.ts';
 import { token } from './text.ts';
@@ -22,7 +25,10 @@ import { token } from './text.ts';
 const value = (v: string | undefined): string => (v === undefined ? '' : v === '' ? '""' : token(v, '>"'));
 
 export function formatField(f: FieldChange): string {
-  return `${token(f.field, '=')}=${value(f.before)}->${value(f.after)}`;
+  const name = token(f.field, '=');
+  if (f.before === undefined && f.after !== undefined) return `added:${name}=${value(f.after)}`;
+  if (f.after === undefined && f.before !== undefined) return `removed:${name}=${value(f.before)}`;
+  return `${name}=${value(f.before)}->${value(f.after)}`;
 }
 
 export function formatChange(change: Change): string {

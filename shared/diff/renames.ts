@@ -13,7 +13,8 @@
  * their candidates. Unrelated trees thus cost no decoding, and a moved tree is matched by its key
  * and proved equal from raw bytes.
  */
-import { bytesEqual, type ImageNode, type ImageReader, type NodeKind } from '../model.ts';
+import type { ChangeNodeKind } from '../api.ts';
+import { bytesEqual, type ImageNode, type ImageReader } from '../model.ts';
 import { compareData, compareMeta, type CompareContext, type Side, type ViewFn } from './compare.ts';
 import { NEEDS_READ, type Shortcut } from './erofs-shortcut.ts';
 
@@ -26,7 +27,7 @@ export interface OneSided {
   /** The containing directory's path with its trailing slash, and the entry's name (the path is built when reported). */
   dir: string;
   name: Uint8Array;
-  nodeKind: NodeKind;
+  nodeKind: ChangeNodeKind;
   /** Node id in its image (A for removed, B for added). */
   id: number;
   /** inodeKey; for a directory combined with its entries' names and keys. */

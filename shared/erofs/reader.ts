@@ -2,6 +2,7 @@
  * The EROFS image reader: lazy, bounds-checked, format-exact. Opening reads the superblock and the
  * root inode only; inodes, xattrs and directories are decoded when asked for.
  */
+import { formatTimestamp } from '../time.ts';
 import { Cursor, DecodeError, hex } from '../bytes/cursor.ts';
 import { cachedSource, type CachedSource } from '../bytes/cache.ts';
 import type { ByteSource } from '../bytes/source.ts';
@@ -501,7 +502,7 @@ export async function openErofs(raw: ByteSource, options: OpenErofsOptions = {})
     f('inode count', String(sb.inos), 'inos');
     f('inode metadata start block', String(sb.metaBlkaddr), 'meta_blkaddr');
     f('shared xattr start block', String(sb.xattrBlkaddr), 'xattr_blkaddr');
-    f('build time', `${sb.buildTime}.${String(sb.buildTimeNsec).padStart(9, '0')}`, 'build_time');
+    f('build time', formatTimestamp(sb.buildTime, sb.buildTimeNsec), 'build_time');
     f('uuid', formatUuid(sb.uuid), 'uuid');
     f('feature_compat', hex(sb.featureCompat), 'feature_compat');
     f('feature_incompat', hex(sb.featureIncompat), 'feature_incompat');

@@ -164,8 +164,8 @@ test('03-diff: changes come in depth-first name order and print as stable one-li
   const lines = changes.map(formatChange);
   assert.equal(lines[0], 'modified dir /etc size=216->214');
   assert.ok(lines.includes('renamed file /etc/renamed-old.conf -> /etc/renamed-new.conf'));
-  assert.ok(lines.includes('modified file /etc/xattr-changed xattr:user.added=->y xattr:user.dropped=x-> xattr:user.note=old->new'));
-  assert.ok(lines.includes('modified file /inline-to-external size=6->65 digest=->f4d17ba74723f606b2c25508f483eeff02998b6c26dbf25ae49434d532d8106e data=short\\x0a->'));
+  assert.ok(lines.includes('modified file /etc/xattr-changed added:xattr:user.added=y removed:xattr:user.dropped=x xattr:user.note=old->new'));
+  assert.ok(lines.includes('modified file /inline-to-external size=6->65 added:digest=f4d17ba74723f606b2c25508f483eeff02998b6c26dbf25ae49434d532d8106e removed:data=short\\x0a'));
   const paths = changes.map((c) => c.path.split('/'));
   for (let i = 1; i < paths.length; i++) {
     const [p, q] = [paths[i - 1]!, paths[i]!];

@@ -54,10 +54,10 @@ test('ignore options apply to changes built from raw inodes', async () => {
   ]);
 });
 
-test('an escaped whiteout whose mode, owner and mtime change stays a char device in the report', async () => {
+test('an escaped whiteout whose mode, owner and mtime change stays a whiteout in the report', async () => {
   const a = [...BASE, { path: '/etc/gone', type: 'whiteout', mtime: 5000 } as EntrySpec];
   const b = [...BASE, { path: '/etc/gone', type: 'whiteout', mtime: 5001, perm: 0o600, uid: 5 } as EntrySpec];
-  assert.deepEqual(await lines(a, b), ['modified chardev /etc/gone mode=20644->20600 uid=0->5 mtime=5000.000000000->5001.000000000']);
+  assert.deepEqual(await lines(a, b), ['modified whiteout /etc/gone mode=20644->20600 uid=0->5 mtime=5000.000000000->5001.000000000']);
 });
 
 test('hardlinked files touched together report their own changes and no partner change', async () => {

@@ -66,7 +66,7 @@ test('one-line forms of each kind of change', () => {
   assert.equal(formatChange({ kind: 'renamed', path: '/new', oldPath: '/old', nodeKind: 'symlink', fields: [] }), 'renamed symlink /old -> /new');
   assert.equal(
     formatChange({ kind: 'modified', path: '/f', nodeKind: 'file', fields: [{ field: 'mode', before: '100644', after: '100755' }, { field: 'xattr:user.k=v', after: '' }] }),
-    'modified file /f mode=100644->100755 xattr:user.k\\x3dv=->""',
+    'modified file /f mode=100644->100755 added:xattr:user.k\\x3dv=""',
   );
 });
 
