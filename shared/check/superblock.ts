@@ -6,6 +6,7 @@
  */
 import { hex } from '../bytes/cursor.ts';
 import { LCFS_EROFS_FLAGS_HAS_ACL, LCFS_EROFS_VERSION } from '../composefs/header.ts';
+import { truncationText } from '../erofs/reader.ts';
 import { verifySuperblockChecksum } from '../erofs/crc32c.ts';
 import {
   EROFS_FEATURE_COMPAT_MTIME,
@@ -95,7 +96,7 @@ export async function checkSuperblock(ctx: CheckContext): Promise<void> {
 
   const claimed = sb.blocks * ctx.blockSize;
   if (claimed > ctx.size) {
-    ctx.add(finding('erofs.superblock.blocks', ...at('blocks'), `the superblock claims ${sb.blocks} blocks (${claimed} bytes) but the image holds ${ctx.size} bytes: truncated?`, {
+    ctx.add(finding('erofs.superblock.blocks', ...at('blocks'), truncationText(ctx.size, sb.blocks, ctx.blockSize), {
       expected: `at most ${Math.floor(ctx.size / ctx.blockSize)}`,
       actual: String(sb.blocks),
     }));

@@ -131,6 +131,11 @@ export interface OpenErofsOptions {
   devices?: ByteSource[];
 }
 
+/** "the file is truncated: ...", with the size it has and the size its superblock claims. */
+export function truncationText(size: number, blocks: number, blockSize: number): string {
+  return `the file is truncated: it is ${size} bytes, shorter than the ${blocks * blockSize} bytes its superblock claims (${blocks} blocks of ${blockSize})`;
+}
+
 export async function openErofs(raw: ByteSource, options: OpenErofsOptions = {}): Promise<ErofsReader> {
   const findings: Finding[] = [];
   if (raw.size < EROFS_SUPER_OFFSET + EROFS_SB_SIZE) {
@@ -155,10 +160,18 @@ export async function openErofs(raw: ByteSource, options: OpenErofsOptions = {})
   let longPrefixes: LongPrefix[] = [];
   // Without extra devices the kernel masks every chunk's device_id to 0 (the image itself).
   const deviceIdMask = deviceIdMaskOf(sb.extraDevices);
+  // A file cut short makes every later offset point past its end; each such error says so once,
+  // with both sizes, rather than leaving the reader to guess from "nid 128 ... beyond the image end".
+  const claimed = sb.blocks * blockSize;
+  const explain = (e: unknown): unknown => {
+    if (!(e instanceof DecodeError) || size >= claimed) return e;
+    if (e.offset + e.length <= size && !e.code.endsWith('out-of-bounds')) return e;
+    return new DecodeError(`${truncationText(size, sb.blocks, blockSize)}; ${e.message}`, e.offset, e.length, e.code);
+  };
   const metaStart = sb.metaBlkaddr * blockSize;
   if (metaStart >= size) {
     const [o, l] = sb.fieldRanges['meta_blkaddr']!;
-    throw new DecodeError(`meta_blkaddr ${sb.metaBlkaddr} (${hex(metaStart)}) lies beyond the image end (${size} bytes)`, o, l, 'erofs.superblock.meta_blkaddr');
+    throw explain(new DecodeError(`meta_blkaddr ${sb.metaBlkaddr} (${hex(metaStart)}) lies beyond the image end (${size} bytes)`, o, l, 'erofs.superblock.meta_blkaddr'));
   }
 
   // Metadata decoding is synchronous over cached bytes: `get` throws NeedBytes for a range not in
@@ -169,7 +182,7 @@ export async function openErofs(raw: ByteSource, options: OpenErofsOptions = {})
       try {
         return f();
       } catch (e) {
-        if (!(e instanceof NeedBytes)) throw e;
+        if (!(e instanceof NeedBytes)) throw explain(e);
         // Each retry decodes from the start, so a structure must not need more than a few rounds:
         // whole extents are asked for at once (see ensure), and small misses read ahead.
         if (tries >= 32 || e.length > src.capacity) {
@@ -479,7 +492,7 @@ export async function openErofs(raw: ByteSource, options: OpenErofsOptions = {})
       return f(id);
     } catch (e) {
       if (e instanceof NeedBytes) return undefined;
-      throw e;
+      throw explain(e);
     }
   };
 
