@@ -117,6 +117,7 @@ export async function compressedExtents(r: ErofsReader, ino: RawInode): Promise<
 export async function decodeExtent(r: ErofsReader, z: ZInode, ext: ZExtent, codecs: Codecs = createCodecs()): Promise<Uint8Array> {
   const nid = z.ino.nid;
   if (ext.fragment) return readFragment(r, z, ext);
+  if (ext.hole) return new Uint8Array(ext.llen);
   if (ext.pa + ext.plen > r.size) {
     throw new DecodeError(`inode ${nid}: pcluster ${hex(ext.pa)}+${ext.plen} for bytes ${ext.la}+${ext.llen} runs past the image end`, ext.pa, ext.plen, 'erofs.zdata.out-of-bounds');
   }
