@@ -126,7 +126,7 @@ export interface OpenErofsOptions {
   /** Cache size in blocks. */
   cacheBlocks?: number;
   /** Sources of the extra devices (blobs), in device-table order: device id N reads devices[N-1]. */
-  devices?: ByteSource[];
+  devices?: (ByteSource | undefined)[];
 }
 
 export async function openErofs(raw: ByteSource, options: OpenErofsOptions = {}): Promise<ErofsReader> {
@@ -311,7 +311,7 @@ export async function openErofs(raw: ByteSource, options: OpenErofsOptions = {})
       const to = Math.min(end, ex.fileOffset + ex.length);
       if (from >= to || ex.offset === null) continue;
       if (ex.deviceId) {
-        const dev = resolveDevice(devices, options.devices, ex.deviceId, blockSize, { nid: ino.nid, offset: ino.offset, length: ino.inodeSize });
+        const dev = resolveDevice(devices, options.devices, ex.deviceId, blockSize, { nid: ino.nid, offset: ino.offset, length: ino.inodeSize }, size);
         const at = dev.base + ex.offset + (from - ex.fileOffset);
         const devSize = dev.source === 'image' ? size : dev.source.size;
         if (at + (to - from) > devSize) {
