@@ -26,14 +26,19 @@ export function detectFormat(head: Uint8Array): DetectedFormat | undefined {
   return undefined;
 }
 
-export async function openImage(source: ByteSource): Promise<ImageReader> {
+export interface OpenOptions {
+  /** EROFS extra devices (blobs, or the tarball of an index-only image), in device-table order. */
+  devices?: (ByteSource | undefined)[];
+}
+
+export async function openImage(source: ByteSource, options: OpenOptions = {}): Promise<ImageReader> {
   const head = await source.read(0, Math.min(source.size, EROFS_SUPER_OFFSET + 128));
   const format = detectFormat(head);
   switch (format) {
     case 'composefs':
     case 'erofs': {
       const z = await import('./erofs/zdata.ts').catch(() => undefined);
-      return openErofs(source, z ? { decompressor: z.createDecompressor() } : {});
+      return openErofs(source, { ...(z ? { decompressor: z.createDecompressor() } : {}), ...(options.devices ? { devices: options.devices } : {}) });
     }
     case 'legacy-cfs': {
       const { openLegacy } = await import('./legacy/reader.ts');

@@ -125,8 +125,8 @@ async function checkData(ctx: CheckContext, info: InodeInfo, subject: Subject): 
   if (raw.datalayout === EROFS_INODE_FLAT_PLAIN || raw.datalayout === EROFS_INODE_FLAT_INLINE) {
     const tail = raw.datalayout === EROFS_INODE_FLAT_INLINE ? ctx.reader.inlineTail(raw) : undefined;
     const headLength = raw.size - (tail?.length ?? 0);
-    const start = raw.iu * bs;
-    if (headLength > 0 && outOfImage(ctx, start, headLength)) {
+    const start = (raw.startBlk ?? 0) * bs;
+    if (headLength > 0 && raw.startBlk !== null && outOfImage(ctx, start, headLength)) {
       ctx.add(finding('erofs.data.out-of-bounds', ...fieldRange(raw, 'i_u'), `data blocks ${hex(start)}+${headLength} run past the image end (${ctx.size} bytes)`, {
         ...subjectExtra(subject),
         expected: headLength <= ctx.size ? `raw_blkaddr at most ${Math.floor((ctx.size - headLength) / bs)}` : `${headLength} bytes of data inside the image`,

@@ -84,10 +84,11 @@ export interface DeviceRead {
  */
 export function resolveDevice(
   table: DeviceTable | undefined,
-  devices: ByteSource[] | undefined,
+  devices: (ByteSource | undefined)[] | undefined,
   id: number,
   blockSize: number,
   where: { nid: number; offset: number; length: number },
+  imageSize = Infinity,
 ): DeviceRead {
   const slot = table?.slots[id - 1];
   if (!slot) {
@@ -101,7 +102,9 @@ export function resolveDevice(
   }
   const given = devices?.[id - 1];
   if (given) return { source: given, base: 0 };
-  if (slot.mappedBlkaddr) return { source: 'image', base: slot.mappedBlkaddr * blockSize };
+  // Flat mode only when the image really holds the device (an index-only image records where the
+  // tarball would follow it in a unified address space, but the tarball is a file of its own).
+  if (slot.mappedBlkaddr && (slot.mappedBlkaddr + slot.blocks) * blockSize <= imageSize) return { source: 'image', base: slot.mappedBlkaddr * blockSize };
   throw new DecodeError(
     `inode ${where.nid}: data lives on ${deviceLabel(slot)}, which was not opened with the image (device slot at ${hex(slot.offset)})`,
     where.offset,

@@ -51,7 +51,11 @@ export const INCOMPAT_FEATURE_NAMES: [number, string][] = [
 export const EROFS_I_VERSION_BIT = 0;
 export const EROFS_I_DATALAYOUT_BIT = 1;
 export const EROFS_I_DATALAYOUT_BITS = 3;
-export const EROFS_I_ALL_BITS = 4;
+/** Non-directory compact inodes: nlink is 1 and i_nb holds startblk_hi. */
+export const EROFS_I_NLINK_1_BIT = 4;
+/** Directories: the "." dirent is omitted. */
+export const EROFS_I_DOT_OMITTED_BIT = 4;
+export const EROFS_I_ALL_BITS = 5;
 export const EROFS_INODE_LAYOUT_COMPACT = 0;
 export const EROFS_INODE_LAYOUT_EXTENDED = 1;
 

@@ -128,7 +128,7 @@ export interface OpenErofsOptions {
   /** Cache size in blocks. */
   cacheBlocks?: number;
   /** Sources of the extra devices (blobs), in device-table order: device id N reads devices[N-1]. */
-  devices?: ByteSource[];
+  devices?: (ByteSource | undefined)[];
 }
 
 /** "the file is truncated: ...", with the size it has and the size its superblock claims. */
@@ -269,12 +269,12 @@ export async function openErofs(raw: ByteSource, options: OpenErofsOptions = {})
     if (sizeOf === 0) return [];
     switch (ino.datalayout) {
       case EROFS_INODE_FLAT_PLAIN:
-        return [{ fileOffset: 0, length: sizeOf, offset: ino.iu * blockSize }];
+        return [{ fileOffset: 0, length: sizeOf, offset: ino.startBlk === null ? null : ino.startBlk * blockSize }];
       case EROFS_INODE_FLAT_INLINE: {
         const tail = inlineTail(ino)!;
         const head = sizeOf - tail.length;
         const out: DataExtent[] = [];
-        if (head > 0) out.push({ fileOffset: 0, length: head, offset: ino.iu * blockSize });
+        if (head > 0) out.push({ fileOffset: 0, length: head, offset: (ino.startBlk ?? 0) * blockSize });
         out.push({ fileOffset: head, length: tail.length, offset: tail.offset });
         return out;
       }
@@ -352,7 +352,7 @@ export async function openErofs(raw: ByteSource, options: OpenErofsOptions = {})
       const to = Math.min(end, ex.fileOffset + ex.length);
       if (from >= to || ex.offset === null) continue;
       if (ex.deviceId) {
-        const dev = resolveDevice(devices, options.devices, ex.deviceId, blockSize, { nid: ino.nid, offset: ino.offset, length: ino.inodeSize });
+        const dev = resolveDevice(devices, options.devices, ex.deviceId, blockSize, { nid: ino.nid, offset: ino.offset, length: ino.inodeSize }, size);
         const at = dev.base + ex.offset + (from - ex.fileOffset);
         const devSize = dev.source === 'image' ? size : dev.source.size;
         if (at + (to - from) > devSize) {
@@ -419,8 +419,8 @@ export async function openErofs(raw: ByteSource, options: OpenErofsOptions = {})
         const zh = decodeZMapHeader(new Cursor(get(hpos, Z_EROFS_MAP_HEADER_SIZE), hpos));
         const zl = zIndexLayout(ino, sb.blkszbits, zh);
         ranges.push({ label: 'compression map header', offset: hpos, length: Z_EROFS_MAP_HEADER_SIZE });
-        if (zl.indexBytes) ranges.push({ label: zl.compact ? 'compact lcluster indexes' : 'lcluster indexes', offset: zl.indexBase, length: zl.indexBytes });
-        data = { kind: 'compressed', algorithm: zAlgorithmName(zh) };
+        if (zl.indexBytes) ranges.push({ label: zl.extentRecSize ? 'extent records' : zl.compact ? 'compact lcluster indexes' : 'lcluster indexes', offset: zl.indexBase, length: zl.indexBytes });
+        data = { kind: 'compressed', algorithm: zAlgorithmName(zh, zl) };
       } else if (ino.size > 0) {
         const tail = inlineTail(ino);
         if (tail) ranges.push({ label: 'inline data', offset: tail.offset, length: tail.length });

@@ -2,6 +2,7 @@
 import { Cursor, DecodeError, hex } from '../bytes/cursor.ts';
 import {
   EROFS_ALL_FEATURE_INCOMPAT,
+  EROFS_FEATURE_INCOMPAT_48BIT,
   EROFS_SUPER_MAGIC_V1,
   EROFS_SUPER_OFFSET,
 } from './erofs_fs.ts';
@@ -33,6 +34,8 @@ export interface Superblock {
   xattrPrefixStart: number;
   packedNid: number;
   xattrFilterReserved: number;
+  /** 48BIT: rootnid_8b (the root nid when non-zero) and blocks_hi (sharing rootnid_2b's bytes). */
+  rootNid8b: number;
   /** Field offsets for the hex view and findings. */
   fieldRanges: Record<string, [number, number]>;
 }
@@ -79,8 +82,20 @@ export function decodeSuperblock(c: Cursor): { sb: Superblock; findings: Finding
     xattrPrefixStart: field('xattr_prefix_start', 4, () => c.u32('superblock.xattr_prefix_start')),
     packedNid: field('packed_nid', 8, () => c.u64('superblock.packed_nid')),
     xattrFilterReserved: field('xattr_filter_reserved', 1, () => c.u8('superblock.xattr_filter_reserved')),
+    rootNid8b: 0,
     fieldRanges: ranges,
   };
+  // ishare_xattr_prefix_id, reserved[2], build_time (seconds after epoch), then rootnid_8b.
+  c.skip(8, 'superblock.reserved');
+  const rootNid8b = field('rootnid_8b', 8, () => c.u64('superblock.rootnid_8b'));
+  if (sb.featureIncompat & EROFS_FEATURE_INCOMPAT_48BIT && rootNid8b) {
+    // The kernel's erofs_read_superblock: with 48-bit layout the 2-byte root nid field holds the
+    // block count's other bits; combined exactly as upstream does ((blocks_lo << 32) | blocks_hi).
+    sb.rootNid8b = rootNid8b;
+    sb.blocks = sb.blocks * 2 ** 32 + sb.rootNid;
+    sb.rootNid = rootNid8b;
+    ranges['root_nid'] = ranges['rootnid_8b']!;
+  }
 
   const at = (name: string) => ranges[name]!;
   // The kernel only mounts block sizes from 512 bytes up to the page size; we accept up to 64 KiB.

@@ -9,13 +9,20 @@ import { EROFS_FEATURE_INCOMPAT_FRAGMENTS, EROFS_FEATURE_INCOMPAT_ZERO_PADDING }
 import type { RawInode } from './inode.ts';
 import { lz4DecompressBlock } from './lz4.ts';
 import type { ErofsReader } from './reader.ts';
+import { inflateRaw } from '../compress/deflate.ts';
+import { decodeMicroLzma, LzmaDecoder, LzmaError } from '../compress/lzma.ts';
+import { loadZstd, zstdDecode, zstdFrameContentSize } from '../compress/zstd.ts';
 import {
   mapExtent,
   zInode,
   Z_EROFS_ALGORITHM_NAMES,
+  Z_EROFS_COMPRESSION_DEFLATE,
   Z_EROFS_COMPRESSION_INTERLACED,
   Z_EROFS_COMPRESSION_LZ4,
+  Z_EROFS_COMPRESSION_LZMA,
   Z_EROFS_COMPRESSION_SHIFTED,
+  Z_EROFS_COMPRESSION_ZSTD,
+  Z_EROFS_PCLUSTER_MAX_DSIZE,
   type ByteGetter,
   type ZExtent,
   type ZInode,
@@ -66,6 +73,7 @@ export function cachedGetter(r: ErofsReader): { get: ByteGetter; run<T>(f: () =>
  */
 export function createDecompressor(): (r: ErofsReader, ino: RawInode, offset: number, length: number) => Promise<Uint8Array> {
   let last: { z: ZInode; ext?: ZExtent; data?: Uint8Array } | undefined;
+  const codecs = createCodecs();
 
   /** Decoded bytes of a compressed file's range [offset, offset+length), clipped to the file size. */
   return async (r, ino, offset, length) => {
@@ -80,7 +88,7 @@ export function createDecompressor(): (r: ErofsReader, ino: RawInode, offset: nu
     while (pos < end) {
       const hit = cur.ext && cur.data && cur.ext.la <= pos && pos < cur.ext.la + cur.ext.llen;
       const ext = hit ? cur.ext! : await run(() => mapExtent(z, get, pos));
-      const data = hit ? cur.data! : await decodeExtent(r, z, ext);
+      const data = hit ? cur.data! : await decodeExtent(r, z, ext, codecs);
       cur.ext = ext;
       cur.data = data;
       const from = pos - ext.la;
@@ -106,9 +114,10 @@ export async function compressedExtents(r: ErofsReader, ino: RawInode): Promise<
 }
 
 /** Decodes one whole extent: exactly `ext.llen` bytes for logical [ext.la, ext.la + ext.llen). */
-export async function decodeExtent(r: ErofsReader, z: ZInode, ext: ZExtent): Promise<Uint8Array> {
+export async function decodeExtent(r: ErofsReader, z: ZInode, ext: ZExtent, codecs: Codecs = createCodecs()): Promise<Uint8Array> {
   const nid = z.ino.nid;
   if (ext.fragment) return readFragment(r, z, ext);
+  if (ext.hole) return new Uint8Array(ext.llen);
   if (ext.pa + ext.plen > r.size) {
     throw new DecodeError(`inode ${nid}: pcluster ${hex(ext.pa)}+${ext.plen} for bytes ${ext.la}+${ext.llen} runs past the image end`, ext.pa, ext.plen, 'erofs.zdata.out-of-bounds');
   }
@@ -120,6 +129,13 @@ export async function decodeExtent(r: ErofsReader, z: ZInode, ext: ZExtent): Pro
       return deinterlace(raw, ext, r.blockSize);
     case Z_EROFS_COMPRESSION_LZ4:
       return decodeLz4(r, z, ext, raw);
+    case Z_EROFS_COMPRESSION_LZMA:
+    case Z_EROFS_COMPRESSION_DEFLATE:
+    case Z_EROFS_COMPRESSION_ZSTD: {
+      const skip = paddingLength(r, z, ext, raw);
+      const zstd = ext.algorithm === Z_EROFS_COMPRESSION_ZSTD ? (codecs.zstd ??= await loadZstd()) : undefined;
+      return decodeStream(z, ext, raw.subarray(skip), skip, codecs, zstd);
+    }
     default:
       throw new DecodeError(
         `inode ${nid}: bytes ${ext.la}+${ext.llen} are compressed with ${Z_EROFS_ALGORITHM_NAMES[ext.algorithm] ?? `algorithm ${ext.algorithm}`}, which this reader does not decode`,
@@ -145,18 +161,26 @@ function deinterlace(raw: Uint8Array, ext: ZExtent, blockSize: number): Uint8Arr
   return out;
 }
 
+/**
+ * With 0-padding (EROFS_FEATURE_INCOMPAT_ZERO_PADDING, always set for lzma/deflate/zstd) the stream
+ * is right-aligned in its pcluster: leading zeros in the first block are padding
+ * (z_erofs_fixup_insize). Returns how many bytes to skip.
+ */
+function paddingLength(r: ErofsReader, z: ZInode, ext: ZExtent, raw: Uint8Array): number {
+  if (!(r.sb.featureIncompat & EROFS_FEATURE_INCOMPAT_ZERO_PADDING)) return 0;
+  const limit = Math.min(raw.length, r.blockSize - (ext.pa % r.blockSize));
+  let skip = 0;
+  while (skip < limit && raw[skip] === 0) skip++;
+  if (skip === limit) {
+    throw new DecodeError(`inode ${z.ino.nid}: pcluster ${hex(ext.pa)}+${ext.plen} for bytes ${ext.la}+${ext.llen} is all zero padding`, ext.pa, limit, 'erofs.zdata.padding');
+  }
+  return skip;
+}
+
 function decodeLz4(r: ErofsReader, z: ZInode, ext: ZExtent, raw: Uint8Array): Uint8Array {
   const nid = z.ino.nid;
   const zeroPadding = (r.sb.featureIncompat & EROFS_FEATURE_INCOMPAT_ZERO_PADDING) !== 0;
-  let skip = 0;
-  if (zeroPadding) {
-    // With 0-padding the stream is right-aligned: leading zeros in the first block are padding.
-    const limit = Math.min(raw.length, r.blockSize - (ext.pa % r.blockSize));
-    while (skip < limit && raw[skip] === 0) skip++;
-    if (skip === limit) {
-      throw new DecodeError(`inode ${nid}: pcluster ${hex(ext.pa)}+${ext.plen} for bytes ${ext.la}+${ext.llen} is all zero padding`, ext.pa, limit, 'erofs.zdata.padding');
-    }
-  }
+  const skip = paddingLength(r, z, ext, raw);
   const out = new Uint8Array(ext.llen);
   // Without 0-padding (legacy images) the stream is followed by padding, so decoding stops when the
   // extent is complete; a deduplicated extent (partial ref) also wants only a prefix.
@@ -171,6 +195,52 @@ function decodeLz4(r: ErofsReader, z: ZInode, ext: ZExtent, raw: Uint8Array): Ui
     );
   }
   return out;
+}
+
+/** Per-reader decoder state: the LZMA model and an inflate buffer, reused across extents. */
+export interface Codecs {
+  lzma?: LzmaDecoder;
+  zstd?: Awaited<ReturnType<typeof loadZstd>>;
+  scratch?: Uint8Array;
+}
+
+export const createCodecs = (): Codecs => ({});
+
+/**
+ * LZMA, DEFLATE and zstd pclusters decode to exactly the extent's length, or to more when the
+ * extent references only the start of the pcluster (deduplicated, Z_EROFS_LI_PARTIAL_REF).
+ */
+function decodeStream(z: ZInode, ext: ZExtent, src: Uint8Array, skip: number, codecs: Codecs, zstd?: Codecs['zstd']): Uint8Array {
+  const name = Z_EROFS_ALGORITHM_NAMES[ext.algorithm]!;
+  const fail = (why: string): never => {
+    throw new DecodeError(`inode ${z.ino.nid}: ${name} pcluster ${hex(ext.pa)}+${ext.plen} for bytes ${ext.la}+${ext.llen}: ${why}`, ext.pa + skip, ext.plen - skip, 'erofs.zdata.corrupt');
+  };
+  try {
+    switch (ext.algorithm) {
+      case Z_EROFS_COMPRESSION_LZMA: {
+        const out = new Uint8Array(ext.llen);
+        decodeMicroLzma((codecs.lzma ??= new LzmaDecoder()), src, out, ext.partialRef);
+        return out;
+      }
+      case Z_EROFS_COMPRESSION_DEFLATE: {
+        if (!codecs.scratch || codecs.scratch.length < ext.llen + 1) codecs.scratch = new Uint8Array(Math.max(ext.llen + 1, 1 << 17));
+        const got = inflateRaw(src, ext.llen, codecs.scratch);
+        if (got.length < ext.llen || (got.length > ext.llen && !ext.partialRef)) fail(`decodes to ${got.length > ext.llen ? `more than ${ext.llen}` : got.length} bytes, the extent needs ${ext.llen}`);
+        return got.slice(0, ext.llen);
+      }
+      default: {
+        // A partial reference needs room for the whole frame: bounded by what the frame declares
+        // and by the kernel's largest decoded pcluster.
+        const capacity = ext.partialRef ? Math.min(Math.max(zstdFrameContentSize(src) ?? Z_EROFS_PCLUSTER_MAX_DSIZE, ext.llen), Z_EROFS_PCLUSTER_MAX_DSIZE) : ext.llen;
+        const out = zstdDecode(zstd!, src, ext.llen, capacity);
+        return out.byteOffset === 0 && out.length === out.buffer.byteLength ? out : out.slice();
+      }
+    }
+  } catch (e) {
+    if (e instanceof DecodeError) throw e;
+    if (e instanceof LzmaError) return fail(`${e.message} (stream byte ${e.at})`);
+    return fail(e instanceof Error ? e.message : String(e));
+  }
 }
 
 /** A fragment extent's bytes are a slice of the packed inode's data. */

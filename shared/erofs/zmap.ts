@@ -8,7 +8,7 @@
  * carry the byte range of the index that is wrong.
  */
 import { Cursor, DecodeError, hex } from '../bytes/cursor.ts';
-import { EROFS_FEATURE_INCOMPAT_BIG_PCLUSTER, EROFS_INODE_COMPRESSED_COMPACT, EROFS_INODE_COMPRESSED_FULL } from './erofs_fs.ts';
+import { EROFS_FEATURE_INCOMPAT_BIG_PCLUSTER, EROFS_FEATURE_INCOMPAT_COMPR_CFGS, EROFS_INODE_COMPRESSED_COMPACT, EROFS_INODE_COMPRESSED_FULL } from './erofs_fs.ts';
 import type { RawInode } from './inode.ts';
 import type { Superblock } from './superblock.ts';
 
@@ -31,6 +31,16 @@ export const Z_EROFS_ADVISE_INLINE_PCLUSTER = 0x0008;
 export const Z_EROFS_ADVISE_INTERLACED_PCLUSTER = 0x0010;
 export const Z_EROFS_ADVISE_FRAGMENT_PCLUSTER = 0x0020;
 export const Z_EROFS_FRAGMENT_INODE_BIT = 7;
+/* COMPRESSED_FULL only (erofs-utils 1.8+, Linux 6.15): extent records instead of lcluster indexes. */
+export const Z_EROFS_ADVISE_EXTENTS = 0x0001;
+export const Z_EROFS_ADVISE_EXTRECSZ_BIT = 1;
+export const Z_EROFS_ADVISE_EXTRECSZ_MASK = 0x3;
+/* struct z_erofs_extent { __le32 plen, pstart_lo, pstart_hi, lstart_lo, lstart_hi; u8 reserved[12]; } */
+export const Z_EROFS_EXTENT_PLEN_PARTIAL = 1 << 27;
+export const Z_EROFS_EXTENT_PLEN_FMT_BIT = 28;
+export const Z_EROFS_EXTENT_PLEN_MASK = (1024 * 1024 << 1) - 1;
+/** Record size of extent metadata: 4, 8, 16 or 32 bytes (z_erofs_extent_recsize). */
+export const zExtentRecSize = (advise: number): number => 4 << ((advise >> Z_EROFS_ADVISE_EXTRECSZ_BIT) & Z_EROFS_ADVISE_EXTRECSZ_MASK);
 
 /* lcluster types */
 export const Z_EROFS_LCLUSTER_TYPE_PLAIN = 0;
@@ -68,6 +78,8 @@ export interface ZMapHeader {
   /** Bit 7 of h_clusterbits: the whole file lives in the packed inode at `fragmentOff64`. */
   wholeFileFragment: boolean;
   fragmentOff64: number;
+  /** h_extents_lo | h_extents_hi << 32: extent record count (meaningful with Z_EROFS_ADVISE_EXTENTS). */
+  extentCount: number;
 }
 
 export function decodeZMapHeader(c: Cursor): ZMapHeader {
@@ -82,7 +94,7 @@ export function decodeZMapHeader(c: Cursor): ZMapHeader {
   const fragmentOff64 = wholeFileFragment ? (advise | (algorithmtype << 16) | ((clusterBits & 0x7f) << 24)) * 2 ** 32 + fragmentOff : 0;
   return {
     offset, fragmentOff, idataSize, advise, algorithmType: [algorithmtype & 15, algorithmtype >> 4], clusterBits,
-    wholeFileFragment, fragmentOff64,
+    wholeFileFragment, fragmentOff64, extentCount: (algorithmtype | (clusterBits << 8)) * 2 ** 32 + fragmentOff,
   };
 }
 
@@ -97,6 +109,8 @@ export interface ZIndexLayout {
   /** Layout of the compact index area: 4B entries before the 2B packs, 2B entries. */
   compacted4bInitial: number;
   compacted2b: number;
+  /** Extent records (COMPRESSED_FULL with Z_EROFS_ADVISE_EXTENTS): record size, else 0. */
+  extentRecSize: number;
   /** Byte length of the index area after the header, for the hex view. */
   indexBytes: number;
 }
@@ -106,8 +120,9 @@ export interface ZIndexLayout {
  * named when something else says HEAD2 is in use (its big-pcluster advise): single-algorithm
  * builders leave the field 0 whatever HEAD1 is.
  */
-export function zAlgorithmName(h: ZMapHeader): string {
+export function zAlgorithmName(h: ZMapHeader, layout?: ZIndexLayout): string {
   if (h.wholeFileFragment) return 'fragment';
+  if (layout?.extentRecSize) return 'extent records';
   const name = (a: number) => Z_EROFS_ALGORITHM_NAMES[a] ?? `algorithm ${a}`;
   const [head1, head2] = h.algorithmType;
   const head2InUse = head2 !== 0 || (h.advise & Z_EROFS_ADVISE_BIG_PCLUSTER_2) !== 0;
@@ -125,6 +140,10 @@ export interface ZInode extends ZIndexLayout {
   idataOff: number;
   /** Offset of the tail fragment in the packed inode's data. */
   fragmentOff: number;
+  /** available_compr_algs, or only lz4 without the compr_cfgs feature (as the kernel assumes). */
+  availableAlgs: number;
+  /** 4-byte extent records: where the last lookup started, so a sequential read stays linear. */
+  recordMemo?: { lstart: number; pos: number; pa: number };
 }
 
 export interface ZExtent {
@@ -144,6 +163,8 @@ export interface ZExtent {
   fragment: boolean;
   /** Full indexes only: the pcluster decodes to more than this extent (deduplicated). */
   partialRef: boolean;
+  /** Extent records only: no data (reads as zeros). */
+  hole?: boolean;
   /** Absolute offset and size of the head lcluster's index entry, for error ranges. */
   indexOffset: number;
   indexSize: number;
@@ -177,14 +198,28 @@ export const zMapHeaderOffset = (ino: RawInode): number => align(ino.offset + in
 export function zIndexLayout(ino: RawInode, blkszbits: number, header: ZMapHeader): ZIndexLayout {
   const hpos = header.offset;
   const compact = ino.datalayout === EROFS_INODE_COMPRESSED_COMPACT;
-  const lclusterBits = blkszbits + (header.clusterBits & 7);
+  const lclusterBits = blkszbits + (header.clusterBits & 15);
   const l: ZIndexLayout = {
     lclusterBits, compact,
     // Full indexes leave 8 reserved bytes after the header (Z_EROFS_FULL_INDEX_ALIGN).
     indexBase: compact ? hpos + Z_EROFS_MAP_HEADER_SIZE : hpos + Z_EROFS_MAP_HEADER_SIZE + 8,
-    totalIdx: 0, compacted4bInitial: 0, compacted2b: 0, indexBytes: 0,
+    totalIdx: 0, compacted4bInitial: 0, compacted2b: 0, indexBytes: 0, extentRecSize: 0,
   };
   if (header.wholeFileFragment) return l;
+  if (!compact && header.advise & Z_EROFS_ADVISE_EXTENTS) {
+    const recsz = zExtentRecSize(header.advise);
+    l.extentRecSize = recsz;
+    l.indexBase = align(hpos + Z_EROFS_MAP_HEADER_SIZE, recsz);
+    if (recsz <= 8) {
+      // One record per lcluster; 4-byte records follow a __le64 start address.
+      l.totalIdx = Math.ceil(ino.size / 2 ** lclusterBits);
+      l.indexBytes = (recsz === 4 ? 8 : 0) + l.totalIdx * recsz;
+    } else {
+      l.totalIdx = header.extentCount;
+      l.indexBytes = header.extentCount * recsz;
+    }
+    return l;
+  }
   if (compact) {
     // erofs_iblks(): compact indexes count blocks, one per lcluster (lclusters are blocks here).
     l.totalIdx = Math.ceil(ino.size / 2 ** blkszbits);
@@ -212,11 +247,18 @@ export function zInode(ino: RawInode, sb: Superblock, get: ByteGetter): ZInode {
   const blkszbits = sb.blkszbits;
   const hpos = zMapHeaderOffset(ino);
   const header = decodeZMapHeader(new Cursor(get(hpos, Z_EROFS_MAP_HEADER_SIZE), hpos));
-  const z: ZInode = { ino, header, blkszbits, ...zIndexLayout(ino, blkszbits, header), tailHeadLcn: -1, idataOff: 0, fragmentOff: 0 };
+  const z: ZInode = { ino, header, blkszbits, ...zIndexLayout(ino, blkszbits, header), tailHeadLcn: -1, idataOff: 0, fragmentOff: 0,
+    availableAlgs: sb.featureIncompat & EROFS_FEATURE_INCOMPAT_COMPR_CFGS ? sb.u1 : 1 << Z_EROFS_COMPRESSION_LZ4 };
   const compact = z.compact;
   if (header.wholeFileFragment) {
     z.tailHeadLcn = 0;
     z.fragmentOff = header.fragmentOff64;
+    return z;
+  }
+  if (z.extentRecSize) {
+    if (z.extentRecSize > 8 && !Number.isSafeInteger(z.indexBytes)) {
+      throw zerr(ino, `extent count ${header.extentCount} is impossible`, hpos, Z_EROFS_MAP_HEADER_SIZE, 'erofs.zmap.extents');
+    }
     return z;
   }
   const algoAt = hpos + 6;
@@ -477,6 +519,7 @@ function decompressedLength(z: ZInode, get: ByteGetter, head: Lcluster, la: numb
 export function mapExtent(z: ZInode, get: ByteGetter, ofs: number): ZExtent {
   const size = z.ino.size;
   if (!(ofs >= 0 && ofs < size)) throw zerr(z, `offset ${ofs} is outside the file (${size} bytes)`, z.ino.offset, z.ino.inodeSize, 'erofs.zmap.offset');
+  if (z.extentRecSize && !z.header.wholeFileFragment) return mapExtentRecord(z, get, ofs);
   if (z.header.wholeFileFragment) {
     return {
       la: 0, llen: size, pa: 0, plen: 0, headType: Z_EROFS_LCLUSTER_TYPE_PLAIN, headLcn: 0, algorithm: Z_EROFS_COMPRESSION_SHIFTED,
@@ -524,9 +567,114 @@ export function mapExtent(z: ZInode, get: ByteGetter, ofs: number): ZExtent {
     ext.algorithm = adv & Z_EROFS_ADVISE_INTERLACED_PCLUSTER ? Z_EROFS_COMPRESSION_INTERLACED : Z_EROFS_COMPRESSION_SHIFTED;
   } else {
     ext.algorithm = z.header.algorithmType[head.type === Z_EROFS_LCLUSTER_TYPE_HEAD2 ? 1 : 0];
+    if (!(z.availableAlgs & (1 << ext.algorithm))) {
+      throw zerr(z, `HEAD${head.type === Z_EROFS_LCLUSTER_TYPE_HEAD2 ? 2 : 1} algorithm ${Z_EROFS_ALGORITHM_NAMES[ext.algorithm]} is not among the superblock's available algorithms`, z.header.offset + 6, 1, 'erofs.zmap.algorithm');
+    }
   }
   if (ext.plen > Z_EROFS_PCLUSTER_MAX_SIZE) {
     throw zerr(z, `pcluster of ${ext.plen} bytes exceeds the ${Z_EROFS_PCLUSTER_MAX_SIZE}-byte maximum`, head.offset, head.size, 'erofs.zmap.pcluster-size');
   }
+  return ext;
+}
+
+/* ---- extent records (z_erofs_map_blocks_ext) ---- */
+
+const u32at = (b: Uint8Array, o: number) => (b[o]! | (b[o + 1]! << 8) | (b[o + 2]! << 16)) + b[o + 3]! * 0x1000000;
+
+/** Maps the extent holding `ofs` for COMPRESSED_FULL inodes with Z_EROFS_ADVISE_EXTENTS. */
+function mapExtentRecord(z: ZInode, get: ByteGetter, ofs: number): ZExtent {
+  const recsz = z.extentRecSize;
+  const lsize = 2 ** z.lclusterBits;
+  let lend = z.ino.size;
+  let pos = z.indexBase;
+  let lstart: number;
+  let plen = 0;
+  let pa = 0;
+  let last: boolean;
+  let recOff = pos;
+  if (recsz <= 8) {
+    let running: number | null = null;
+    if (recsz === 4) {
+      const b = get(pos, 8);
+      running = u32at(b, 0) + u32at(b, 4) * 2 ** 32;
+      pos += 8;
+      lstart = 0;
+    } else {
+      lstart = Math.floor(ofs / lsize) * lsize;
+      pos += (lstart / lsize) * recsz;
+    }
+    // 4-byte records carry lengths only: the start is the sum of all lengths before.
+    if (recsz === 4 && z.recordMemo && z.recordMemo.lstart <= ofs) ({ lstart, pos, pa: running } = { lstart: z.recordMemo.lstart, pos: z.recordMemo.pos, pa: z.recordMemo.pa });
+    for (; lstart <= ofs; lstart += lsize) {
+      const b = get(pos, recsz);
+      recOff = pos;
+      if (recsz === 4) z.recordMemo = { lstart, pos, pa: running! };
+      plen = u32at(b, 0);
+      if (running !== null) {
+        pa = running;
+        running += plen & Z_EROFS_EXTENT_PLEN_MASK;
+      } else {
+        pa = u32at(b, 4);
+      }
+      pos += recsz;
+    }
+    last = lstart >= Math.ceil(z.ino.size / lsize) * lsize;
+    lend = Math.min(lstart, lend);
+    lstart -= lsize;
+  } else {
+    lstart = lend;
+    let l = 0;
+    let r = z.header.extentCount;
+    while (l < r) {
+      const mid = l + Math.floor((r - l) / 2);
+      const at = pos + mid * recsz;
+      const b = get(at, recsz);
+      let la = u32at(b, 12);
+      const ra = u32at(b, 4) + u32at(b, 8) * 2 ** 32;
+      if (recsz > 16) la += u32at(b, 16) * 2 ** 32;
+      if (la > ofs) {
+        r = mid;
+        if (la > lend) throw zerr(z, `extent record ${mid} starts at ${la}, past the next one`, at, recsz, 'erofs.zmap.extents');
+        lend = la;
+      } else {
+        l = mid + 1;
+        if (la === ofs) r = Math.min(l + 1, r);
+        lstart = la;
+        plen = u32at(b, 0);
+        pa = ra;
+        recOff = at;
+      }
+    }
+    last = l >= z.header.extentCount;
+  }
+  const ext: ZExtent = {
+    la: lstart, llen: lend - lstart, pa: 0, plen: 0, headType: Z_EROFS_LCLUSTER_TYPE_HEAD1, headLcn: Math.floor(lstart / lsize),
+    algorithm: Z_EROFS_COMPRESSION_SHIFTED, inline: false, fragment: false, partialRef: false, indexOffset: recOff, indexSize: recsz,
+  };
+  if (!(lstart <= ofs && ofs < lend)) throw zerr(z, `no extent record covers offset ${ofs}`, recOff, recsz, 'erofs.zmap.extents');
+  if (last && z.header.advise & Z_EROFS_ADVISE_FRAGMENT_PCLUSTER) {
+    ext.fragment = true;
+    // The tail record's length field is the fragment offset (and its start the high word).
+    z.fragmentOff = plen + (recsz > 4 ? pa * 2 ** 32 : 0);
+    return ext;
+  }
+  if (!plen) {
+    ext.hole = true;
+    return ext;
+  }
+  const fmt = plen >>> Z_EROFS_EXTENT_PLEN_FMT_BIT;
+  ext.partialRef = (plen & Z_EROFS_EXTENT_PLEN_PARTIAL) !== 0;
+  ext.plen = plen & Z_EROFS_EXTENT_PLEN_MASK;
+  ext.pa = pa;
+  if (fmt) {
+    ext.algorithm = fmt - 1;
+    if (ext.algorithm >= Z_EROFS_COMPRESSION_MAX || !(z.availableAlgs & (1 << ext.algorithm))) throw zerr(z, `extent record names unknown algorithm ${ext.algorithm}`, recOff, 4, 'erofs.zmap.algorithm');
+  } else {
+    ext.headType = Z_EROFS_LCLUSTER_TYPE_PLAIN;
+    ext.algorithm = z.header.advise & Z_EROFS_ADVISE_INTERLACED_PCLUSTER && pa % 2 ** z.blkszbits === 0 ? Z_EROFS_COMPRESSION_INTERLACED : Z_EROFS_COMPRESSION_SHIFTED;
+    if (ext.llen > ext.plen) throw zerr(z, `uncompressed extent ${ext.la}+${ext.llen} is longer than its ${ext.plen}-byte pcluster`, recOff, recsz, 'erofs.zmap.plain-size');
+  }
+  if (ext.plen > Z_EROFS_PCLUSTER_MAX_SIZE) throw zerr(z, `pcluster of ${ext.plen} bytes exceeds the ${Z_EROFS_PCLUSTER_MAX_SIZE}-byte maximum`, recOff, recsz, 'erofs.zmap.pcluster-size');
+  if (ext.llen > Z_EROFS_PCLUSTER_MAX_DSIZE) throw zerr(z, `extent at ${ext.la} decodes to more than ${Z_EROFS_PCLUSTER_MAX_DSIZE} bytes`, recOff, recsz, 'erofs.zmap.extent-size');
   return ext;
 }

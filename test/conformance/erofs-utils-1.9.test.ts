@@ -1,0 +1,142 @@
+/**
+ * EROFS as erofs-utils 1.9.3 writes it (corpus 15-erofs-utils-1.9): for every case, what `ls` and
+ * `dump` print and every regular file's content read through our reader agree with
+ * extract-manifest.json (what fsck.erofs --extract wrote), and `check` is clean (exit 0).
+ */
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { REPO_ROOT, corpusPath, corpusSkip } from '../helpers/corpus.ts';
+import { openImageFile } from '../../electron/services/open-file.ts';
+import { walk } from '../../shared/walk.ts';
+
+const ROOT = corpusPath('15-erofs-utils-1.9');
+const cases = corpusSkip || !existsSync(ROOT) ? [] : readdirSync(ROOT).filter((n) => existsSync(join(ROOT, n, 'extract-manifest.json')));
+
+interface ManifestEntry {
+  path: string;
+  mode: string;
+  uid: number;
+  gid: number;
+  size?: number;
+  sha256?: string;
+  nlink?: number;
+  mtime_ns?: number;
+  target?: string;
+  rdev?: [number, number];
+  xattrs_hex?: Record<string, string>;
+}
+
+const cli = (...args: string[]) =>
+  spawnSync(process.execPath, ['--import', 'tsx', join(REPO_ROOT, 'electron/cli/main.ts'), ...args], { encoding: 'buffer', cwd: REPO_ROOT, maxBuffer: 256 << 20 });
+
+/** composefs-dump(5) escaping back to bytes: \xNN, \n, \t, \\. */
+function unescape(s: string): Buffer {
+  const out: number[] = [];
+  for (let i = 0; i < s.length; i++) {
+    const ch = s[i]!;
+    if (ch !== '\\') {
+      out.push(...Buffer.from(ch, 'latin1'));
+      continue;
+    }
+    const n = s[++i];
+    if (n === 'x') {
+      out.push(parseInt(s.slice(i + 1, i + 3), 16));
+      i += 2;
+    } else out.push(n === 'n' ? 10 : n === 't' ? 9 : n === 'r' ? 13 : n!.charCodeAt(0));
+  }
+  return Buffer.from(out);
+}
+
+/** The manifest's view of one dump line (only the fields the manifest records for that kind). */
+function fromDump(line: string, want: ManifestEntry): ManifestEntry {
+  const f = line.split(' ');
+  const [path, size, mode, nlink, uid, gid, rdev, mtime, payload] = f;
+  const xattrs = f.slice(11);
+  // A hard link's second name is marked with '@' before the mode (its payload names the first).
+  const m = Number.parseInt(mode!.replace(/^@/, ''), 8);
+  const out: ManifestEntry = { path: unescape(path!).toString('latin1'), mode: '0o' + m.toString(8), uid: Number(uid), gid: Number(gid) };
+  const kind = m & 0o170000;
+  if (kind === 0o100000) {
+    out.size = Number(size);
+    out.nlink = Number(nlink);
+    const [sec, ns] = mtime!.split('.');
+    out.mtime_ns = Number(BigInt(sec!) * 1_000_000_000n + BigInt((ns ?? '0').padEnd(9, '0')));
+  }
+  if (kind === 0o120000 && !mode!.startsWith('@')) out.target = unescape(payload!).toString('latin1');
+  if (kind === 0o020000 || kind === 0o060000) {
+    const d = Number(rdev);
+    out.rdev = [(d >> 8) & 0xfff, (d & 0xff) | ((d >> 12) & 0xfff00)];
+  }
+  if (xattrs.length && xattrs[0] !== '-' && (want.xattrs_hex || xattrs.length)) {
+    out.xattrs_hex = {};
+    for (const x of xattrs) {
+      const eq = x.indexOf('=');
+      out.xattrs_hex[unescape(x.slice(0, eq)).toString('latin1')] = unescape(x.slice(eq + 1)).toString('hex');
+    }
+  }
+  if (want.sha256 !== undefined) out.sha256 = want.sha256; // compared separately, through readData
+  return out;
+}
+
+describe('erofs-utils 1.9.3 images (corpus 15-erofs-utils-1.9)', { skip: corpusSkip }, () => {
+  test('the corpus holds the eight cases', () => {
+    assert.deepEqual(cases.sort(), ['deflate', 'lz4-48bit', 'lz4-all-fragments-ztail', 'lz4hc-dedupe-fragments', 'lzma', 'plain', 'tar-index', 'zstd']);
+  });
+
+  for (const name of cases) {
+    describe(name, () => {
+      const image = join(ROOT, name, 'image.erofs');
+      const manifest = JSON.parse(readFileSync(join(ROOT, name, 'extract-manifest.json'), 'utf8')) as ManifestEntry[];
+      const byPath = new Map(manifest.map((e) => [e.path, e]));
+
+      test('ls lists exactly the manifest paths (all but the root)', () => {
+        const r = cli('ls', image);
+        assert.equal(r.status, 0, r.stderr.toString());
+        const paths = r.stdout.toString('latin1').split('\n').filter(Boolean).map((l) => unescape(l.split('\t')[0]!.replace(/\/$/, '') || '/').toString('latin1'));
+        assert.deepEqual([...paths].sort(), manifest.map((e) => e.path).filter((p) => p !== '/').sort());
+      });
+
+      test('dump gives every path, kind, mode, owner, size, nlink, mtime, target, device and xattr of the manifest', () => {
+        const r = cli('dump', image);
+        assert.equal(r.status, 0, r.stderr.toString());
+        const lines = r.stdout.toString('latin1').split('\n').filter(Boolean);
+        assert.equal(lines.length, manifest.length);
+        for (const line of lines) {
+          const path = unescape(line.slice(0, line.indexOf(' '))).toString('latin1');
+          const want = byPath.get(path);
+          assert.ok(want, `dump has ${path}, the manifest does not`);
+          assert.deepEqual(fromDump(line, want), want, path);
+        }
+      });
+
+      test('every regular file reads back with the sha256 of its extracted content', async () => {
+        const r = await openImageFile(image);
+        try {
+          let files = 0;
+          await walk(r, async (e) => {
+            const path = e.path.length ? Buffer.from(e.path).toString('latin1') : '/';
+            const want = byPath.get(path);
+            if (!want?.sha256) return;
+            const node = await r.node(e.id);
+            const data = await r.readData(e.id, 0, node.size);
+            assert.equal(createHash('sha256').update(data).digest('hex'), want.sha256, path);
+            files++;
+          });
+          assert.equal(files, manifest.filter((e) => e.sha256).length);
+        } finally {
+          await r.close();
+        }
+      });
+
+      test('check is clean and exits 0', () => {
+        const r = cli('check', image);
+        assert.equal(r.stdout.toString(), `${image}: clean (${manifest.length - 1} inodes checked)\n`);
+        assert.equal(r.status, 0);
+      });
+    });
+  }
+});
