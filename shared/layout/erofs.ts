@@ -37,7 +37,7 @@ const S_IFDIR = 0o040000;
 const I_XATTR_ICOUNT: readonly [number, number] = [2, 2];
 const I_U: readonly [number, number] = [16, 4];
 const iSize = (ino: RawInode): [number, number] => (ino.extended ? [8, 8] : [8, 4]);
-const ref = (ino: RawInode, name: string, [rel, len]: readonly [number, number]): FieldRef => ({ name: `inode ${ino.nid} ${name}`, offset: ino.offset + rel, length: len });
+const ref = (ino: RawInode, name: string, [rel, len]: readonly [number, number]): FieldRef => ({ name, offset: ino.offset + rel, length: len });
 
 interface Visit {
   nid: number;
@@ -54,7 +54,7 @@ export async function buildErofsLayout(r: ErofsReader, signal?: AbortSignal): Pr
   const bs = r.blockSize;
   if (r.header) b.add({ kind: 'composefs.header', name: 'composefs header', offset: 0, length: LCFS_EROFS_HEADER_SIZE });
   b.add({ kind: 'erofs.superblock', name: 'superblock', offset: EROFS_SUPER_OFFSET, length: EROFS_SB_SIZE + sb.sbExtslots * EROFS_SB_EXTSLOT_SIZE });
-  const sbField = (name: string): FieldRef => ({ name: `superblock ${name}`, offset: sb.fieldRanges[name]![0], length: sb.fieldRanges[name]![1] });
+  const sbField = (name: string): FieldRef => ({ name, offset: sb.fieldRanges[name]![0], length: sb.fieldRanges[name]![1] });
   if (sb.extraDevices && r.devices) {
     const t = deviceTableRange(sb);
     for (let i = 0; i < sb.extraDevices; i++) {
@@ -88,7 +88,7 @@ export async function buildErofsLayout(r: ErofsReader, signal?: AbortSignal): Pr
     for (let i = children.length - 1; i >= 0; i--) {
       const c = children[i]!;
       const parent = v.path === '/' ? '' : v.path;
-      visits.push({ nid: c.nid, path: `${parent}/${displayBytes(c.name)}`, placedBy: { name: `dirent nid of ${parent}/${displayBytes(c.name)}`, offset: c.offset, length: 8 } });
+      visits.push({ nid: c.nid, path: `${parent}/${displayBytes(c.name)}`, placedBy: { name: 'dirent nid', offset: c.offset, length: 8 } });
     }
   }
   const bytesAt = (o: number, l: number) => r.bytes(o, l);
@@ -166,7 +166,7 @@ async function addXattrs(b: LayoutBuilder, r: ErofsReader, ino: RawInode, path: 
     b.add({ kind: 'erofs.xattr.ibody-header', name: `xattr header of inode ${ino.nid}`, offset: at, length: EROFS_XATTR_IBODY_HEADER_SIZE + shared * 4, sizedBy }, path);
     for (const e of x.inline) b.add({ kind: 'erofs.xattr.entry', name: `xattr of inode ${ino.nid}`, offset: e.offset, length: e.size, sizedBy }, path);
     x.shared.forEach((s, i) => {
-      const placedBy = { name: `inode ${ino.nid} h_shared_xattrs[${i}]`, offset: at + EROFS_XATTR_IBODY_HEADER_SIZE + i * 4, length: 4 };
+      const placedBy = { name: 'h_shared_xattrs', offset: at + EROFS_XATTR_IBODY_HEADER_SIZE + i * 4, length: 4 };
       b.add({ kind: 'erofs.xattr.shared', name: `shared xattr ${s.id}`, offset: s.entry.offset, length: s.entry.size, placedBy }, path);
     });
     const all = [...x.inline, ...x.shared.map((s) => s.entry)];
@@ -212,7 +212,7 @@ async function addData(b: LayoutBuilder, r: ErofsReader, ino: RawInode, path: st
       chunks.forEach((c, i) => {
         if (c.blkaddr === null || c.deviceId & mask) return;
         const length = Math.min(layout.chunkSize, ino.size - i * layout.chunkSize);
-        b.add({ kind: isDir ? 'erofs.dirent-block' : 'erofs.chunk-data', name: `chunk ${i} of inode ${ino.nid}`, offset: c.blkaddr * bs, length, placedBy: { name: `inode ${ino.nid} chunk ${i}`, offset: c.offset, length: layout.entrySize }, sizedBy }, path);
+        b.add({ kind: isDir ? 'erofs.dirent-block' : 'erofs.chunk-data', name: `chunk ${i} of inode ${ino.nid}`, offset: c.blkaddr * bs, length, placedBy: { name: 'chunk entry', offset: c.offset, length: layout.entrySize }, sizedBy }, path);
       });
       if (!isDir) return [];
     }
@@ -260,7 +260,7 @@ async function addCompressed(b: LayoutBuilder, r: ErofsReader, ino: RawInode, pa
   const { extents } = await compressedExtents(r, ino);
   for (const ext of extents) {
     if (ext.fragment || ext.plen === 0) continue;
-    const placedBy = { name: `inode ${ino.nid} lcluster index at ${hex(ext.indexOffset)}`, offset: ext.indexOffset, length: ext.indexSize };
+    const placedBy = { name: 'lcluster index', offset: ext.indexOffset, length: ext.indexSize };
     b.add({ kind: ext.inline ? 'erofs.pcluster.inline' : 'erofs.pcluster', name: `pcluster of inode ${ino.nid}`, offset: ext.pa, length: ext.plen, placedBy }, path);
   }
 }

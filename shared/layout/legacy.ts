@@ -14,7 +14,7 @@ const S_IFMT = 0o170000;
 const S_IFDIR = 0o040000;
 
 const vdataRef = (e: LegacyEntry, field: keyof typeof CFS_INODE_FIELD): FieldRef => ({
-  name: `inode ${e.inode.index} ${field}`,
+  name: field,
   offset: e.inode.offset + CFS_INODE_FIELD[field],
   length: 12,
 });

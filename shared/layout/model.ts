@@ -81,7 +81,10 @@ export const MAX_OVERLAPS = 10_000;
 
 /** Collects structures while a format's builder walks the image. */
 export class LayoutBuilder {
-  private readonly byKey = new Map<string, LayoutStructure>();
+  /** By offset: most offsets start one structure, a few (shared places, overlaps) several. */
+  private readonly byOffset = new Map<number, LayoutStructure | LayoutStructure[]>();
+  private count = 0;
+  /** Owners beyond a few are deduplicated through a set (a shared xattr may belong to every file). */
   private readonly pathSets = new Map<LayoutStructure, Set<string>>();
   readonly problems: LayoutProblem[] = [];
   truncated = false;
@@ -99,20 +102,29 @@ export class LayoutBuilder {
     const offset = Math.max(0, s.offset);
     const length = Math.min(s.offset + s.length, this.size) - offset;
     if (!(length > 0) || !Number.isSafeInteger(offset)) return undefined;
-    const key = `${s.kind}@${offset}+${length}`;
-    let out = this.byKey.get(key);
+    const here = this.byOffset.get(offset);
+    let out = here === undefined ? undefined : Array.isArray(here) ? here.find((x) => x.kind === s.kind && x.length === length) : here.kind === s.kind && here.length === length ? here : undefined;
     if (!out) {
-      if (this.byKey.size >= MAX_STRUCTURES) {
+      if (this.count >= MAX_STRUCTURES) {
         this.truncated = true;
         return undefined;
       }
-      out = { ...s, offset, length, paths: [] };
-      this.byKey.set(key, out);
+      out = { offset, length, kind: s.kind, name: s.name, paths: [] };
+      if (s.placedBy) out.placedBy = s.placedBy;
+      if (s.sizedBy) out.sizedBy = s.sizedBy;
+      this.count++;
+      if (here === undefined) this.byOffset.set(offset, out);
+      else if (Array.isArray(here)) here.push(out);
+      else this.byOffset.set(offset, [here, out]);
     }
     if (path !== undefined) {
-      let set = this.pathSets.get(out);
-      if (!set) this.pathSets.set(out, (set = new Set()));
-      set.add(path);
+      const set = this.pathSets.get(out);
+      if (set) set.add(path);
+      else if (out.paths.length < 8) {
+        if (!out.paths.includes(path)) out.paths.push(path);
+      } else {
+        this.pathSets.set(out, new Set([...out.paths, path]));
+      }
     }
     return out;
   }
@@ -122,10 +134,15 @@ export class LayoutBuilder {
   }
 
   structures(): LayoutStructure[] {
-    const out = [...this.byKey.values()];
+    const out: LayoutStructure[] = [];
+    for (const v of this.byOffset.values()) {
+      if (Array.isArray(v)) out.push(...v);
+      else out.push(v);
+    }
     for (const s of out) {
       const set = this.pathSets.get(s);
-      if (set) s.paths = [...set].sort();
+      if (set) s.paths = [...set];
+      if (s.paths.length > 1) s.paths.sort();
     }
     return out.sort(compareStructures);
   }

@@ -52,8 +52,8 @@ export async function writeLayoutText(map: LayoutMap, bytesAt: BytesAt, write: (
       order: 1,
       text: async () => {
         let out = structureHeading(s) + '\n';
-        if (s.placedBy) out += `  placed by ${s.placedBy.name} at ${h(s.placedBy.offset)}\n`;
-        if (s.sizedBy) out += `  sized by ${s.sizedBy.name} at ${h(s.sizedBy.offset)}\n`;
+        if (s.placedBy) out += `  placed by ${s.placedBy.name} [${s.placedBy.length}] at ${h(s.placedBy.offset)}\n`;
+        if (s.sizedBy) out += `  sized by ${s.sizedBy.name} [${s.sizedBy.length}] at ${h(s.sizedBy.offset)}\n`;
         for (const f of describeFields(s, await bytesAt(s.offset, s.length))) out += fieldLine(f) + '\n';
         return out;
       },
