@@ -114,6 +114,12 @@ export interface Finding {
   expected?: string;
   actual?: string;
   message: string;
+  /** Stable within one report ("code@offset+length"); `cause` of other findings refers to it. */
+  id?: string;
+  /** The id of the finding this one follows from (its root cause); absent on roots. */
+  cause?: string;
+  /** The bytes the bad value spoils, when they are not the finding's own range (the bad field). */
+  region?: { offset: number; length: number };
 }
 
 /** A finding code's default severity and the one-line rule it enforces (the code tables' shape). */

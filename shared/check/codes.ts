@@ -32,7 +32,7 @@ export const CHECK_CODES = {
   'erofs.superblock.dirblkbits': e('dirblkbits must be 0: directory blocks are as large as filesystem blocks'),
   'erofs.superblock.checksum': e('with the sb_csum feature, the crc32c of the superblock block must match its checksum field'),
   'erofs.superblock.extslots': e('sb_extslots must keep the superblock within its block'),
-  'erofs.superblock.blocks': e('the block count must not claim more blocks than the image holds'),
+  'erofs.superblock.blocks': e('the block count must cover exactly the blocks the structures use, and no more than the image holds'),
   'erofs.superblock.inos': w('the inode count should equal the number of inodes reachable from the root'),
   'erofs.superblock.build-time-nsec': w('nanoseconds of the build time must be below 10^9'),
   'erofs.superblock.xattr_blkaddr': e('the shared xattr area must start inside the image'),
@@ -120,6 +120,12 @@ export const CHECK_CODES = {
   'composefs.whiteout.parent-unmarked': w('the parent of an escaped whiteout must be marked (escaped opaque "x" or whiteouts xattr)'),
   'composefs.whiteout.marker-misplaced': w('opaque and whiteouts markers only mean something on directories'),
   'composefs.opaque.value': w('an opaque marker must be "y" (opaque) or "x" (has whiteouts)'),
+
+  // the layout map (shared/layout): every byte owned once
+  'layout.unaccounted': w('every non-zero byte must belong to a structure: content nothing points at is hidden from every reader'),
+  'layout.overlap': e('two structures must not claim the same bytes'),
+  'layout.wild-size': e('a length field must keep its structure clear of the structures after it'),
+  'layout.wild-pointer': e('a pointer must place its structure where no other structure lies'),
 
   // the checker itself
   'check.internal': e('the checker met an unexpected error (a bug): the bytes at this range could not be checked'),

@@ -15,6 +15,8 @@ import { finding } from './codes.ts';
 import { createContext, DEFAULT_MAX_FINDINGS, type CheckOptions, type CheckResult } from './context.ts';
 import { checkAclFlag, checkSuperblock } from './superblock.ts';
 import { checkOverlaps, checkTree } from './tree.ts';
+import { checkLayout } from './layout.ts';
+import { linkCauses } from './cause.ts';
 
 export type { CheckOptions, CheckResult } from './context.ts';
 export { CHECK_CODES, explainCode } from './codes.ts';
@@ -42,7 +44,9 @@ export async function checkImage(reader: ImageReader, options: CheckOptions = {}
       break;
     }
   }
+  if (!result.truncated) await checkLayout(reader, result.findings, options.signal);
   sortFindings(result.findings);
+  await linkCauses(reader, result.findings);
   return result;
 }
 

@@ -16,6 +16,27 @@ export function findingLine(f: Finding): string {
   return s + '\n';
 }
 
+/** Roots in offset order, each followed by the findings that follow from it, indented. */
+export function groupedLines(findings: Finding[], prefix = ''): string {
+  const byCause = new Map<string, Finding[]>();
+  const ids = new Set(findings.map((f) => f.id));
+  for (const f of findings) {
+    if (f.cause === undefined || !ids.has(f.cause)) continue;
+    const list = byCause.get(f.cause);
+    if (list) list.push(f);
+    else byCause.set(f.cause, [f]);
+  }
+  let out = '';
+  for (const f of findings) {
+    if (f.cause !== undefined && ids.has(f.cause)) continue;
+    const consequences = f.id === undefined ? undefined : byCause.get(f.id);
+    out += prefix + findingLine(f).replace(/\n$/, consequences ? ` [root cause of ${consequences.length} more]\n` : '\n');
+    if (f.region) out += `${prefix}    affects ${hex(f.region.offset)}+${f.region.length}\n`;
+    for (const c of consequences ?? []) out += `${prefix}    -> ${findingLine(c)}`;
+  }
+  return out;
+}
+
 const command: Command = {
   usage: 'check IMAGE... [--json] [--max-findings N]',
   summary: 'find every corruption: findings sorted by offset; exit 0 clean, 1 findings, 2 unreadable',
@@ -46,7 +67,7 @@ const command: Command = {
     } else {
       for (const r of reports) {
         const prefix = positional.length > 1 ? `${r.image}: ` : '';
-        for (const f of r.findings) out.text(prefix + findingLine(f));
+        out.text(groupedLines(r.findings, prefix));
         const counts = (['error', 'warning', 'info'] as const).map((s) => [s, r.findings.filter((f) => f.severity === s).length] as const).filter(([, n]) => n > 0);
         const summary = r.unreadable
           ? 'unreadable'

@@ -1,0 +1,146 @@
+/** The layout map on small images made by our own writers: exact structures, gaps, overlaps and text. */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { memorySource } from '../../../shared/bytes/source.ts';
+import { buildLayout } from '../../../shared/layout/index.ts';
+import type { LayoutMap } from '../../../shared/layout/model.ts';
+import { structuresAt } from '../../../shared/layout/model.ts';
+import { describeFields } from '../../../shared/layout/fields.ts';
+import { structureHeading, writeLayoutText } from '../../../shared/layout/text.ts';
+import { openImage } from '../../../shared/open.ts';
+import { buildImage } from '../../helpers/image-builder.ts';
+import { buildLegacy } from '../legacy/build.ts';
+import { entry, tar } from '../oci/tar-builder.ts';
+
+const ENTRIES = [
+  { path: '/etc/hostname', content: 'box\n' },
+  { path: '/bin/sh', size: 10, digest: 'ab'.repeat(32) },
+  { path: '/lnk', type: 'symlink' as const, target: 'etc/hostname' },
+];
+
+async function layoutOf(bytes: Uint8Array): Promise<{ map: LayoutMap; text: string }> {
+  const r = await openImage(memorySource(bytes));
+  const map = await buildLayout(r);
+  let text = '';
+  await writeLayoutText(map, (o, l) => r.bytes(o, l), (s) => (text += s));
+  return { map, text };
+}
+
+/** The writer adds the 256 object-store directories /00../ff; the rest is what the test named. */
+const OBJECT_DIR = /"\/[0-9a-f]{2}"$/;
+
+test('a small composefs image: every structure in offset order with its owning path, the rest padding', async () => {
+  const { map, text } = await layoutOf(buildImage({ entries: ENTRIES }));
+  const headings = map.structures.map(structureHeading).filter((h) => !OBJECT_DIR.test(h));
+  assert.deepEqual(headings, [
+    '0x00000000 +32 composefs.header "composefs header"',
+    '0x00000400 +128 erofs.superblock "superblock"',
+    '0x00000480 +32 erofs.inode.compact "inode 36" "/"',
+    '0x000004a0 +12 erofs.xattr.ibody-header "xattr header of inode 36" "/"',
+    '0x000004ac +20 erofs.xattr.entry "xattr of inode 36" "/"',
+    '0x00001cc0 +32 erofs.inode.compact "inode 230" "/bin"',
+    '0x00001ce0 +41 erofs.dirent-block "dirent block of inode 230" "/bin"',
+    '0x00002320 +32 erofs.inode.compact "inode 281" "/etc"',
+    '0x00002340 +47 erofs.dirent-block "dirent block of inode 281" "/etc"',
+    '0x00002580 +32 erofs.inode.compact "inode 300" "/lnk"',
+    '0x000025a0 +12 erofs.inline-data "inline data of inode 300" "/lnk"',
+    '0x000025c0 +32 erofs.inode.compact "inode 302" "/bin/sh"',
+    '0x000025e0 +12 erofs.xattr.ibody-header "xattr header of inode 302" "/bin/sh"',
+    '0x000025ec +56 erofs.xattr.entry "xattr of inode 302" "/bin/sh"',
+    '0x00002624 +88 erofs.xattr.entry "xattr of inode 302" "/bin/sh"',
+    '0x0000267c +4 erofs.chunk-block-map "chunk map of inode 302" "/bin/sh"',
+    '0x00002680 +32 erofs.inode.compact "inode 308" "/etc/hostname"',
+    '0x000026a0 +4 erofs.inline-data "inline data of inode 308" "/etc/hostname"',
+    '0x00003000 +3656 erofs.dirent-block "dirent block of inode 36" "/"',
+  ]);
+  assert.deepEqual(map.overlaps, []);
+  assert.equal(map.totals.unaccounted, 0);
+  assert.equal(map.totals.padding, 3888);
+  const claimed = Object.values(map.totals.byKind).reduce((a, b) => a + b, 0);
+  assert.equal(claimed + map.totals.padding, map.size);
+  // Fields at their relative offsets, with values; text ends with the totals table.
+  const lines = text.split('\n');
+  const at = lines.indexOf('0x00002680 +32 erofs.inode.compact "inode 308" "/etc/hostname"');
+  assert.deepEqual(lines.slice(at + 1, at + 5), ['  placed by dirent nid [8] at 0x00002358', '  +000 i_format [2] = 4', '  +002 i_xattr_icount [2] = 0', '  +004 i_mode [2] = 0o100644']);
+  assert.ok(lines.includes('0x000026a4 padding 2396 nul bytes'));
+  assert.deepEqual(lines.slice(-4), ['  padding                          3888', '  unaccounted                         0', '  overlapping                         0', '']);
+});
+
+test('the dirent block names its records and names field by field', async () => {
+  const bytes = buildImage({ entries: ENTRIES });
+  const { map } = await layoutOf(bytes);
+  const block = map.structures.find((s) => s.name === 'dirent block of inode 230')!;
+  const fields = describeFields(block, bytes.subarray(block.offset, block.offset + block.length));
+  assert.deepEqual(
+    fields.map((f) => `${f.offset} ${f.name} ${f.value}`),
+    [
+      '0 dirent[0].nid 230', '8 dirent[0].nameoff 36', '10 dirent[0].file_type 2', '11 dirent[0].reserved 00',
+      '12 dirent[1].nid 36', '20 dirent[1].nameoff 37', '22 dirent[1].file_type 2', '23 dirent[1].reserved 00',
+      '24 dirent[2].nid 302', '32 dirent[2].nameoff 39', '34 dirent[2].file_type 1', '35 dirent[2].reserved 00',
+      '36 name[0] "."', '37 name[1] ".."', '39 name[2] "sh"',
+    ],
+  );
+});
+
+test('a non-zero byte where only padding should be is unaccounted content at its exact offset', async () => {
+  const bytes = buildImage({ entries: ENTRIES });
+  bytes[0x26a4 + 10] = 0x5a;
+  const { map, text } = await layoutOf(bytes);
+  assert.deepEqual(map.gaps.filter((g) => g.kind === 'unaccounted'), [{ kind: 'unaccounted', offset: 0x26ae, length: 1 }]);
+  const lines = text.split('\n');
+  const at = lines.indexOf('0x000026ae UNACCOUNTED 1 bytes (non-zero, no structure points here)');
+  assert.deepEqual(lines.slice(at - 1, at + 3), ['0x000026a4 padding 10 nul bytes', lines[at], `  0x000026ae  5a${' '.repeat(45)}  |Z|`, '0x000026af padding 2385 nul bytes']);
+});
+
+test('a wild i_xattr_icount makes the xattr area lie over the inodes after it: overlaps, sized by that field', async () => {
+  const bytes = buildImage({ entries: ENTRIES });
+  const sh = 0x25c0;
+  bytes[sh + 2] = 0xff;
+  bytes[sh + 3] = 0x00;
+  const { map } = await layoutOf(bytes);
+  const over = map.overlaps.map((o) => map.structures[o.a]!).find((s) => s.kind === 'erofs.xattr.area')!;
+  assert.ok(over, 'the undecodable xattr area is mapped whole');
+  assert.equal(over.sizedBy?.offset, sh + 2);
+  assert.equal(over.sizedBy?.length, 2);
+  assert.deepEqual(structuresAt(map, 0x2680).map((s) => s.kind).sort(), [over.kind, 'erofs.inode.compact'].sort());
+});
+
+test('the text is deterministic and changes with any byte of file content', async () => {
+  const a = await layoutOf(buildImage({ entries: ENTRIES }));
+  const b = await layoutOf(buildImage({ entries: ENTRIES }));
+  assert.equal(a.text, b.text);
+  const other = ENTRIES.map((e) => (e.path === '/etc/hostname' ? { ...e, content: 'bax\n' } : e));
+  const c = await layoutOf(buildImage({ entries: other }));
+  assert.notEqual(a.text, c.text);
+});
+
+test('a legacy descriptor: superblock, inode table and each inode\'s variable data with paths', async () => {
+  const built = buildLegacy([
+    { mode: 0o40755, children: [{ name: 'f', ino: 1 }] },
+    { mode: 0o100644, size: 5, payload: 'ab/cdef', digest: new Uint8Array(32).fill(7) },
+  ]);
+  const { map } = await layoutOf(built.bytes);
+  assert.deepEqual(
+    map.structures.map((s) => `${s.offset} ${s.length} ${s.kind} ${s.paths.join(',')}`),
+    [
+      '0 128 cfs.superblock ',
+      '128 96 cfs.inode /',
+      '224 96 cfs.inode /f',
+      `${built.dirents.get(0)} 17 cfs.dirents /`,
+      `${built.payloads.get(1)} 7 cfs.payload /f`,
+      `${built.digests.get(1)} 32 cfs.digest /f`,
+    ],
+  );
+  assert.equal(map.totals.unaccounted, 0);
+  assert.deepEqual(map.overlaps, []);
+});
+
+test('an OCI layer: header blocks, data and the end marker; block padding is padding', async () => {
+  const bytes = tar(entry({ name: 'etc/', typeflag: '5' }), entry({ name: 'etc/motd', size: 3 }, 'hi\n'));
+  const { map } = await layoutOf(bytes);
+  assert.deepEqual(
+    map.structures.map((s) => `${s.offset} ${s.length} ${s.kind} ${s.paths.join(',')}`),
+    ['0 512 tar.header /etc/', '512 512 tar.header /etc/motd', '1024 3 tar.data /etc/motd', '1536 1024 tar.end-marker '],
+  );
+  assert.deepEqual(map.gaps, [{ kind: 'padding', offset: 1027, length: 509 }, ...(bytes.length > 2560 ? [{ kind: 'padding' as const, offset: 2560, length: bytes.length - 2560 }] : [])]);
+});
