@@ -1,15 +1,14 @@
 /** Opening images for CLI commands: every failure becomes one clear line naming the file. */
 import { DecodeError, hex } from '../../shared/bytes/cursor.ts';
 import type { ImageReader } from '../../shared/model.ts';
+import { assertDirectory, describeOpenError } from '../services/file-source.ts';
 import { openImageFile } from '../services/open-file.ts';
 import { CliError } from './io.ts';
 
 export function describeError(path: string, e: unknown): string {
   if (e instanceof DecodeError) return `${path}: ${e.message} [${e.code} at ${hex(e.offset)}]`;
-  const ne = e as NodeJS.ErrnoException;
-  if (ne?.code === 'ENOENT') return `${path}: no such file`;
-  if (ne?.code === 'EACCES') return `${path}: permission denied`;
-  if (ne?.code === 'EISDIR') return `${path}: is a directory, not an image file`;
+  const known = describeOpenError(path, e);
+  if (known) return known;
   return `${path}: ${(e as Error)?.message ?? String(e)}`;
 }
 
@@ -31,5 +30,14 @@ export async function withImage<T>(path: string, fn: (r: ImageReader) => Promise
     throw new CliError(describeError(path, e));
   } finally {
     await r.close();
+  }
+}
+
+/** An object store given on the command line (--basedir): a directory, or one clear line. */
+export async function requireStoreDir(path: string): Promise<void> {
+  try {
+    await assertDirectory(path);
+  } catch (e) {
+    throw new CliError(describeOpenError(path, e, 'directory') ?? `${path}: ${(e as Error)?.message ?? String(e)}`);
   }
 }
