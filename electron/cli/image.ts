@@ -3,7 +3,8 @@ import { DecodeError, hex } from '../../shared/bytes/cursor.ts';
 import type { ImageReader } from '../../shared/model.ts';
 import { assertDirectory, describeOpenError } from '../services/file-source.ts';
 import { openImageFile } from '../services/open-file.ts';
-import { CliError } from './io.ts';
+import { BUDGETS, outputLimit } from '../../shared/budgets.ts';
+import { CliError, type Output } from './io.ts';
 
 export function describeError(path: string, e: unknown): string {
   if (e instanceof DecodeError) return `${path}: ${e.message} [${e.code} at ${hex(e.offset)}]`;
@@ -40,4 +41,19 @@ export async function requireStoreDir(path: string): Promise<void> {
   } catch (e) {
     throw new CliError(describeOpenError(path, e, 'directory') ?? `${path}: ${(e as Error)?.message ?? String(e)}`);
   }
+}
+
+/**
+ * A listing's writer for one image under the output budget (BUDGETS.outputBytes, relative to the
+ * image size): nested long names can make ls/dump print far more than any real image does.
+ */
+export function budgetedOutput(out: Output, imageSize: number, limit = outputLimit(imageSize)): (s: string) => void {
+  let written = 0;
+  return (s) => {
+    written += s.length;
+    if (written > limit) {
+      throw new DecodeError(`the listing passed ${limit} bytes, the inspector's output budget for this image (BUDGETS.outputBytes, or ${BUDGETS.outputPerImageByte}x the image size); stopped`, 0, 0, 'budget.output-bytes');
+    }
+    out.raw(s);
+  };
 }
