@@ -4,20 +4,13 @@
  * both places are looked at. A store the user picked for an image wins over what was found, and is
  * remembered across runs in userData.
  */
-import { stat } from 'node:fs/promises';
+import { isDirectory } from './services/file-source.ts';
 import { dirname, join, resolve } from 'node:path';
 import { jsonFile } from './recent.ts';
 
 /** How many images' choices are kept; the oldest are forgotten first. */
 export const STORE_CHOICES_LIMIT = 200;
 
-async function isDirectory(p: string): Promise<boolean> {
-  try {
-    return (await stat(p)).isDirectory();
-  } catch {
-    return false;
-  }
-}
 
 /** `objects/` beside the image, then `objects/` in the folder above; only those that exist. */
 export async function findObjectStores(imagePath: string): Promise<string[]> {

@@ -2,6 +2,8 @@
  * Depth-first, name-sorted walk of an image, the order composefs-info prints in. Bounded: cycles
  * and directories reachable twice are reported, not followed; depth is capped.
  */
+import { DecodeError } from './bytes/cursor.ts';
+import { BUDGETS } from './budgets.ts';
 import { compareBytes, type DirEntry, type ImageNode, type ImageReader } from './model.ts';
 
 export interface WalkEntry {
@@ -30,6 +32,8 @@ export interface WalkOptions {
   onProblem?: (p: WalkProblem) => void;
   maxDepth?: number;
   signal?: AbortSignal;
+  /** Path bytes the open directories may hold at once (BUDGETS.walkPathBytes). */
+  maxPathBytes?: number;
 }
 
 const SLASH = 0x2f;
@@ -104,6 +108,10 @@ export async function walk(
   options: WalkOptions = {},
 ): Promise<void> {
   const maxDepth = options.maxDepth ?? 4096;
+  const maxPathBytes = options.maxPathBytes ?? BUDGETS.walkPathBytes;
+  // Sum of the open frames' path lengths: nested long names make it grow with the square of the
+  // depth (4,000 levels of 255-byte names would hold 2 GB), so it has its own budget.
+  let heldPathBytes = 0;
   // Every non-directory's first path, as composefs-info finds hardlinks by nid (not by nlink, which
   // a damaged or hand-made image may get wrong). Kept as offsets into a byte arena: hundreds of
   // thousands of retained small objects would make garbage collection the walk's main cost.
@@ -137,11 +145,13 @@ export async function walk(
   };
   const first = await open(root.id, rootPath, 0);
   const stack: Frame[] = first ? [first] : [];
+  if (first) heldPathBytes = rootPath.length;
   while (stack.length) {
     if (options.signal?.aborted) throw options.signal.reason ?? new Error('aborted');
     const f = stack[stack.length - 1]!;
     if (f.next >= f.entries.length) {
       stack.pop();
+      heldPathBytes -= f.path.length;
       continue;
     }
     const entry = f.entries[f.next++]!;
@@ -174,8 +184,22 @@ export async function walk(
         problem({ path, id: entry.id, reason: 'too-deep' });
         continue;
       }
+      if (heldPathBytes + path.length > maxPathBytes) {
+        const r = entry.range ?? { offset: 0, length: 0 };
+        const error = new DecodeError(
+          `the walk already holds ${heldPathBytes} bytes of directory paths; entering this ${path.length}-byte path would pass the budget of ${maxPathBytes} (BUDGETS.walkPathBytes); not followed`,
+          r.offset,
+          r.length,
+          'budget.walk-path-bytes',
+        );
+        problem({ path, id: entry.id, error, reason: 'decode' });
+        continue;
+      }
       const child = await open(entry.id, path, depth);
-      if (child) stack.push(child);
+      if (child) {
+        stack.push(child);
+        heldPathBytes += path.length;
+      }
     }
   }
 }

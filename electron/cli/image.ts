@@ -1,15 +1,15 @@
 /** Opening images for CLI commands: every failure becomes one clear line naming the file. */
 import { DecodeError, hex } from '../../shared/bytes/cursor.ts';
 import type { ImageReader } from '../../shared/model.ts';
+import { assertDirectory, describeOpenError } from '../services/file-source.ts';
 import { openImageFile } from '../services/open-file.ts';
-import { CliError } from './io.ts';
+import { BUDGETS, outputLimit } from '../../shared/budgets.ts';
+import { CliError, type Output } from './io.ts';
 
 export function describeError(path: string, e: unknown): string {
   if (e instanceof DecodeError) return `${path}: ${e.message} [${e.code} at ${hex(e.offset)}]`;
-  const ne = e as NodeJS.ErrnoException;
-  if (ne?.code === 'ENOENT') return `${path}: no such file`;
-  if (ne?.code === 'EACCES') return `${path}: permission denied`;
-  if (ne?.code === 'EISDIR') return `${path}: is a directory, not an image file`;
+  const known = describeOpenError(path, e);
+  if (known) return known;
   return `${path}: ${(e as Error)?.message ?? String(e)}`;
 }
 
@@ -32,4 +32,28 @@ export async function withImage<T>(path: string, fn: (r: ImageReader) => Promise
   } finally {
     await r.close();
   }
+}
+
+/** An object store given on the command line (--basedir): a directory, or one clear line. */
+export async function requireStoreDir(path: string): Promise<void> {
+  try {
+    await assertDirectory(path);
+  } catch (e) {
+    throw new CliError(describeOpenError(path, e, 'directory') ?? `${path}: ${(e as Error)?.message ?? String(e)}`);
+  }
+}
+
+/**
+ * A listing's writer for one image under the output budget (BUDGETS.outputBytes, relative to the
+ * image size): nested long names can make ls/dump print far more than any real image does.
+ */
+export function budgetedOutput(out: Output, imageSize: number, limit = outputLimit(imageSize)): (s: string) => void {
+  let written = 0;
+  return (s) => {
+    written += s.length;
+    if (written > limit) {
+      throw new DecodeError(`the listing passed ${limit} bytes, the inspector's output budget for this image (BUDGETS.outputBytes, or ${BUDGETS.outputPerImageByte}x the image size); stopped`, 0, 0, 'budget.output-bytes');
+    }
+    out.raw(s);
+  };
 }

@@ -3,6 +3,7 @@
  * default severity and the one-line rule it enforces. The UI shows `explanation` next to a finding;
  * tests assert that every code the checker emits is listed here.
  */
+import { BUDGET_CODES } from '../budgets.ts';
 import { LEGACY_CODES } from '../legacy/codes.ts';
 import { ruleError as e, ruleInfo as i, ruleWarning as w, type CodeInfo, type Finding, type Severity } from '../model.ts';
 import { OCI_CODES } from '../oci/codes.ts';
@@ -77,6 +78,7 @@ export const CHECK_CODES = {
   'erofs.dir.empty': e('a directory must hold at least "." and ".."'),
   'erofs.dir.hole': e('a directory must not have holes'),
   'erofs.dir.out-of-bounds': e('directory blocks must lie inside the image'),
+  'erofs.dir.block-repeated': e("a directory's block map must not name the same block twice (the directory would list its entries again and again)"),
   'erofs.dir.missing-dot': e('every directory must have a "." entry'),
   'erofs.dir.missing-dotdot': e('every directory must have a ".." entry'),
   'erofs.dirent.block': e('a directory block must hold at least one 12-byte dirent'),
@@ -126,6 +128,8 @@ export const CHECK_CODES = {
   'layout.overlap': e('two structures must not claim the same bytes'),
   'layout.wild-size': e('a length field must keep its structure clear of the structures after it'),
   'layout.wild-pointer': e('a pointer must place its structure where no other structure lies'),
+  // the inspector's own limits (shared/budgets.ts)
+  ...BUDGET_CODES,
 
   // the checker itself
   'check.internal': e('the checker met an unexpected error (a bug): the bytes at this range could not be checked'),

@@ -10,6 +10,7 @@
 import { Cursor, hex } from '../bytes/cursor.ts';
 import { EROFS_DIRENT_SIZE, EROFS_FT_MAX, EROFS_NAME_LEN } from '../erofs/erofs_fs.ts';
 import { decodeDirentRecords } from '../erofs/dirent.ts';
+import { dirGuard } from '../erofs/dir-guard.ts';
 import type { RawInode } from '../erofs/inode.ts';
 import type { DataExtent } from '../erofs/reader.ts';
 import { compareBytes } from '../model.ts';
@@ -135,7 +136,8 @@ export async function checkDirectory(ctx: CheckContext, dir: RawInode, parentNid
     return { entries: [], complete: false };
   }
   const all: CheckedDirent[] = [];
-  for (const ex of extents) {
+  const guard = dirGuard(dir.nid, bs);
+  reading: for (const ex of extents) {
     if (ex.offset === null) {
       ctx.add(finding('erofs.dir.hole', dir.offset, dir.inodeSize, `directory has a hole at ${ex.fileOffset}+${ex.length}`, subjectExtra(subject)));
       complete = false;
@@ -148,9 +150,18 @@ export async function checkDirectory(ctx: CheckContext, dir: RawInode, parentNid
         complete = false; // reported by the inode's data rules
         break;
       }
-      const { entries, whole } = checkDirentBlock(ctx, block, ex.offset + o, subject);
-      all.push(...entries);
-      if (!whole) complete = false;
+      try {
+        // A repeated block is reported once and ends the listing: each block is read at most once.
+        guard.block(ex.offset + o, len);
+        const { entries, whole } = checkDirentBlock(ctx, block, ex.offset + o, subject);
+        guard.entries(entries.length, ex.offset + o, len);
+        for (const d of entries) all.push(d);
+        if (!whole) complete = false;
+      } catch (error) {
+        ctx.addError(error, subject, { offset: ex.offset + o, length: len });
+        complete = false;
+        break reading;
+      }
     }
   }
 

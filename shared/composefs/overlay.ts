@@ -107,8 +107,31 @@ export function isBookkeepingWhiteout(format: FormatId, depth: number, name: Uin
   return format === 'composefs' && depth === 1 && isBookkeepingName(name) && isRealWhiteout(node);
 }
 
+/**
+ * Lists longer than this get a name index, so interpreting n xattrs costs O(n), not O(n^2) (one
+ * inode may carry 32,767 inline xattrs); shorter ones are scanned, which is faster at that size.
+ */
+const SCAN_MAX = 16;
+
+/** A name as a map key: one char per byte, so distinct byte strings stay distinct. */
+function nameKey(name: Uint8Array): string {
+  let s = '';
+  for (let i = 0; i < name.length; i++) s += String.fromCharCode(name[i]!);
+  return s;
+}
+
 /** lcfs_node_set_xattr replaces an existing value of the same name in place. */
-function addVisible(list: Xattr[], x: Xattr): void {
+function addVisible(list: Xattr[], x: Xattr, byName?: Map<string, number>): void {
+  if (byName) {
+    const k = nameKey(x.name);
+    const at = byName.get(k);
+    if (at !== undefined) list[at] = x;
+    else {
+      byName.set(k, list.length);
+      list.push(x);
+    }
+    return;
+  }
   for (let i = 0; i < list.length; i++) {
     if (bytesEqual(list[i]!.name, x.name)) {
       list[i] = x;
@@ -143,14 +166,16 @@ function interpret(node: ImageNode, bookkeeping: { index: number; meaning: strin
   let opaque = false;
   const stored = node.xattrs;
   // Undefined while the visible list is still stored[0..index): then nothing needs copying yet.
-  let xattrs: Xattr[] | undefined;
+  // A long list is built from the start with a name index instead (see SCAN_MAX).
+  const byName = stored.length > SCAN_MAX ? new Map<string, number>() : undefined;
+  let xattrs: Xattr[] | undefined = byName ? [] : undefined;
 
   for (let index = 0; index < stored.length; index++) {
     const x = stored[index]!;
     const name = x.name;
     const v = x.value;
     if (name[0] !== T && name[0] !== U) {
-      if (xattrs) addVisible(xattrs, x);
+      if (xattrs) addVisible(xattrs, x, byName);
       else if (hasName(stored, index, name)) addVisible((xattrs = stored.slice(0, index)), x);
       continue;
     }
@@ -183,6 +208,8 @@ function interpret(node: ImageNode, bookkeeping: { index: number; meaning: strin
         const un = new Uint8Array(name.length - (ESC_PREFIX.length - PREFIX.length));
         un.set(PREFIX);
         un.set(name.subarray(ESC_PREFIX.length), PREFIX.length);
+        // Appended without replacing, as before; a later plain one replaces the first of a name.
+        if (byName && !byName.has(nameKey(un))) byName.set(nameKey(un), xattrs.length);
         xattrs.push({ ...x, name: un });
         continue;
       }
@@ -199,7 +226,7 @@ function interpret(node: ImageNode, bookkeeping: { index: number; meaning: strin
       note(bookkeeping, index, 'overlayfs bookkeeping (hidden by composefs)');
       continue;
     }
-    addVisible(xattrs, x);
+    addVisible(xattrs, x, byName);
   }
   if ((mode & S_IFMT) === S_IFCHR && rdev === 0) whiteout = true; // isRealWhiteout, without an object
   const view: ComposefsContent = { mode, size, rdev, xattrs: xattrs ?? (share ? stored : stored.slice()), whiteout, opaque };

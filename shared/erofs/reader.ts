@@ -22,6 +22,7 @@ import {
 import { decodeComposefsHeader, LCFS_EROFS_FLAGS_HAS_ACL, LCFS_EROFS_MAGIC, type ComposefsHeader } from '../composefs/header.ts';
 import { decodeChunks, chunkLayout, type Chunk, type ChunkLayout } from './chunk.ts';
 import { decodeDirentBlock, type RawDirent } from './dirent.ts';
+import { dirGuard } from './dir-guard.ts';
 import {
   COMPAT_FEATURE_NAMES,
   DATALAYOUT_NAMES,
@@ -383,6 +384,7 @@ export async function openErofs(raw: ByteSource, options: OpenErofsOptions = {})
   const dirBlocksSync = (ino: RawInode) => {
     const out: { offset: number; length: number; dirents: RawDirent[] }[] = [];
     if ((ino.mode & 0o170000) !== 0o040000) throw new DecodeError(`inode ${ino.nid} is not a directory`, ino.offset, 4, 'erofs.dir.not-dir');
+    const guard = dirGuard(ino.nid, blockSize);
     for (const ex of extentsSync(ino)) {
       if (ex.offset === null) throw new DecodeError(`directory ${ino.nid} has a hole`, ino.offset, ino.inodeSize, 'erofs.dir.hole');
       if (ex.offset + ex.length <= size) ensure(ex.offset, ex.length);
@@ -391,7 +393,10 @@ export async function openErofs(raw: ByteSource, options: OpenErofsOptions = {})
         const len = Math.min(blockSize, ex.length - o);
         const abs = ex.offset + o;
         if (abs + len > size) throw new DecodeError(`directory ${ino.nid}: block at ${hex(abs)} lies beyond the image end`, abs, len, 'erofs.dir.out-of-bounds');
-        out.push({ offset: abs, length: len, dirents: decodeDirentBlock(get(abs, len), abs) });
+        guard.block(abs, len);
+        const dirents = decodeDirentBlock(get(abs, len), abs);
+        guard.entries(dirents.length, abs, len);
+        out.push({ offset: abs, length: len, dirents });
       }
     }
     return out;

@@ -14,6 +14,7 @@ import {
   XATTR_PREFIXES,
 } from './erofs_fs.ts';
 import type { Xattr } from '../model.ts';
+import { BUDGETS } from '../budgets.ts';
 
 export interface IbodyHeader {
   offset: number;
@@ -110,6 +111,14 @@ export function decodeInlineEntries(area: Cursor): XattrEntry[] {
   // An entry needs at least its 4-byte header; less than that left is padding.
   while (area.remaining >= EROFS_XATTR_ENTRY_SIZE) {
     const before = area.pos;
+    if (out.length >= BUDGETS.xattrsPerInode) {
+      throw new DecodeError(
+        `the xattr area holds more than ${BUDGETS.xattrsPerInode} entries, the inspector's budget of xattrs per inode (BUDGETS.xattrsPerInode)`,
+        area.base + before,
+        area.remaining,
+        'budget.xattrs-per-inode',
+      );
+    }
     out.push(decodeXattrEntry(area));
     if (area.pos === before) break;
   }

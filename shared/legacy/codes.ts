@@ -5,6 +5,7 @@
  * "writer invariant" rules are what mkcomposefs 0.1.3 always produced but the kernel never checked.
  */
 import { DecodeError } from '../bytes/cursor.ts';
+import { BUDGET_CODES } from '../budgets.ts';
 import { ruleError as e, ruleInfo as i, ruleWarning as w, type CodeInfo, type Finding, type Severity } from '../model.ts';
 
 
@@ -28,6 +29,7 @@ export const LEGACY_CODES = {
   'legacy.payload.out-of-bounds': e('a backing path or symlink target must lie in the variable data section'),
   'legacy.payload.nul': w('a backing path or symlink target should not contain NUL (the kernel cuts the path there)'),
   'legacy.symlink.no-target': e('a symbolic link must have a non-empty target'),
+  'legacy.symlink.nul-target': e('a symlink target must not start with NUL (cfs_init_inode refuses it with EFSCORRUPTED)'),
   'legacy.file.no-payload': e('a non-empty regular file must have a backing file'),
   'legacy.file.payload-on-empty': e('an empty regular file must not have a backing file'),
   'legacy.digest.size': e('a stored fs-verity digest must be 32 bytes (sha256)'),
@@ -38,6 +40,7 @@ export const LEGACY_CODES = {
   'legacy.xattr.out-of-bounds': e('an xattr block must lie in the variable data section'),
   'legacy.xattr.too-large': e('an xattr block may span at most 512 pages (cfs_get_buf)'),
   'legacy.xattr.count-overflow': e('n_attr elements must fit in the xattr block'),
+  'legacy.xattr.no-attrs': e('an xattr block must hold at least one xattr (n_attr 0 is refused by the kernel)'),
   'legacy.xattr.name-too-long': e('an xattr name may be at most XATTR_NAME_MAX (255) bytes'),
   'legacy.xattr.entry-out-of-bounds': e('each key and value must fit in the xattr block'),
   'legacy.xattr.trailing-bytes': w('an xattr block should end with its last value (writer invariant)'),
@@ -56,6 +59,8 @@ export const LEGACY_CODES = {
   // ImageReader.readData rejections
   'legacy.data.external': e('a legacy image holds no regular file content; it lives in the backing file'),
   'legacy.data.out-of-range': e('a read must stay within the bytes the image holds for the node'),
+  // the inspector's own limit (shared/budgets.ts) this reader can reach
+  'budget.xattrs-per-inode': BUDGET_CODES['budget.xattrs-per-inode'],
 } as const satisfies Record<string, CodeInfo>;
 
 export type LegacyCode = keyof typeof LEGACY_CODES;

@@ -233,7 +233,10 @@ async function resolveEntry(src: ByteSource, layout: LegacyLayout, index: number
         e.payload = (await src.read(loc.range.offset, loc.range.length)).slice();
         e.payloadRange = loc.range;
         const nul = e.payload.indexOf(0);
-        if (nul >= 0) {
+        if (nul === 0 && type === S_IFLNK) {
+          // cfs_init_inode: a target whose first byte is NUL has length 0 to the kernel: EFSCORRUPTED.
+          findings.push(legacyFinding('legacy.symlink.nul-target', loc.range.offset, 1, 'symlink target starts with a NUL byte: the kernel reads it as empty and refuses the inode', { nodeId: index }));
+        } else if (nul >= 0) {
           findings.push(legacyFinding('legacy.payload.nul', loc.range.offset + nul, 1, `${label} contains a NUL byte; the kernel's path ends there`, { nodeId: index }));
         }
       } else {

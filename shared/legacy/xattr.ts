@@ -5,6 +5,7 @@
  */
 import { Cursor } from '../bytes/cursor.ts';
 import type { Finding } from '../model.ts';
+import { BUDGETS } from '../budgets.ts';
 import { legacyFinding } from './codes.ts';
 
 export const CFS_XATTR_HEADER_SIZE = 2;
@@ -39,6 +40,13 @@ export function decodeXattrs(bytes: Uint8Array, base: number, nodeId: number): L
   const findings: Finding[] = [];
   const c = new Cursor(bytes, base);
   const count = c.u16('n_attr');
+  if (count === 0) {
+    findings.push(legacyFinding('legacy.xattr.no-attrs', base, CFS_XATTR_HEADER_SIZE, 'the xattr block holds n_attr 0: the kernel refuses an xattr block without xattrs', { nodeId, expected: '>= 1', actual: '0' }));
+  }
+  if (count > BUDGETS.xattrsPerInode) {
+    findings.push(legacyFinding('budget.xattrs-per-inode', base, CFS_XATTR_HEADER_SIZE, `n_attr ${count} is more than ${BUDGETS.xattrsPerInode}, the inspector's budget of xattrs per inode (BUDGETS.xattrsPerInode); the xattrs are not read`, { nodeId }));
+    return { count, xattrs: [], findings };
+  }
   if (bytes.length < cfsXattrHeaderSize(count)) {
     findings.push(
       legacyFinding(

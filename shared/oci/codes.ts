@@ -3,6 +3,7 @@
  * the rule it enforces (the same shape as CHECK_CODES and LEGACY_CODES, so the tables merge).
  * Rules cite where they come from: POSIX pax/ustar, GNU tar's behaviour, or image-spec layer.md.
  */
+import { BUDGET_CODES } from '../budgets.ts';
 import { ruleError as e, ruleInfo as i, ruleWarning as w, type CodeInfo } from '../model.ts';
 
 
@@ -19,6 +20,9 @@ export const OCI_CODES = {
   'oci.tar.lone-zero-block': w('a single zero block ends the archive early for GNU tar; the end marker is two'),
   'oci.tar.dangling-extended-header': w('extended headers (pax, GNU long name) must be followed by the member they describe'),
   'oci.compression.corrupt': e('the gzip or zstd stream must decompress to its end'),
+  // the inspector's own limits (shared/budgets.ts) this reader can reach
+  'budget.decompressed-bytes': BUDGET_CODES['budget.decompressed-bytes'],
+  'budget.xattrs-per-inode': BUDGET_CODES['budget.xattrs-per-inode'],
 
   // Applying the members (image-spec layer.md, and what extractors refuse).
   'oci.path.escape': e('a member path (or hardlink target) must not climb above the layer root with ".."'),

@@ -24,16 +24,38 @@ export function detectCompression(head: Uint8Array): Compression {
 /** How much compressed input is read per step. */
 export const INPUT_CHUNK = 1 << 20;
 
+/**
+ * Input is fed in slices small enough that one slice's output stays bounded: a decompressor turns
+ * a whole slice into output before the consumer can stop it, and a zstd RLE block turns 4 bytes
+ * into 128 KiB (deflate 1 byte into about 1 KiB). The slice grows while output stays modest.
+ */
+const FIRST_SLICE = 512;
+/** Output of one slice above which the next slice shrinks. */
+const OUTPUT_HIGH = 8 << 20;
+
+function nextSlice(slice: number, produced: number, max: number): number {
+  if (produced > OUTPUT_HIGH) return Math.max(64, slice >> 2);
+  if (produced < OUTPUT_HIGH >> 3) return Math.min(max, slice * 2);
+  return slice;
+}
+
 async function* gunzip(source: ByteSource, chunkSize: number): AsyncGenerator<Uint8Array> {
   const ds = new DecompressionStream('gzip');
   const writer = ds.writable.getWriter();
   const reader = ds.readable.getReader();
+  let produced = 0;
   // The writer runs beside the reader: writes wait until the output is consumed (backpressure).
   const feed = (async () => {
     try {
-      for (let off = 0; off < source.size; off += chunkSize) {
-        const chunk = await source.read(off, Math.min(chunkSize, source.size - off));
+      let slice = FIRST_SLICE;
+      for (let off = 0; off < source.size; ) {
+        const n = Math.min(slice, source.size - off);
+        const chunk = await source.read(off, n);
+        produced = 0;
         await writer.write(chunk as Uint8Array<ArrayBuffer>);
+        await writer.ready;
+        slice = nextSlice(slice, produced, chunkSize);
+        off += n;
       }
       await writer.close();
     } catch (e) {
@@ -46,6 +68,7 @@ async function* gunzip(source: ByteSource, chunkSize: number): AsyncGenerator<Ui
     for (;;) {
       const { value, done } = await reader.read();
       if (done) break;
+      produced += value.length;
       yield value;
     }
   } finally {
@@ -59,18 +82,32 @@ async function* unzstd(source: ByteSource, chunkSize: number): AsyncGenerator<Ui
   const dec = new Decompress((chunk) => {
     if (chunk.length > 0) out.push(chunk);
   });
-  for (let off = 0; off < source.size; off += chunkSize) {
-    const len = Math.min(chunkSize, source.size - off);
-    const input = await source.read(off, len);
+  let slice = FIRST_SLICE;
+  let input: Uint8Array = new Uint8Array(0);
+  let inputAt = 0;
+  for (let off = 0; off < source.size; ) {
+    const n = Math.min(slice, source.size - off);
+    // Read ahead in big pieces; feed small slices of them.
+    if (off < inputAt || off + n > inputAt + input.length) {
+      inputAt = off;
+      input = await source.read(off, Math.min(Math.max(chunkSize, n), source.size - off));
+    }
     let failure: unknown;
     try {
-      dec.push(input, off + len >= source.size);
+      dec.push(input.subarray(off - inputAt, off - inputAt + n), off + n >= source.size);
     } catch (e) {
       failure = e;
     }
+    off += n;
+    let produced = 0;
     // Blocks decoded before a bad one are good data: hand them out before the error.
-    while (out.length > 0) yield out.shift()!;
+    while (out.length > 0) {
+      const c = out.shift()!;
+      produced += c.length;
+      yield c;
+    }
     if (failure !== undefined) throw failure;
+    slice = nextSlice(slice, produced, chunkSize);
   }
 }
 

@@ -5,6 +5,7 @@
  */
 import { DecodeError, hex } from '../bytes/cursor.ts';
 import type { ByteSource } from '../bytes/source.ts';
+import { BUDGETS, decompressedLimit } from '../budgets.ts';
 import type { DirEntry, Finding, ImageInfo, ImageReader, InfoField } from '../model.ts';
 import { decompressChunks, detectCompression, type Compression } from './decompress.ts';
 import { scanTar, type TarScan } from './scan.ts';
@@ -39,6 +40,10 @@ export interface OciOpenOptions {
    * node:zlib on the Node side. Yields the decompressed stream in chunks; throws where the data is bad.
    */
   decompress?: (source: ByteSource, compression: Exclude<Compression, 'none'>) => AsyncIterator<Uint8Array>;
+  /** Decompressed-bytes budget (default: decompressedLimit of the compressed size, shared/budgets.ts). */
+  maxDecompressed?: number;
+  /** Decompressed bytes kept in memory (default BUDGETS.inflatedWindowBytes); older content is re-read. */
+  window?: number;
 }
 
 export async function openOciTar(source: ByteSource, options: OciOpenOptions = {}): Promise<OciTarReader> {
@@ -46,7 +51,13 @@ export async function openOciTar(source: ByteSource, options: OciOpenOptions = {
   let inflated: InflatedStream | undefined;
   let stream: TarStream;
   if (compression === 'none') stream = sourceStream(source);
-  else stream = inflated = inflatedStream((options.decompress ?? decompressChunks)(source, compression));
+  else {
+    const decompress = options.decompress ?? decompressChunks;
+    stream = inflated = inflatedStream(() => decompress(source, compression), {
+      limit: options.maxDecompressed ?? decompressedLimit(source.size),
+      window: options.window ?? BUDGETS.inflatedWindowBytes,
+    });
+  }
 
   const scan = await scanTar(stream);
   const decodeFindings = [...scan.findings];
@@ -55,7 +66,9 @@ export async function openOciTar(source: ByteSource, options: OciOpenOptions = {
     // The rest (padding after the end marker) is kept too, so `bytes` covers the whole stream.
     await inflated.drain();
     size = inflated.length;
-    if (inflated.error) {
+    if (inflated.error instanceof DecodeError && inflated.error.code === 'budget.decompressed-bytes') {
+      decodeFindings.push({ code: inflated.error.code, severity: 'error', offset: size, length: 0, message: inflated.error.message });
+    } else if (inflated.error) {
       const why = inflated.error instanceof Error ? inflated.error.message : String(inflated.error);
       decodeFindings.push({
         code: 'oci.compression.corrupt', severity: 'error', offset: size, length: 0,

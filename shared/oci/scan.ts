@@ -5,6 +5,7 @@
  * reads a member's data except for the sparse map at its start.
  */
 import { hex } from '../bytes/cursor.ts';
+import { BUDGETS } from '../budgets.ts';
 import type { ByteRange, Finding, Severity, Timestamp, Xattr } from '../model.ts';
 import { paxInteger, parsePaxRecords, paxText, paxTime, type PaxRecord } from './pax.ts';
 import { nameKey } from './path.ts';
@@ -378,6 +379,10 @@ async function composeMember(
 function paxXattrs(pax: Map<string, PaxRecord>, findings: Finding[]): Xattr[] {
   const out = new Map<string, Xattr>();
   for (const [keyword, r] of pax) {
+    if (out.size >= BUDGETS.xattrsPerInode && (keyword.startsWith('SCHILY.xattr.') || keyword.startsWith('LIBARCHIVE.xattr.'))) {
+      findings.push(finding('budget.xattrs-per-inode', 'error', r.offset, r.length, `pax ${keyword}: the member already has ${BUDGETS.xattrsPerInode} xattrs, the inspector's budget of xattrs per inode (BUDGETS.xattrsPerInode); this and later xattr records are ignored`));
+      break;
+    }
     if (keyword.startsWith('SCHILY.xattr.')) {
       const name = keyword.slice('SCHILY.xattr.'.length);
       out.set(name, { name: latin1Bytes(name), value: r.value.slice(), range: { label: `pax ${keyword}`, offset: r.offset, length: r.length } });

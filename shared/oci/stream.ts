@@ -64,22 +64,50 @@ export interface InflatedStream extends TarStream {
   /** Bytes decompressed so far (the whole stream once `ended`). */
   readonly length: number;
   readonly ended: boolean;
-  /** Why decompression stopped early, if it did. */
+  /** Why decompression stopped early, if it did (a DecodeError 'budget.decompressed-bytes' at the budget). */
   readonly error: unknown;
   /** Decompresses the rest. */
   drain(): Promise<void>;
 }
 
+export interface InflatedOptions {
+  /** Decompressed bytes beyond this are not produced; the stream ends there with a budget error. */
+  limit?: number;
+  /**
+   * Decompressed bytes kept in memory; older ones are dropped and re-read on demand by decompressing
+   * again from the start (only possible when the stream is given as a function that restarts it).
+   */
+  window?: number;
+}
+
 const FIRST_SEGMENT = 64 * 1024;
 const MAX_SEGMENT = 8 * 1024 * 1024;
 
+/** The error a stream ends with at its decompressed-bytes budget. */
+export function decompressBudgetError(limit: number): DecodeError {
+  return new DecodeError(
+    `the layer decompresses to more than ${limit} bytes, the inspector's budget for this layer (BUDGETS.decompressRatio x its compressed size, at least BUDGETS.decompressedBytes); the rest is not read`,
+    limit,
+    0,
+    'budget.decompressed-bytes',
+  );
+}
+
 /**
- * Decompressed bytes pulled from `chunks` as far as readers ask. Chunks are copied into segments
- * that double up to 8 MiB, so a layer of N bytes costs N plus at most one partly filled segment.
+ * Decompressed bytes pulled from the decompressor as far as readers ask. Chunks are copied into
+ * segments that double up to 8 MiB. Only the last `window` bytes stay in memory: the scan moves
+ * forward, and content behind the window is decompressed again when a reader asks for it, so a
+ * layer costs its index plus the window, not its decompressed size.
  */
-export function inflatedStream(chunks: AsyncIterator<Uint8Array>): InflatedStream {
+export function inflatedStream(chunks: AsyncIterator<Uint8Array> | (() => AsyncIterator<Uint8Array>), options: InflatedOptions = {}): InflatedStream {
+  const restart = typeof chunks === 'function' ? chunks : undefined;
+  const source = typeof chunks === 'function' ? chunks() : chunks;
+  const limit = options.limit ?? Number.MAX_SAFE_INTEGER;
+  const window = restart ? Math.max(options.window ?? Number.MAX_SAFE_INTEGER, MAX_SEGMENT * 2) : Number.MAX_SAFE_INTEGER;
   const segs: Uint8Array[] = [];
   const starts: number[] = [];
+  /** Index of the first segment still held (earlier ones were dropped). */
+  let first = 0;
   let length = 0;
   let ended = false;
   let error: unknown;
@@ -94,6 +122,8 @@ export function inflatedStream(chunks: AsyncIterator<Uint8Array>): InflatedStrea
         segs.push(last);
         starts.push(length);
         used = 0;
+        // Drop whole segments that fell out of the window (never the one being filled).
+        while (first < segs.length - 1 && length - starts[first + 1]! >= window) segs[first++] = EMPTY;
       }
       const n = Math.min(chunk.length - p, last.length - used);
       last.set(chunk.subarray(p, p + n), used);
@@ -106,9 +136,16 @@ export function inflatedStream(chunks: AsyncIterator<Uint8Array>): InflatedStrea
   const pullOnce = async (): Promise<boolean> => {
     if (ended) return false;
     try {
-      const r = await chunks.next();
+      const r = await source.next();
       if (r.done) {
         ended = true;
+        return false;
+      }
+      if (length + r.value.length > limit) {
+        append(r.value.subarray(0, limit - length));
+        error = decompressBudgetError(limit);
+        ended = true;
+        void source.return?.();
         return false;
       }
       append(r.value);
@@ -133,7 +170,7 @@ export function inflatedStream(chunks: AsyncIterator<Uint8Array>): InflatedStrea
   };
 
   const segmentAt = (offset: number): number => {
-    let lo = 0;
+    let lo = first;
     let hi = starts.length - 1;
     while (lo < hi) {
       const mid = (lo + hi + 1) >> 1;
@@ -145,9 +182,9 @@ export function inflatedStream(chunks: AsyncIterator<Uint8Array>): InflatedStrea
 
   const copyOut = (offset: number, end: number): Uint8Array => {
     let i = segmentAt(offset);
-    const first = segs[i]!;
+    const head = segs[i]!;
     const rel = offset - starts[i]!;
-    if (end - starts[i]! <= first.length) return first.subarray(rel, end - starts[i]!);
+    if (end - starts[i]! <= head.length) return head.subarray(rel, end - starts[i]!);
     const out = new Uint8Array(end - offset);
     let p = offset;
     while (p < end) {
@@ -161,10 +198,38 @@ export function inflatedStream(chunks: AsyncIterator<Uint8Array>): InflatedStrea
     return out;
   };
 
+  // Re-reading behind the window: one replaying decompressor, kept between reads so that reading
+  // files front to back decompresses the layer once more, not once per read.
+  let replay: { it: AsyncIterator<Uint8Array>; pos: number; chunk: Uint8Array } | undefined;
+  const reread = async (offset: number, end: number): Promise<Uint8Array> => {
+    if (!replay || replay.pos > offset) {
+      void replay?.it.return?.();
+      replay = { it: restart!(), pos: 0, chunk: EMPTY };
+    }
+    const out = new Uint8Array(end - offset);
+    let p = offset;
+    while (p < end) {
+      const r = replay;
+      const chunkEnd = r.pos + r.chunk.length;
+      if (p < chunkEnd) {
+        const n = Math.min(end, chunkEnd) - p;
+        out.set(r.chunk.subarray(p - r.pos, p - r.pos + n), p - offset);
+        p += n;
+        continue;
+      }
+      const next = await r.it.next();
+      if (next.done) break; // shorter than the first pass saw: the caller's range check reports it
+      r.pos = chunkEnd;
+      r.chunk = next.value;
+    }
+    return p === end ? out : out.subarray(0, p - offset);
+  };
+
   const readUpTo = async (offset: number, len: number): Promise<Uint8Array> => {
     if (offset < 0 || len <= 0) return EMPTY;
     const end = await reach(offset + len);
-    return offset >= end ? EMPTY : copyOut(offset, end);
+    if (offset >= end) return EMPTY;
+    return offset < starts[first]! ? reread(offset, end) : copyOut(offset, end);
   };
 
   return {

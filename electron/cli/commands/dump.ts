@@ -1,7 +1,7 @@
 import { dumpLine, formatDumpLine, needsContent, walkComposefs } from '../../../shared/composefs/dump.ts';
 import { bytesEqual, stringToBytes } from '../../../shared/model.ts';
 import { UsageError, parseArgs, type Command } from '../io.ts';
-import { withImage } from '../image.ts';
+import { budgetedOutput, withImage } from '../image.ts';
 import { failOnProblems, problemCollector } from '../problems.ts';
 
 const command: Command = {
@@ -25,13 +25,14 @@ const command: Command = {
       await withImage(path, async (r) => {
         const memo = new WeakMap();
         if ('prefetchAll' in r) await (r as { prefetchAll(): Promise<boolean> }).prefetchAll();
+        const emit = budgetedOutput(out, r.size);
         await walkComposefs(
           r,
           (e) => {
             if (!keep(e.path)) return;
             // Only files whose content is printed need a read; every other line is formatted without an await.
-            if (!needsContent(e)) return void out.raw(formatDumpLine(e, undefined, memo));
-            return dumpLine(r, e, memo).then((line) => void out.raw(line));
+            if (!needsContent(e)) return void emit(formatDumpLine(e, undefined, memo));
+            return dumpLine(r, e, memo).then((line) => void emit(line));
           },
           problems.add(path),
         );

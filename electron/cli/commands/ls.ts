@@ -1,6 +1,6 @@
 import { lsLine, walkComposefs } from '../../../shared/composefs/dump.ts';
 import { UsageError, parseArgs, type Command } from '../io.ts';
-import { withImage } from '../image.ts';
+import { budgetedOutput, withImage } from '../image.ts';
 import { failOnProblems, problemCollector } from '../problems.ts';
 
 const command: Command = {
@@ -13,7 +13,8 @@ const command: Command = {
     for (const path of positional) {
       await withImage(path, async (r) => {
         if ('prefetchAll' in r) await (r as { prefetchAll(): Promise<boolean> }).prefetchAll();
-        await walkComposefs(r, (e) => (e.depth > 0 ? out.raw(lsLine(e)) : undefined), problems.add(path));
+        const emit = budgetedOutput(out, r.size);
+        await walkComposefs(r, (e) => (e.depth > 0 ? emit(lsLine(e)) : undefined), problems.add(path));
       });
     }
     return failOnProblems(problems, err);

@@ -1,16 +1,14 @@
-import { lstat } from 'node:fs/promises';
-import { join } from 'node:path';
-import { collectObjects, objectRelativePath } from '../../../shared/composefs/dump.ts';
+/**
+ * missing-objects: backing objects an object store does not hold. An object is looked up exactly as
+ * verify looks it up (electron/verity/store.ts): a redirect that would leave the store (absolute,
+ * '..', a symlink out, not UTF-8) is never probed; it is reported on stderr and the exit code is 2.
+ */
+import { collectObjects } from '../../../shared/composefs/dump.ts';
 import { latin1 } from '../../../shared/composefs/escape.ts';
-import { CliError, UsageError, parseArgs, type Command } from '../io.ts';
-import { withImage } from '../image.ts';
+import { createResolver } from '../../verity/store.ts';
+import { UsageError, parseArgs, type Command } from '../io.ts';
+import { requireStoreDir, withImage } from '../image.ts';
 import { failOnProblems, problemCollector } from '../problems.ts';
-
-const exists = (p: string) =>
-  lstat(p).then(
-    () => true,
-    () => false,
-  );
 
 const command: Command = {
   usage: 'missing-objects IMAGE... --basedir DIR [--json]',
@@ -20,16 +18,17 @@ const command: Command = {
     if (positional.length === 0) throw new UsageError('needs an IMAGE');
     const basedir = flags.get('basedir')?.at(-1);
     if (!basedir) throw new UsageError('needs --basedir DIR');
-    const st = await lstat(basedir).catch(() => undefined);
-    if (!st?.isDirectory()) throw new CliError(`${basedir}: not a directory`);
+    await requireStoreDir(basedir);
+    const resolver = createResolver([basedir]);
     const problems = problemCollector();
     const missing = new Set<string>();
     for (const path of positional) {
       await withImage(path, async (r) => {
         for (const o of await collectObjects(r, problems.add(path))) {
-          // Object paths are bytes; the file system takes them as such (latin1 round-trips bytes).
-          const rel = Buffer.from(objectRelativePath(o)).toString('utf8');
-          if (!(await exists(join(basedir, rel)))) missing.add(latin1(o));
+          const found = resolver.resolve(o);
+          if (found.ok) continue;
+          if (found.reason === 'missing') missing.add(latin1(o));
+          else problems.list.push(`${path}: object ${JSON.stringify(latin1(o))}: ${found.reason === 'escape' ? 'refused' : 'unreadable'}: ${found.message}`);
         }
       });
     }

@@ -1,8 +1,7 @@
-import { statSync } from 'node:fs';
 import type { VerityResult, VerityStatus } from '../../../shared/api.ts';
 import { normalizeDigest, verifyImage, type VerifyCounters } from '../../verity/verify.ts';
 import { CliError, UsageError, parseArgs, type Command } from '../io.ts';
-import { withImage } from '../image.ts';
+import { requireStoreDir, withImage } from '../image.ts';
 
 /** Summary order: good news first, then problems from the most to the least alarming. */
 const STATUS_ORDER: VerityStatus[] = ['verified', 'inline', 'empty', 'escape', 'mismatch', 'size-mismatch', 'missing', 'unreadable', 'no-digest'];
@@ -37,15 +36,7 @@ const command: Command = {
     const image = positional[0]!;
     const stores = flags.get('basedir') ?? [];
     if (stores.length === 0) throw new UsageError('needs --basedir DIR (the object store)');
-    for (const s of stores) {
-      let isDir = false;
-      try {
-        isDir = statSync(s).isDirectory();
-      } catch {
-        throw new CliError(`${s}: no such directory`);
-      }
-      if (!isDir) throw new CliError(`${s}: not a directory`);
-    }
+    for (const s of stores) await requireStoreDir(s);
     const digestFlag = flags.get('digest')?.at(-1);
     let expectedImageDigest: string | undefined;
     if (digestFlag !== undefined) {

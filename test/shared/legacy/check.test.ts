@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { DecodeError } from '../../../shared/bytes/cursor.ts';
+import { BUDGETS } from '../../../shared/budgets.ts';
 import { memorySource, type ByteSource } from '../../../shared/bytes/source.ts';
 import { checkLegacy, checkLegacySource } from '../../../shared/legacy/check.ts';
 import { LEGACY_CODES, type LegacyCode } from '../../../shared/legacy/codes.ts';
@@ -162,6 +163,15 @@ describe('legacy check: inode rules (cfs_init_inode)', () => {
     assertAt(f, built.payloads.get(1)! + 1, 1);
     assert.equal(f.severity, 'warning');
   });
+  test('a symlink target starting with NUL is an error at its first byte (cfs_init_inode: EFSCORRUPTED)', async () => {
+    const nodes = sampleTree();
+    nodes[4]!.payload = Uint8Array.from([0x00, 0x61]);
+    nodes[4]!.size = 2;
+    const built = buildLegacy(nodes);
+    const findings = await check(built.bytes);
+    assertAt(only(findings, 'legacy.symlink.nul-target'), built.payloads.get(4)!, 1);
+    assert.equal(findings.filter((f) => f.code === 'legacy.payload.nul').length, 0);
+  });
   test('a symlink without a target is reported at its variable_data reference', async () => {
     const nodes = sampleTree();
     delete nodes[4]!.payload;
@@ -213,6 +223,22 @@ describe('legacy check: xattr rules (cfs_list_xattrs / cfs_get_xattr)', () => {
     const at = built.xattrs.get(1)!;
     poke.u16(built.bytes, at, 1000);
     assertAt(only(await check(built.bytes), 'legacy.xattr.count-overflow'), at, 2);
+  });
+  test('an xattr block with n_attr 0 is an error at n_attr (the kernel refuses it)', async () => {
+    const built = buildLegacy(sampleTree());
+    const at = built.xattrs.get(1)!;
+    poke.u16(built.bytes, at, 0);
+    assertAt(only(await check(built.bytes), 'legacy.xattr.no-attrs'), at, 2);
+  });
+  test('n_attr above the xattrs-per-inode budget is reported at n_attr, and the budget itself is allowed', async () => {
+    const built = buildLegacy(sampleTree());
+    const at = built.xattrs.get(1)!;
+    poke.u16(built.bytes, at, BUDGETS.xattrsPerInode + 1);
+    const f = only(await check(built.bytes), 'budget.xattrs-per-inode');
+    assertAt(f, at, 2);
+    assert.match(f.message, /budget of xattrs per inode/);
+    poke.u16(built.bytes, at, BUDGETS.xattrsPerInode);
+    assert.deepEqual(codes(await check(built.bytes)).filter((c) => c.startsWith('budget.')), []);
   });
   test('a key longer than XATTR_NAME_MAX is reported at its key_length', async () => {
     const built = buildLegacy(sampleTree());

@@ -48,6 +48,41 @@ describe('inflated stream', () => {
     assert.equal(s.length, data.length);
   });
 
+  test('only the window is kept: bytes behind it are decompressed again, once per forward pass', async () => {
+    const data = sample(40 << 20);
+    let starts = 0;
+    const s = inflatedStream(() => {
+      starts++;
+      return chunked(data, [1 << 20]).it;
+    }, { window: 16 << 20 });
+    await s.drain();
+    assert.equal(s.length, data.length);
+    assert.equal(starts, 1);
+    // Front to back behind the window: one replay serves every read.
+    for (const off of [100, 5 << 20, (10 << 20) - 3, 20 << 20]) {
+      assert.deepEqual(await s.read(off, 70_000), data.subarray(off, off + 70_000), `at ${off}`);
+    }
+    assert.equal(starts, 2);
+    // Going back restarts; the tail is still in memory and needs no decompression.
+    assert.deepEqual(await s.read(1000, 10), data.subarray(1000, 1010));
+    assert.equal(starts, 3);
+    assert.deepEqual(await s.read((40 << 20) - 100, 100), data.subarray((40 << 20) - 100));
+    assert.equal(starts, 3);
+  });
+
+  test('decompression stops at the budget with an error naming it; the budget itself is allowed', async () => {
+    const data = sample(1 << 20);
+    const at = inflatedStream(chunked(data, [4096]).it, { limit: 1 << 20 });
+    await at.drain();
+    assert.deepEqual([at.length, at.error], [1 << 20, undefined]);
+    const over = inflatedStream(chunked(data, [4096]).it, { limit: (1 << 20) - 1 });
+    await over.drain();
+    assert.equal(over.length, (1 << 20) - 1);
+    assert.ok(over.error instanceof DecodeError);
+    assert.equal(over.error.code, 'budget.decompressed-bytes');
+    assert.match(over.error.message, /more than 1048575 bytes, the inspector's budget/);
+  });
+
   test('decompressed chunks are pulled only as far as reads reach', async () => {
     const data = sample(1 << 20);
     const { it, state } = chunked(data, [4096]);
