@@ -86,6 +86,9 @@ export function formatDumpLine(e: ComposefsEntry, content: Uint8Array | undefine
  */
 export async function collectObjectNames(reader: ImageReader, onProblem?: (p: WalkProblem) => void): Promise<string[]> {
   const seen = new Set<string>();
+  // A bulk walk: one large read of the whole image beats thousands of small cached ones.
+  const bulk = reader as { prefetchAll?: () => Promise<boolean> };
+  if (bulk.prefetchAll) await bulk.prefetchAll();
   await walkComposefs(
     reader,
     (e) => {

@@ -1,3 +1,4 @@
+import { createByteSet } from '../../../shared/bytes/byte-set.ts';
 import { walkComposefs } from '../../../shared/composefs/dump.ts';
 import { S_IFMT, S_IFREG, toHex, type ImageReader } from '../../../shared/model.ts';
 import { digestFileSync } from '../../verity/node-hash.ts';
@@ -18,7 +19,8 @@ interface Counts {
 
 async function count(r: ImageReader): Promise<Counts> {
   const c: Counts = { entries: 0, byKind: {}, hardlinks: 0, whiteouts: 0, withObject: 0, withDigest: 0, inlineFiles: 0, objects: 0, problems: 0 };
-  const objects = new Set<string>();
+  // Distinct object names counted as bytes: no hex string per file.
+  const objects = createByteSet();
   await walkComposefs(
     r,
     (e) => {
@@ -33,7 +35,7 @@ async function count(r: ImageReader): Promise<Counts> {
       if ((e.view.mode & S_IFMT) === S_IFREG) {
         if (e.view.payload) {
           c.withObject++;
-          objects.add(toHex(e.view.payload));
+          objects.add(e.view.payload);
         }
         if (e.view.digest) c.withDigest++;
         if (e.node.data.kind === 'inline' || e.node.data.kind === 'blocks') c.inlineFiles++;
