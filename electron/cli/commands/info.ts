@@ -1,4 +1,5 @@
 import { IMAGE_DATA_LAYOUTS, imageDataLayout, type ImageDataLayout } from '../../../shared/composefs/data.ts';
+import { createByteSet } from '../../../shared/bytes/byte-set.ts';
 import { walkComposefs } from '../../../shared/composefs/dump.ts';
 import { S_IFMT, S_IFREG, toHex, type ImageReader } from '../../../shared/model.ts';
 import { digestFileSync } from '../../verity/node-hash.ts';
@@ -28,7 +29,8 @@ const LAYOUT_LABEL: Record<ImageDataLayout, string> = {
 
 async function count(r: ImageReader): Promise<Counts> {
   const c: Counts = { entries: 0, byKind: {}, hardlinks: 0, whiteouts: 0, withObject: 0, withDigest: 0, withImageData: 0, imageDataByLayout: {}, objects: 0, problems: 0 };
-  const objects = new Set<string>();
+  // Distinct object names counted as bytes: no hex string per file.
+  const objects = createByteSet();
   await walkComposefs(
     r,
     (e) => {
@@ -43,7 +45,7 @@ async function count(r: ImageReader): Promise<Counts> {
       if ((e.view.mode & S_IFMT) === S_IFREG) {
         if (e.view.payload) {
           c.withObject++;
-          objects.add(toHex(e.view.payload));
+          objects.add(e.view.payload);
         }
         if (e.view.digest) c.withDigest++;
         const layout = imageDataLayout(r.format, e.node, e.view);

@@ -2,13 +2,55 @@
  * missing-objects: backing objects an object store does not hold. An object is looked up exactly as
  * verify looks it up (electron/verity/store.ts): a redirect that would leave the store (absolute,
  * '..', a symlink out, not UTF-8) is never probed; it is reported on stderr and the exit code is 2.
+ *
+ * The common name, "XX/<hex>", is answered from one directory listing per fan-out directory instead
+ * of one lstat per object: a store holds objects in a few hundred directories, an image names up to
+ * millions of objects, and a missing one then costs no exception. The listing only answers when it
+ * cannot be fooled: the fan-out directory is a real directory inside the store and the entry is a
+ * regular file; a symlink, or any other name, goes through the resolver.
  */
-import { collectObjects } from '../../../shared/composefs/dump.ts';
-import { latin1 } from '../../../shared/composefs/escape.ts';
-import { createResolver } from '../../verity/store.ts';
+import { lstatSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { collectObjectNames } from '../../../shared/composefs/dump.ts';
+import { createResolver, type Resolver } from '../../verity/store.ts';
 import { UsageError, parseArgs, type Command } from '../io.ts';
 import { requireStoreDir, withImage } from '../image.ts';
 import { failOnProblems, problemCollector } from '../problems.ts';
+
+const PLAIN_NAME = /^([0-9a-f]{2})\/([0-9a-f]{2,254})$/;
+
+type Lookup = { found: true } | { found: false; reason: 'missing' | 'escape' | 'unreadable'; message: string };
+
+/** Existence of objects in one store: listings for plain names, the resolver for everything else. */
+export function storeLookup(basedir: string, resolver: Resolver = createResolver([basedir])): (name: string) => Lookup {
+  // Per fan-out directory: names of regular files, names of other entries (which need the resolver), or null when absent.
+  const listings = new Map<string, { files: Set<string>; other: Set<string> } | null>();
+  const viaResolver = (name: string): Lookup => {
+    const r = resolver.resolve(Buffer.from(name, 'latin1'));
+    return r.ok ? { found: true } : { found: false, reason: r.reason, message: r.message };
+  };
+  return (name) => {
+    const m = PLAIN_NAME.exec(name);
+    if (!m || resolver.roots.length !== 1) return viaResolver(name);
+    const dir = m[1]!;
+    let listing = listings.get(dir);
+    if (listing === undefined) {
+      listing = null;
+      const st = lstatSync(join(resolver.roots[0]!, dir), { throwIfNoEntry: false });
+      if (st?.isDirectory()) {
+        listing = { files: new Set(), other: new Set() };
+        for (const d of readdirSync(join(resolver.roots[0]!, dir), { withFileTypes: true })) (d.isFile() ? listing.files : listing.other).add(d.name);
+      } else if (st) {
+        return viaResolver(name); // a symlink or a file where the fan-out directory should be: not cached
+      }
+      listings.set(dir, listing);
+    }
+    if (listing === null) return { found: false, reason: 'missing', message: 'no such object in the object store' };
+    if (listing.files.has(m[2]!)) return { found: true };
+    if (listing.other.has(m[2]!)) return viaResolver(name);
+    return { found: false, reason: 'missing', message: 'no such object in the object store' };
+  };
+}
 
 const command: Command = {
   usage: 'missing-objects IMAGE... --basedir DIR [--json]',
@@ -19,20 +61,20 @@ const command: Command = {
     const basedir = flags.get('basedir')?.at(-1);
     if (!basedir) throw new UsageError('needs --basedir DIR');
     await requireStoreDir(basedir);
-    const resolver = createResolver([basedir]);
+    const lookup = storeLookup(basedir);
     const problems = problemCollector();
     const missing = new Set<string>();
     for (const path of positional) {
       await withImage(path, async (r) => {
-        for (const o of await collectObjects(r, problems.add(path))) {
-          const found = resolver.resolve(o);
-          if (found.ok) continue;
-          if (found.reason === 'missing') missing.add(latin1(o));
-          else problems.list.push(`${path}: object ${JSON.stringify(latin1(o))}: ${found.reason === 'escape' ? 'refused' : 'unreadable'}: ${found.message}`);
+        for (const o of await collectObjectNames(r, problems.add(path))) {
+          const found = lookup(o);
+          if (found.found) continue;
+          if (found.reason === 'missing') missing.add(o);
+          else problems.list.push(`${path}: object ${JSON.stringify(o)}: ${found.reason === 'escape' ? 'refused' : 'unreadable'}: ${found.message}`);
         }
       });
     }
-    const sorted = [...missing].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+    const sorted = positional.length > 1 ? [...missing].sort() : [...missing];
     if (flags.has('json')) out.text(JSON.stringify(sorted.map((k) => Buffer.from(k, 'latin1').toString('utf8')), null, 2) + '\n');
     else for (const k of sorted) out.raw(k + '\n');
     return failOnProblems(problems, err);

@@ -1,5 +1,4 @@
-import { collectObjects } from '../../../shared/composefs/dump.ts';
-import { latin1 } from '../../../shared/composefs/escape.ts';
+import { collectObjectNames } from '../../../shared/composefs/dump.ts';
 import { UsageError, parseArgs, type Command } from '../io.ts';
 import { withImage } from '../image.ts';
 import { failOnProblems, problemCollector } from '../problems.ts';
@@ -11,13 +10,14 @@ const command: Command = {
     const { positional, flags } = parseArgs(args, [], ['json']);
     if (positional.length === 0) throw new UsageError('needs an IMAGE');
     const problems = problemCollector();
-    const all = new Map<string, Uint8Array>();
+    // Object names as latin1 strings (one char per byte): byte-exact and cheap to sort.
+    let sorted: string[] = [];
     for (const path of positional) {
       await withImage(path, async (r) => {
-        for (const o of await collectObjects(r, problems.add(path))) all.set(latin1(o), o);
+        const names = await collectObjectNames(r, problems.add(path));
+        sorted = sorted.length ? [...new Set([...sorted, ...names])].sort() : names;
       });
     }
-    const sorted = [...all.keys()].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
     if (flags.has('json')) out.text(JSON.stringify(sorted.map((k) => Buffer.from(k, 'latin1').toString('utf8')), null, 2) + '\n');
     else for (const k of sorted) out.raw(k + '\n');
     return failOnProblems(problems, err);
