@@ -3,6 +3,7 @@ import { DecodeError, hex } from '../../shared/bytes/cursor.ts';
 import type { ImageReader } from '../../shared/model.ts';
 import { openImageFile } from '../services/open-file.ts';
 import { CliError } from './io.ts';
+import { cliBlobDirs } from './blob-dirs.ts';
 
 export function describeError(path: string, e: unknown): string {
   if (e instanceof DecodeError) return `${path}: ${e.message} [${e.code} at ${hex(e.offset)}]`;
@@ -15,7 +16,7 @@ export function describeError(path: string, e: unknown): string {
 
 export async function openForCli(path: string): Promise<ImageReader> {
   try {
-    return await openImageFile(path);
+    return await openImageFile(path, { blobDirs: cliBlobDirs() });
   } catch (e) {
     throw new CliError(describeError(path, e));
   }
