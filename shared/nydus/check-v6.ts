@@ -15,7 +15,8 @@ import { CHUNK_INFO_FIELD } from './chunk-info.ts';
 import { chunkDigestMatches } from './chunk-data.ts';
 import { nydusFinding } from './codes.ts';
 import { EROFS_FEATURE_COMPAT_RAFS_V6 } from './rafs_fs.ts';
-import type { NydusV6Reader } from './reader-v6.ts';
+import type { NydusBlob, NydusV6Reader } from './reader-v6.ts';
+import { loadBlobChunkInfos } from './blob-ci.ts';
 
 /** nydusd's v6 validate() accepts this fixed count, which old builders wrote whatever the size. */
 const LEGACY_FIXED_BLOCKS = 4096;
@@ -74,9 +75,31 @@ async function chunkIndexRules(r: NydusV6Reader, out: Finding[], options: CheckO
   }, { onProblem: () => undefined, ...(options.signal ? { signal: options.signal } : {}) });
 }
 
+/** The blob's own chunk info array must describe each chunk as the bootstrap's chunk table does. */
+async function ciTableRules(r: NydusV6Reader, b: NydusBlob, out: Finding[]): Promise<void> {
+  if (!b.file || !b.entry || b.entry.ciCompressedSize === 0) return;
+  let ci;
+  try {
+    ci = await loadBlobChunkInfos(b.file.source, b.entry);
+  } catch (e) {
+    out.push(asFinding(e, { offset: b.entry.offset, length: 256 }));
+    return;
+  }
+  for (const c of r.rafs.chunkTable) {
+    if (c.blobIndex !== b.index) continue;
+    const own = ci[c.index];
+    const same = own && own.compressedOffset === c.compressedOffset && own.compressedSize === c.compressedSize &&
+      own.uncompressedOffset === c.uncompressedOffset && own.uncompressedSize === c.uncompressedSize;
+    if (!same) {
+      out.push(nydusFinding('nydus.v6.chunk.ci-table', c.offset, 80, `chunk ${c.index} of blob ${b.index}: the blob's chunk info array ${own ? `says ${hex(own.compressedOffset)}+${own.compressedSize} -> ${hex(own.uncompressedOffset)}+${own.uncompressedSize}` : 'has no such record'}, the chunk table ${hex(c.compressedOffset)}+${c.compressedSize} -> ${hex(c.uncompressedOffset)}+${c.uncompressedSize}`));
+    }
+  }
+}
+
 async function blobRules(r: NydusV6Reader, out: Finding[], options: CheckOptions): Promise<void> {
   for (const b of r.blobs) {
     if (!b.file || !b.space) continue;
+    await ciTableRules(r, b, out);
     if (b.entry && b.file.source.size < b.entry.compressedSize) {
       out.push(nydusFinding('nydus.blob.size', ...b.entry.fieldRanges['compressed_size']!, `blob ${b.index} (${b.file.location}) holds ${b.file.source.size} bytes, the bootstrap records ${b.entry.compressedSize}`, {
         expected: String(b.entry.compressedSize), actual: String(b.file.source.size),

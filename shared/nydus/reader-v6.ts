@@ -4,7 +4,8 @@
  * the blob file (blob-source.ts). What RAFS adds (extended superblock, blob, chunk and prefetch
  * tables) is decoded by v6-meta.ts and shown in info.
  */
-import { Cursor, hex } from '../bytes/cursor.ts';
+import { Cursor, DecodeError, hex } from '../bytes/cursor.ts';
+import { loadBlobChunkInfos } from './blob-ci.ts';
 import type { ByteSource } from '../bytes/source.ts';
 import { decodeSuperblock } from '../erofs/superblock.ts';
 import { decodeDeviceTable, deviceTableRange, type DeviceSlot } from '../erofs/devices.ts';
@@ -79,6 +80,29 @@ function chunkRefs(meta: RafsV6Meta, blobIndex: number): ChunkRef[] {
     }));
 }
 
+/**
+ * Without a chunk table in the bootstrap, the blob's own chunk info array says where its chunks
+ * are (no digests then). Unreadable, it is a finding and the blob's files cannot be read.
+ */
+async function ciChunkRefs(file: FoundBlob, entry: RafsV6Blob, meta: RafsV6Meta): Promise<ChunkRef[]> {
+  try {
+    const record = { offset: entry.offset, length: 256 };
+    return (await loadBlobChunkInfos(file.source, entry)).map((c) => ({
+      blobIndex: entry.blobIndex,
+      compressedOffset: c.compressedOffset,
+      compressedSize: c.compressedSize,
+      uncompressedOffset: c.uncompressedOffset,
+      uncompressedSize: c.uncompressedSize,
+      compressed: c.compressed,
+      record,
+    }));
+  } catch (e) {
+    if (!(e instanceof DecodeError)) throw e;
+    meta.findings.push({ code: e.code, severity: 'error', offset: e.offset, length: e.length, message: e.message });
+    return [];
+  }
+}
+
 async function resolveBlobs(meta: RafsV6Meta, slots: DeviceSlot[], blockSize: number, options: NydusOpenOptions): Promise<NydusBlob[]> {
   const flagsCompression = compressionOfFlags(meta.ext.flags) ?? 'none';
   const flagsDigest = digestOfFlags(meta.ext.flags) ?? 'blake3';
@@ -88,8 +112,8 @@ async function resolveBlobs(meta: RafsV6Meta, slots: DeviceSlot[], blockSize: nu
     const entry = meta.blobs[index];
     const slot = slots[index];
     const id = entry?.blobId ?? String.fromCharCode(...(slot?.tag ?? []));
-    const chunks = chunkRefs(meta, index);
     const file = id ? await options.blobs?.(id) : undefined;
+    const chunks = meta.chunkTable.length || !file || !entry?.ciCompressedSize ? chunkRefs(meta, index) : await ciChunkRefs(file, entry, meta);
     const compression = algorithm(COMPRESS_ALGORITHMS, entry?.compressionAlgo, flagsCompression);
     const digest = algorithm(DIGEST_ALGORITHMS, entry?.digestAlgo, flagsDigest);
     const end = Math.max(

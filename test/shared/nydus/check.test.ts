@@ -11,6 +11,8 @@ import { memorySource } from '../../../shared/bytes/source.ts';
 import { checkSource } from '../../../shared/check/index.ts';
 import type { BlobResolver } from '../../../shared/nydus/blobs.ts';
 import { openRafsV5 } from '../../../shared/nydus/reader-v5.ts';
+import { openImage } from '../../../shared/open.ts';
+import { bytesToString } from '../../../shared/model.ts';
 import { corpusPath, corpusSkip } from '../../helpers/corpus.ts';
 
 const NYDUS = corpusPath('11-nydus');
@@ -71,6 +73,22 @@ describe('check on Nydus bootstraps', { skip: corpusSkip }, () => {
     boot[0x3144] = 7; // /sync_io.rs chunk index: block address 5 -> 7
     const r = await check(boot, { [V6_BLOB]: blob });
     assert.ok(codes(r).includes('nydus.v6.chunk.addr@12608+8'), codes(r).join(' '));
+  });
+
+  test('v6: the blob\'s own chunk info array disagreeing with the chunk table is named at the chunk record', async () => {
+    const { boot, blob } = v6();
+    blob[0x207a + 8] ^= 0x10; // first BlobChunkInfoV1Ondisk (chunk 0): its compressed offset
+    const r = await check(boot, { [V6_BLOB]: blob });
+    assert.deepEqual(codes(r), ['nydus.v6.chunk.ci-table@16464+80']);
+  });
+
+  test('v6 without a chunk table: chunks come from the blob\'s chunk info array, and file content still reads', async () => {
+    const { boot, blob } = v6();
+    boot.fill(0, 0x498, 0x4a8); // s_chunk_table_offset and s_chunk_table_size
+    const r = await openImage(memorySource(boot), { blobs: blobs({ [V6_BLOB]: blob }) });
+    const lib = (await r.children(r.rootId)).find((e) => bytesToString(e.name) === 'lib.rs')!;
+    const data = await r.readData(lib.id, 0, 12);
+    assert.equal(bytesToString(data), '// Copyright');
   });
 
   test('v5: a corrupt chunk (uncompressed) fails its sha256 digest, named at the chunk record', async () => {
