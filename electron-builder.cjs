@@ -26,6 +26,7 @@ module.exports = {
   fileAssociations: [
     { ext: 'cfs', name: 'composefs image', description: 'composefs image', mimeType: 'application/x-composefs', role: 'Viewer' },
     { ext: 'erofs', name: 'EROFS image', description: 'EROFS filesystem image', mimeType: 'application/x-erofs', role: 'Viewer' },
+    { ext: 'boot', name: 'Nydus RAFS bootstrap', description: 'Nydus RAFS bootstrap', mimeType: 'application/x-nydus-rafs', role: 'Viewer' },
     // .img is everyone's disk image: offer to open it, never claim it.
     { ext: 'img', name: 'EROFS image', description: 'EROFS filesystem image', mimeType: 'application/x-erofs', role: 'Viewer', rank: 'Alternate' },
   ],
@@ -37,7 +38,7 @@ module.exports = {
     description:
       'A desktop inspector for composefs images: browse the tree, read every inode field and xattr, ' +
       'verify backing objects against their fs-verity digests, find corrupt bytes and diff two images.',
-    mimeTypes: ['application/x-composefs', 'application/x-erofs'],
+    mimeTypes: ['application/x-composefs', 'application/x-erofs', 'application/x-nydus-rafs'],
   },
   deb: {
     // electron-builder's own MIME file only has globs; ours recognises images by their magic

@@ -8,6 +8,8 @@ import type { FormatId, ImageReader } from './model.ts';
 import { LCFS_EROFS_MAGIC } from './composefs/header.ts';
 import { EROFS_SUPER_MAGIC_V1, EROFS_SUPER_OFFSET } from './erofs/erofs_fs.ts';
 import { openErofs } from './erofs/reader.ts';
+import type { NydusOpenOptions } from './nydus/blobs.ts';
+import { EROFS_FEATURE_COMPAT_RAFS_V6, RAFSV5_SUPER_MAGIC } from './nydus/rafs_fs.ts';
 
 export const LEGACY_CFS_MAGIC = 0xc078629a;
 
@@ -17,8 +19,13 @@ export type DetectedFormat = FormatId | 'oci-tar-gzip' | 'oci-tar-zstd';
 export function detectFormat(head: Uint8Array): DetectedFormat | undefined {
   const u32 = (at: number) => (head.length >= at + 4 ? new Cursor(head, 0, at).u32('magic') : undefined);
   const m0 = u32(0);
-  if (u32(EROFS_SUPER_OFFSET) === EROFS_SUPER_MAGIC_V1) return m0 === LCFS_EROFS_MAGIC ? 'composefs' : 'erofs';
+  if (u32(EROFS_SUPER_OFFSET) === EROFS_SUPER_MAGIC_V1) {
+    if (m0 === LCFS_EROFS_MAGIC) return 'composefs';
+    // feature_compat, 8 bytes into the superblock: Nydus marks its EROFS bootstraps.
+    return (u32(EROFS_SUPER_OFFSET + 8)! & EROFS_FEATURE_COMPAT_RAFS_V6) !== 0 ? 'nydus-v6' : 'erofs';
+  }
   if (m0 === LCFS_EROFS_MAGIC) return 'composefs'; // header present, superblock damaged: still ours to diagnose
+  if (m0 === RAFSV5_SUPER_MAGIC) return 'nydus-v5';
   if (u32(4) === LEGACY_CFS_MAGIC) return 'legacy-cfs'; // after the 4-byte version field
   if (head[0] === 0x1f && head[1] === 0x8b) return 'oci-tar-gzip';
   if (m0 === 0xfd2fb528) return 'oci-tar-zstd';
@@ -26,8 +33,11 @@ export function detectFormat(head: Uint8Array): DetectedFormat | undefined {
   return undefined;
 }
 
-export interface OpenOptions {
-  /** EROFS extra devices (blobs, or the tarball of an index-only image), in device-table order. */
+/**
+ * What opening may need besides the image bytes: EROFS extra devices (the tarball of an index-only
+ * image) in device-table order, and for Nydus bootstraps a way to find their data blobs.
+ */
+export interface OpenOptions extends NydusOpenOptions {
   devices?: (ByteSource | undefined)[];
 }
 
@@ -39,6 +49,14 @@ export async function openImage(source: ByteSource, options: OpenOptions = {}): 
     case 'erofs': {
       const z = await import('./erofs/zdata.ts').catch(() => undefined);
       return openErofs(source, { ...(z ? { decompressor: z.createDecompressor() } : {}), ...(options.devices ? { devices: options.devices } : {}) });
+    }
+    case 'nydus-v6': {
+      const { openRafsV6 } = await import('./nydus/reader-v6.ts');
+      return openRafsV6(source, options);
+    }
+    case 'nydus-v5': {
+      const { openRafsV5 } = await import('./nydus/reader-v5.ts');
+      return openRafsV5(source, options);
     }
     case 'legacy-cfs': {
       const { openLegacy } = await import('./legacy/reader.ts');
@@ -54,7 +72,7 @@ export async function openImage(source: ByteSource, options: OpenOptions = {}): 
       throw new DecodeError(
         source.size === 0
           ? 'the file is empty'
-          : 'not a composefs image: no composefs, EROFS, legacy composefs or OCI tar signature found',
+          : 'not a composefs image: no composefs, EROFS, Nydus RAFS, legacy composefs or OCI tar signature found',
         0,
         Math.min(source.size, 4),
         'image.unknown-format',

@@ -5,6 +5,7 @@ import { assertDirectory, describeOpenError } from '../services/file-source.ts';
 import { openImageFile } from '../services/open-file.ts';
 import { BUDGETS, outputLimit } from '../../shared/budgets.ts';
 import { CliError, type Output } from './io.ts';
+import { cliBlobDirs } from './blob-dirs.ts';
 
 export function describeError(path: string, e: unknown): string {
   if (e instanceof DecodeError) return `${path}: ${e.message} [${e.code} at ${hex(e.offset)}]`;
@@ -15,7 +16,7 @@ export function describeError(path: string, e: unknown): string {
 
 export async function openForCli(path: string): Promise<ImageReader> {
   try {
-    return await openImageFile(path);
+    return await openImageFile(path, { blobDirs: cliBlobDirs() });
   } catch (e) {
     throw new CliError(describeError(path, e));
   }

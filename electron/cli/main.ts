@@ -4,6 +4,8 @@
  */
 import { CliError, UsageError, createOutput, type Command } from './io.ts';
 import { DecodeError } from '../../shared/bytes/cursor.ts';
+import { delimiter } from 'node:path';
+import { BLOB_DIR_ENV, cliBlobDirs, takeBlobDirs } from './blob-dirs.ts';
 
 const COMMANDS: Record<string, () => Promise<{ default: Command }>> = {
   info: () => import('./commands/info.ts'),
@@ -19,7 +21,7 @@ const COMMANDS: Record<string, () => Promise<{ default: Command }>> = {
 };
 
 async function usage(): Promise<string> {
-  const lines = ['usage: cfs-inspect <command> [options] ...', '', 'commands:'];
+  const lines = ['usage: cfs-inspect <command> [options] ...', '', 'global options:', '  --blob-dir DIR   look for Nydus data blobs in DIR (before the bootstrap\'s directory and its blobs/)', '', 'commands:'];
   for (const [name, load] of Object.entries(COMMANDS)) {
     try {
       const { default: c } = await load();
@@ -34,7 +36,15 @@ async function usage(): Promise<string> {
 export async function main(argv: string[]): Promise<number> {
   const out = createOutput(1);
   const err = (line: string) => process.stderr.write(`cfs-inspect: ${line}\n`);
-  const [name, ...args] = argv;
+  let taken: ReturnType<typeof takeBlobDirs>;
+  try {
+    taken = takeBlobDirs(argv);
+  } catch (e) {
+    err((e as Error).message);
+    return 2;
+  }
+  if (taken.dirs.length) process.env[BLOB_DIR_ENV] = [...taken.dirs, ...cliBlobDirs()].join(delimiter);
+  const [name, ...args] = taken.rest;
   if (!name || name === '--help' || name === '-h' || name === 'help') {
     process.stdout.write((await usage()) + '\n');
     return name ? 0 : 2;

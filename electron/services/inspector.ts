@@ -50,7 +50,7 @@ import { normalizeDigest, verifyImage } from '../verity/verify.ts';
 import { createVerityPool, type VerityPool } from '../verity/pool.ts';
 import { resolveObject } from '../verity/store.ts';
 import { findObjectStores } from '../object-store.ts';
-import { openImageFile } from './open-file.ts';
+import { openImageFile, type OpenFileOptions } from './open-file.ts';
 import { paddedNsec } from '../../shared/time.ts';
 import type { InspectorCore } from '../ipc.ts';
 
@@ -61,7 +61,7 @@ export interface Inspector extends InspectorCore {
 
 export interface InspectorOptions {
   /** Opens an image file; the real openImageFile unless a test swaps in a counting source. */
-  openReader?: (path: string) => Promise<ImageReader>;
+  openReader?: (path: string, options?: OpenFileOptions) => Promise<ImageReader>;
   /** Object stores for a freshly opened image; `objects/` beside it (or one level up) by default. */
   findStores?: (imagePath: string) => Promise<string[]>;
   /** Cap on findings one check keeps. */
@@ -273,7 +273,14 @@ export function createInspector(options: InspectorOptions = {}): Inspector {
   const summaryOf = (s: Session): ImageSummary => ({ ...s.summary, objectStores: [...s.summary.objectStores] });
 
   const openSession = async (full: string): Promise<ImageSummary> => {
-    const reader = await openReader(full);
+    let stores: string[];
+    try {
+      stores = await findStores(full);
+    } catch {
+      stores = [];
+    }
+    // A Nydus bootstrap looks for its data blobs in the chosen stores too.
+    const reader = await openReader(full, { blobDirs: stores });
     const warm = (reader as Partial<{ prefetchAll(limit: number): Promise<boolean> }>).prefetchAll;
     if (warm) {
       try {
@@ -281,12 +288,6 @@ export function createInspector(options: InspectorOptions = {}): Inspector {
       } catch {
         // Only a head start: every later read still goes to the file and reports its own errors.
       }
-    }
-    let stores: string[];
-    try {
-      stores = await findStores(full);
-    } catch {
-      stores = [];
     }
     const imageId = `img-${nextImage++}`;
     const s: Session = {
@@ -444,6 +445,15 @@ export function createInspector(options: InspectorOptions = {}): Inspector {
       s.summary = { ...s.summary, objectStores: [...new Set(dirs.map((d) => resolve(d)))] };
       // Results were measured against the old stores; they say nothing about the new ones.
       s.verity.clear();
+      if (s.reader.format === 'nydus-v5' || s.reader.format === 'nydus-v6') {
+        // The chosen directory may hold the bootstrap's data blobs: reopen to look there first.
+        const reader = await openReader(s.summary.path, { blobDirs: s.summary.objectStores });
+        await s.reader.close();
+        s.reader = reader;
+        s.summary = { ...s.summary, info: reader.info() };
+        s.check = undefined;
+        s.findingsByNode.clear();
+      }
       return summaryOf(s);
     },
 

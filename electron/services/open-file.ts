@@ -1,14 +1,20 @@
 /** Opens an image file from disk with the right format reader, with its extra devices when it has any. */
-import { openImage } from '../../shared/open.ts';
+import { detectFormat, openImage } from '../../shared/open.ts';
+import { EROFS_SUPER_OFFSET } from '../../shared/erofs/erofs_fs.ts';
 import type { ByteSource } from '../../shared/bytes/source.ts';
 import type { ImageReader } from '../../shared/model.ts';
 import { declaredDevices, findDevicePaths } from './devices.ts';
 import { fileSource } from './file-source.ts';
+import { blobDirsFor, blobResolver } from './nydus-blobs.ts';
 
 export interface OpenFileOptions {
   /** Paths of the image's extra devices in device-table order (e.g. the tarball of a --tar=i image). */
   devices?: string[];
+  /** Directories to search first for Nydus data blobs (--blob-dir, the app's store choice). */
+  blobDirs?: readonly string[];
 }
+
+const DETECT_BYTES = EROFS_SUPER_OFFSET + 128;
 
 export async function openImageFile(path: string, options: OpenFileOptions = {}): Promise<ImageReader> {
   const src = await fileSource(path);
@@ -18,13 +24,15 @@ export async function openImageFile(path: string, options: OpenFileOptions = {})
     await src.close?.();
   };
   try {
-    const { slots, blockSize } = await declaredDevices(src);
+    // Nydus bootstraps name their blobs in the same device table; the blob resolver finds those.
+    const format = detectFormat(await src.read(0, Math.min(src.size, DETECT_BYTES)));
+    const { slots, blockSize } = format === 'erofs' || format === 'composefs' ? await declaredDevices(src) : { slots: [], blockSize: 0 };
     if (slots.length === 0 && options.devices?.length) throw new Error(`${path}: --device given, but the image declares no extra devices`);
     for (const p of slots.length ? await findDevicePaths(path, slots, blockSize, options.devices) : []) {
       // A device that cannot be found stays a gap: the reader names it when its data is read.
       devices.push(p ? await fileSource(p) : undefined);
     }
-    const reader = await openImage(src, devices.length ? { devices } : {});
+    const reader = await openImage(src, { ...(devices.length ? { devices } : {}), blobs: blobResolver(blobDirsFor(path, options.blobDirs)) });
     const close = reader.close.bind(reader);
     reader.close = async () => {
       await close();

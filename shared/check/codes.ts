@@ -7,6 +7,7 @@ import { BUDGET_CODES } from '../budgets.ts';
 import { LEGACY_CODES } from '../legacy/codes.ts';
 import { ruleError as e, ruleInfo as i, ruleWarning as w, type CodeInfo, type Finding, type Severity } from '../model.ts';
 import { OCI_CODES } from '../oci/codes.ts';
+import { NYDUS_CODES } from '../nydus/codes.ts';
 
 
 export const CHECK_CODES = {
@@ -151,8 +152,8 @@ export const CODE_FAMILIES: readonly (readonly [prefix: string, info: CodeInfo])
 
 const familyOf = (code: string) => CODE_FAMILIES.find(([prefix]) => code.startsWith(prefix))?.[1];
 
-/** Every format's code table: the checker's own, the legacy descriptor's and the OCI layer's. */
-const ALL_CODES: Readonly<Record<string, CodeInfo>> = { ...LEGACY_CODES, ...OCI_CODES, ...CHECK_CODES };
+/** Every format's code table: the checker's own, the legacy descriptor's, the OCI layer's and Nydus's. */
+const ALL_CODES: Readonly<Record<string, CodeInfo>> = { ...LEGACY_CODES, ...OCI_CODES, ...NYDUS_CODES, ...CHECK_CODES };
 
 /** The one-line rule behind a finding code, for any format; undefined for codes nobody lists. */
 export function explainCode(code: string): string | undefined {

@@ -30,7 +30,7 @@ const PAGE_SIZE = 4096;
 /** composefs mounts assume 4 KiB blocks (LCFS_BUILD_BLKSIZE). */
 export const LCFS_BLOCK_SIZE = 4096;
 
-const KNOWN_COMPAT =
+export const KNOWN_COMPAT =
   EROFS_FEATURE_COMPAT_SB_CHKSUM | EROFS_FEATURE_COMPAT_MTIME | EROFS_FEATURE_COMPAT_XATTR_FILTER | EROFS_FEATURE_COMPAT_SHARED_EA_IN_METABOX;
 
 /** Offset of the first byte after the superblock and its extension slots. */

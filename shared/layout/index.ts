@@ -23,5 +23,7 @@ export async function buildLayout(reader: ImageReader, signal?: AbortSignal): Pr
       const { buildOciLayout } = await import('./oci.ts');
       return buildOciLayout(reader as OciTarReader, signal);
     }
+    default:
+      throw new Error(`no layout map for ${reader.format} images yet`);
   }
 }

@@ -51,7 +51,7 @@ test('update-mime-database compiles the definitions without complaint', { skip: 
     assert.ok(existsSync(join(dir, 'mime', 'magic')));
   }));
 
-test('composefs and EROFS images are recognised by their magic whatever their name', { skip: toolsSkip || corpusSkip }, () =>
+test('composefs, EROFS and Nydus RAFS images are recognised by their magic whatever their name', { skip: toolsSkip || corpusSkip }, () =>
   withDir(async (dir) => {
     assert.equal(compile(dir, existsSync(FREEDESKTOP)).status, 0);
     const cases: [string, string, string][] = [
@@ -61,6 +61,9 @@ test('composefs and EROFS images are recognised by their magic whatever their na
       [corpusPath('04-dump-tree-v0', 'image.cfs'), 'v0.bin', 'application/x-composefs'],
       [corpusPath('08-mkfs-erofs', 'plain', 'image.erofs'), 'plain-erofs', 'application/x-erofs'],
       [corpusPath('08-mkfs-erofs', 'lz4', 'image.erofs'), 'lz4.img', 'application/x-erofs'],
+      [corpusPath('11-nydus', 'rafs-v6', 'bootstrap'), 'bootstrap', 'application/x-nydus-rafs'],
+      [corpusPath('11-nydus', 'rafs-v6', 'bootstrap'), 'image.boot', 'application/x-nydus-rafs'],
+      [corpusPath('11-nydus', 'rafs-v5-sha256-nocompress', 'bootstrap'), 'v5-bootstrap', 'application/x-nydus-rafs'],
     ];
     for (const [source, name, expected] of cases) {
       copyFileSync(source, join(dir, name));

@@ -4,6 +4,8 @@ import type { Finding } from '../../../shared/model.ts';
 import { fileSource } from '../../services/file-source.ts';
 import { CliError, UsageError, parseArgs, type Command } from '../io.ts';
 import { describeError } from '../image.ts';
+import { cliBlobDirs } from '../blob-dirs.ts';
+import { blobDirsFor, blobResolver } from '../../services/nydus-blobs.ts';
 
 /** One finding per line: where, how bad, what, whose, why, and the values that disagree. */
 export function findingLine(f: Finding): string {
@@ -57,7 +59,8 @@ const command: Command = {
         throw new CliError(describeError(path, e));
       }
       try {
-        reports.push({ image: path, ...(await checkSource(src, maxFindings === undefined ? {} : { maxFindings })) });
+        const open = { blobs: blobResolver(blobDirsFor(path, cliBlobDirs())) };
+        reports.push({ image: path, ...(await checkSource(src, maxFindings === undefined ? { open } : { maxFindings, open })) });
       } finally {
         await src.close?.();
       }
