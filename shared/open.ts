@@ -3,11 +3,12 @@
  * other formats are loaded on demand so a composefs-only walk does not pay for them.
  */
 import { Cursor, DecodeError } from './bytes/cursor.ts';
-import type { ByteSource } from './bytes/source.ts';
+import type { ByteSource, SiblingFiles } from './bytes/source.ts';
 import type { FormatId, ImageReader } from './model.ts';
 import { LCFS_EROFS_MAGIC } from './composefs/header.ts';
 import { EROFS_SUPER_MAGIC_V1, EROFS_SUPER_OFFSET } from './erofs/erofs_fs.ts';
 import { openErofs } from './erofs/reader.ts';
+import { casyncContainerOf } from './casync/caformat.ts';
 
 export const LEGACY_CFS_MAGIC = 0xc078629a;
 
@@ -23,10 +24,16 @@ export function detectFormat(head: Uint8Array): DetectedFormat | undefined {
   if (head[0] === 0x1f && head[1] === 0x8b) return 'oci-tar-gzip';
   if (m0 === 0xfd2fb528) return 'oci-tar-zstd';
   if (head.length >= 262 && String.fromCharCode(...head.subarray(257, 262)) === 'ustar') return 'oci-tar';
+  if (casyncContainerOf(head)) return 'casync';
   return undefined;
 }
 
-export async function openImage(source: ByteSource): Promise<ImageReader> {
+export interface OpenOptions {
+  /** Files beside the image: a casync index's chunk store. */
+  siblings?: SiblingFiles;
+}
+
+export async function openImage(source: ByteSource, options: OpenOptions = {}): Promise<ImageReader> {
   const head = await source.read(0, Math.min(source.size, EROFS_SUPER_OFFSET + 128));
   const format = detectFormat(head);
   switch (format) {
@@ -45,11 +52,15 @@ export async function openImage(source: ByteSource): Promise<ImageReader> {
       const { openOciTar } = await import('./oci/reader.ts');
       return openOciTar(source);
     }
+    case 'casync': {
+      const { openCasync } = await import('./casync/reader.ts');
+      return openCasync(source, options);
+    }
     default:
       throw new DecodeError(
         source.size === 0
           ? 'the file is empty'
-          : 'not a composefs image: no composefs, EROFS, legacy composefs or OCI tar signature found',
+          : 'not a composefs image: no composefs, EROFS, legacy composefs, OCI tar or casync signature found',
         0,
         Math.min(source.size, 4),
         'image.unknown-format',

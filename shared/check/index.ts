@@ -9,7 +9,7 @@ import { DecodeError } from '../bytes/cursor.ts';
 import type { ByteSource } from '../bytes/source.ts';
 import type { ErofsReader } from '../erofs/reader.ts';
 import type { Finding, ImageReader } from '../model.ts';
-import { openImage } from '../open.ts';
+import { openImage, type OpenOptions } from '../open.ts';
 import { walk } from '../walk.ts';
 import { finding } from './codes.ts';
 import { createContext, DEFAULT_MAX_FINDINGS, type CheckOptions, type CheckResult } from './context.ts';
@@ -39,6 +39,11 @@ export async function checkImage(reader: ImageReader, options: CheckOptions = {}
     case 'oci-tar': {
       const { checkOciTar } = await import('../oci/check.ts');
       result = await withNodeCount(reader, checkOciTar(reader as Parameters<typeof checkOciTar>[0]), options);
+      break;
+    }
+    case 'casync': {
+      const { checkCasync } = await import('../casync/check.ts');
+      result = await withNodeCount(reader, await checkCasync(reader as Parameters<typeof checkCasync>[0], options.signal), options);
       break;
     }
   }
@@ -72,10 +77,10 @@ export interface SourceCheckResult extends CheckResult {
 }
 
 /** Opens and checks; an image too broken to open yields the finding that stopped it. */
-export async function checkSource(source: ByteSource, options: CheckOptions = {}): Promise<SourceCheckResult> {
+export async function checkSource(source: ByteSource, options: CheckOptions = {}, open: OpenOptions = {}): Promise<SourceCheckResult> {
   let reader: ImageReader;
   try {
-    reader = await openImage(source);
+    reader = await openImage(source, open);
   } catch (e) {
     const f =
       e instanceof DecodeError
