@@ -53,7 +53,7 @@ export const CASYNC_CODES = {
   'casync.index.bad-header': e('an index begins with a 48-byte INDEX record with min <= avg <= max chunk sizes'),
   'casync.index.bad-table': e('the TABLE record follows the INDEX, has size UINT64_MAX, and ends with a tail naming both'),
   'casync.index.bad-offset': e('chunk end offsets in the table strictly increase'),
-  'casync.index.chunk-too-large': w('no chunk is larger than the index\'s chunk_size_max'),
+  'casync.index.chunk-too-large': e('no chunk is larger than the index\'s chunk_size_max (such a chunk is not read)'),
   'casync.chunk.missing': e('every chunk the index lists is in the chunk store'),
   'casync.chunk.corrupt': e('every chunk decompresses (zstd, xz or gzip) to exactly its size in the table'),
   'casync.chunk.id-mismatch': e('a chunk\'s id is the digest (SHA-512/256 or SHA-256, per the feature flags) of its uncompressed bytes'),

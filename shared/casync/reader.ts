@@ -56,7 +56,7 @@ async function openIndex(source: ByteSource, siblings: SiblingFiles | undefined)
   if (!siblings) {
     throw new DecodeError('a casync index is read against its chunk store, and none is reachable from here (open the index from a file)', 0, 0, 'casync.store.missing');
   }
-  return { header, table, store: chunkStore(siblings, digestName(header.featureFlags)) };
+  return { header, table, store: chunkStore(siblings, digestName(header.featureFlags), header.chunkSizeMax) };
 }
 
 export async function openCasync(source: ByteSource, options: CasyncOpenOptions = {}): Promise<CasyncReader> {

@@ -5,6 +5,7 @@
  * chunk's range in the blob.
  */
 import { sha256, sha512_256 } from '@noble/hashes/sha2.js';
+import { decompress as zstdDecompress } from 'fzstd';
 import { DecodeError, hex } from '../bytes/cursor.ts';
 import { memorySource, type SiblingFiles } from '../bytes/source.ts';
 import { bytesEqual, toHex } from '../model.ts';
@@ -44,11 +45,22 @@ export interface ChunkStore {
   read(chunk: ChunkRef): Promise<Uint8Array>;
   /** Compression of the chunks read so far, for `info`. */
   readonly seen: Set<ChunkCompression>;
+  /** Table indexes of the chunks already read and verified: check need not hash them again. */
+  readonly verified: Set<number>;
 }
 
-/** Decompresses into at most `expected` bytes: a chunk that inflates further is corrupt, not a memory bill. */
+/**
+ * Decompresses into exactly `expected` bytes: a chunk that inflates further is corrupt, not a
+ * memory bill. zstd goes through fzstd's one-shot decoder into a buffer of that size (it throws
+ * when the data needs more; shorter data leaves zeros that the id check then catches); gzip
+ * through DecompressionStream, counted as it streams.
+ */
 async function inflate(data: Uint8Array, kind: 'zstd' | 'gzip', expected: number): Promise<Uint8Array> {
   const out = new Uint8Array(expected);
+  if (kind === 'zstd') {
+    zstdDecompress(data, out);
+    return out;
+  }
   let n = 0;
   for await (const piece of decompressChunks(memorySource(data), kind)) {
     if (n + piece.length > expected) throw new Error(`it decompresses to more than the ${expected} bytes the index gives it`);
@@ -59,17 +71,21 @@ async function inflate(data: Uint8Array, kind: 'zstd' | 'gzip', expected: number
   return out;
 }
 
-export function chunkStore(files: SiblingFiles, digest: 'sha512-256' | 'sha256', store = DEFAULT_STORE): ChunkStore {
+/** `maxChunk` is the index's chunk_size_max: no chunk casync cut is larger, so none is inflated past it. */
+export function chunkStore(files: SiblingFiles, digest: 'sha512-256' | 'sha256', maxChunk: number, store = DEFAULT_STORE): ChunkStore {
   const seen = new Set<ChunkCompression>();
+  const verified = new Set<number>();
   const hash = digest === 'sha256' ? sha256 : sha512_256;
   return {
     where: `${files.where}/${store}`,
     digest,
     seen,
+    verified,
     async read(chunk) {
       const size = chunk.end - chunk.start;
       const name = chunkPath(chunk.id, store);
       const what = `chunk #${chunk.index} (${toHex(chunk.id)}, blob bytes ${hex(chunk.start)}..${hex(chunk.end)})`;
+      if (size > maxChunk) throw new ChunkError(`${what} is ${size} bytes, over the index's chunk_size_max ${maxChunk}: it is not read`, chunk, 'casync.index.chunk-too-large');
       // Compressed data can exceed its input slightly; anything far larger is not this chunk.
       const raw = await files.read(name, size + (size >> 3) + 4096).catch((e: unknown) => {
         throw new ChunkError(`${what}: ${name} cannot be read: ${(e as Error)?.message ?? String(e)}`, chunk, 'casync.chunk.corrupt');
@@ -89,6 +105,7 @@ export function chunkStore(files: SiblingFiles, digest: 'sha512-256' | 'sha256',
       if (!bytesEqual(actual, chunk.id)) {
         throw new ChunkError(`${what}: its ${digest} is ${toHex(actual)}, not its id`, chunk, 'casync.chunk.id-mismatch');
       }
+      verified.add(chunk.index);
       return data;
     },
   };

@@ -59,7 +59,7 @@ export const bytesOf = (path: string): Uint8Array => new Uint8Array(readFileSync
  * chunks), an empty file, nested and empty directories, a symlink, a fifo, xattrs, a non-UTF-8
  * name, nanosecond mtimes. No hard links: catar stores each name as its own file.
  */
-export function makeCasyncTree(): { root: string; xattrs: boolean } {
+export function makeCasyncTree(opts: { bigFile?: number } = {}): { root: string; xattrs: boolean } {
   const root = tempDir('casync-src');
   const p = (rel: string) => join(root, rel);
   mkdirSync(p('etc/conf.d'), { recursive: true });
@@ -67,7 +67,7 @@ export function makeCasyncTree(): { root: string; xattrs: boolean } {
   mkdirSync(p('usr/share/doc'), { recursive: true });
   writeFileSync(p('etc/hostname'), 'casync-test\n');
   writeFileSync(p('etc/conf.d/empty'), '');
-  writeFileSync(p('usr/share/doc/big.bin'), pattern(700_000, 'big'));
+  writeFileSync(p('usr/share/doc/big.bin'), pattern(opts.bigFile ?? 700_000, 'big'));
   for (const n of [1, 4095, 4096, 70_000]) writeFileSync(p(`usr/size-${n}`), pattern(n, `size-${n}`));
   writeFileSync(Buffer.concat([Buffer.from(root + '/usr/'), Buffer.from([0x6e, 0xff, 0x21])]), 'latin1 name');
   writeFileSync(p('usr/tool'), '#!/bin/sh\n', { mode: 0o755 });
