@@ -29,6 +29,9 @@ module.exports = {
     { ext: 'boot', name: 'Nydus RAFS bootstrap', description: 'Nydus RAFS bootstrap', mimeType: 'application/x-nydus-rafs', role: 'Viewer' },
     // .img is everyone's disk image: offer to open it, never claim it.
     { ext: 'img', name: 'EROFS image', description: 'EROFS filesystem image', mimeType: 'application/x-erofs', role: 'Viewer', rank: 'Alternate' },
+    { ext: 'catar', name: 'casync archive', description: 'casync archive', mimeType: 'application/x-casync-archive', role: 'Viewer' },
+    { ext: 'caidx', name: 'casync archive index', description: 'casync archive index', mimeType: 'application/x-casync-index', role: 'Viewer' },
+    { ext: 'caibx', name: 'casync blob index', description: 'casync blob index', mimeType: 'application/x-casync-index', role: 'Viewer' },
   ],
   linux: {
     target: ['AppImage', 'deb'],
@@ -38,7 +41,7 @@ module.exports = {
     description:
       'A desktop inspector for composefs images: browse the tree, read every inode field and xattr, ' +
       'verify backing objects against their fs-verity digests, find corrupt bytes and diff two images.',
-    mimeTypes: ['application/x-composefs', 'application/x-erofs', 'application/x-nydus-rafs'],
+    mimeTypes: ['application/x-composefs', 'application/x-erofs', 'application/x-nydus-rafs', 'application/x-casync-archive', 'application/x-casync-index'],
   },
   deb: {
     // electron-builder's own MIME file only has globs; ours recognises images by their magic

@@ -57,7 +57,7 @@ export const CSP = [
   "frame-ancestors 'none'",
 ].join('; ');
 
-export const IMAGE_EXTENSIONS = ['cfs', 'erofs', 'img'];
+export const IMAGE_EXTENSIONS = ['cfs', 'erofs', 'img', 'catar', 'caidx', 'caibx'];
 
 /** The page's own background (renderer/styles.css --bg), so a window never flashes the wrong theme while loading. */
 const BACKGROUND = { light: '#ffffff', dark: '#16181c' };
@@ -442,7 +442,7 @@ export function startApp(e: ElectronModule, options: StartOptions): AppHandle | 
       choices,
       pickImage: () =>
         pick(['openFile'], [
-          { name: 'composefs / EROFS images', extensions: IMAGE_EXTENSIONS },
+          { name: 'composefs, EROFS and casync images', extensions: IMAGE_EXTENSIONS },
           { name: 'All files', extensions: ['*'] },
         ]),
       pickDirectory: () => pick(['openDirectory']),

@@ -3,13 +3,14 @@
  * other formats are loaded on demand so a composefs-only walk does not pay for them.
  */
 import { Cursor, DecodeError } from './bytes/cursor.ts';
-import type { ByteSource } from './bytes/source.ts';
+import type { ByteSource, SiblingFiles } from './bytes/source.ts';
 import type { FormatId, ImageReader } from './model.ts';
 import { LCFS_EROFS_MAGIC } from './composefs/header.ts';
 import { EROFS_SUPER_MAGIC_V1, EROFS_SUPER_OFFSET } from './erofs/erofs_fs.ts';
 import { openErofs } from './erofs/reader.ts';
 import type { NydusOpenOptions } from './nydus/blobs.ts';
 import { EROFS_FEATURE_COMPAT_RAFS_V6, RAFSV5_SUPER_MAGIC } from './nydus/rafs_fs.ts';
+import { casyncContainerOf } from './casync/caformat.ts';
 
 export const LEGACY_CFS_MAGIC = 0xc078629a;
 
@@ -30,15 +31,18 @@ export function detectFormat(head: Uint8Array): DetectedFormat | undefined {
   if (head[0] === 0x1f && head[1] === 0x8b) return 'oci-tar-gzip';
   if (m0 === 0xfd2fb528) return 'oci-tar-zstd';
   if (head.length >= 262 && String.fromCharCode(...head.subarray(257, 262)) === 'ustar') return 'oci-tar';
+  if (casyncContainerOf(head)) return 'casync';
   return undefined;
 }
 
 /**
  * What opening may need besides the image bytes: EROFS extra devices (the tarball of an index-only
- * image) in device-table order, and for Nydus bootstraps a way to find their data blobs.
+ * image) in device-table order, for Nydus bootstraps a way to find their data blobs, and files
+ * beside the image (a casync index's chunk store).
  */
 export interface OpenOptions extends NydusOpenOptions {
   devices?: (ByteSource | undefined)[];
+  siblings?: SiblingFiles;
 }
 
 export async function openImage(source: ByteSource, options: OpenOptions = {}): Promise<ImageReader> {
@@ -68,11 +72,15 @@ export async function openImage(source: ByteSource, options: OpenOptions = {}): 
       const { openOciTar } = await import('./oci/reader.ts');
       return openOciTar(source);
     }
+    case 'casync': {
+      const { openCasync } = await import('./casync/reader.ts');
+      return openCasync(source, options);
+    }
     default:
       throw new DecodeError(
         source.size === 0
           ? 'the file is empty'
-          : 'not a composefs image: no composefs, EROFS, Nydus RAFS, legacy composefs or OCI tar signature found',
+          : 'not a composefs image: no composefs, EROFS, Nydus RAFS, legacy composefs, OCI tar or casync signature found',
         0,
         Math.min(source.size, 4),
         'image.unknown-format',

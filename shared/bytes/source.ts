@@ -13,6 +13,21 @@ export interface ByteSource {
   close?(): Promise<void>;
 }
 
+/**
+ * Files beside an image that some formats need (a casync chunk store, blobs, an OCI layout's
+ * blobs), found by the Node side relative to the image's folder. The format core names them by
+ * relative path and never touches the file system itself.
+ */
+export interface SiblingFiles {
+  /** Where they are looked up, for messages. */
+  readonly where: string;
+  /**
+   * The whole file at `relativePath` ("/"-separated, no ".." or absolute paths), or undefined when
+   * there is none. Rejects when the file holds more than maxBytes.
+   */
+  read(relativePath: string, maxBytes: number): Promise<Uint8Array | undefined>;
+}
+
 export function outOfRange(offset: number, length: number, size: number, what = 'read'): DecodeError {
   return new DecodeError(
     `${what} of ${length} bytes at ${hex(offset)} runs past the end of the image (${size} bytes)`,

@@ -54,6 +54,11 @@ export async function checkImage(reader: ImageReader, options: CheckOptions = {}
       result = await withNodeCount(reader, await checkRafsV5(reader as Parameters<typeof checkRafsV5>[0], options.signal), options);
       break;
     }
+    case 'casync': {
+      const { checkCasync } = await import('../casync/check.ts');
+      result = await withNodeCount(reader, await checkCasync(reader as Parameters<typeof checkCasync>[0], options.signal), options);
+      break;
+    }
   }
   if (!result.truncated) await checkLayout(reader, result.findings, options.signal);
   sortFindings(result.findings);

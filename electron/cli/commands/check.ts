@@ -2,6 +2,7 @@ import { hex } from '../../../shared/bytes/cursor.ts';
 import { checkSource, type SourceCheckResult } from '../../../shared/check/index.ts';
 import type { Finding } from '../../../shared/model.ts';
 import { fileSource } from '../../services/file-source.ts';
+import { siblingFiles } from '../../services/open-file.ts';
 import { CliError, UsageError, parseArgs, type Command } from '../io.ts';
 import { describeError } from '../image.ts';
 import { cliBlobDirs } from '../blob-dirs.ts';
@@ -59,7 +60,7 @@ const command: Command = {
         throw new CliError(describeError(path, e));
       }
       try {
-        const open = { blobs: blobResolver(blobDirsFor(path, cliBlobDirs())) };
+        const open = { blobs: blobResolver(blobDirsFor(path, cliBlobDirs())), siblings: siblingFiles(path) };
         reports.push({ image: path, ...(await checkSource(src, maxFindings === undefined ? { open } : { maxFindings, open })) });
       } finally {
         await src.close?.();
