@@ -15,6 +15,8 @@ const COMMANDS: Record<string, () => Promise<{ default: Command }>> = {
   verify: () => import('./commands/verify.ts'),
   check: () => import('./commands/check.ts'),
   diff: () => import('./commands/diff.ts'),
+  cat: () => import('./commands/cat.ts'),
+  extract: () => import('./commands/extract.ts'),
 };
 
 async function usage(): Promise<string> {
