@@ -115,27 +115,34 @@ export function nameProblem(name: Uint8Array): string | undefined {
   return undefined;
 }
 
-/** Host path of `name` under `parent`, as bytes-exact as Node's string paths allow. */
-const hostName = (name: Uint8Array): string => Buffer.from(name).toString(isUtf8(name) ? 'utf8' : 'latin1');
+/**
+ * Host paths are Buffers: names are bytes, and a string path would be re-encoded as UTF-8.
+ * Tools that only take strings (the xattr binding, mknod, touch) are given UTF-8 paths only.
+ */
+type Host = Buffer;
+const child = (parent: Host, name: Uint8Array): Host => Buffer.concat([parent, SLASH, name]);
+const SLASH = Buffer.from('/');
+const key = (h: Host): string => h.toString('latin1');
+const asText = (h: Host): string | undefined => (isUtf8(h) ? h.toString('utf8') : undefined);
 
 /** Prepares DEST: created when absent; refused when not empty (unless forced) or not a directory. */
-function prepareDest(dest: string, force: boolean): string {
+function prepareDest(dest: string, force: boolean): Host {
   let st;
   try {
     st = lstatSync(dest);
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
     mkdirSync(dest, { recursive: true, mode: 0o755 });
-    return realpathSync.native(dest);
+    return Buffer.from(realpathSync.native(dest));
   }
   const real = realpathSync.native(dest);
   if (!lstatSync(real).isDirectory()) throw new ExtractRefused(`${dest}: exists and is not a directory`);
   if (!force && readdirSync(real).length > 0) throw new ExtractRefused(`${dest}: is not empty (use --force to write into it)`);
-  return real;
+  return Buffer.from(real);
 }
 
 /** Clears the way for a new leaf at `p` when forced; false (and a problem) when a directory is there. */
-function clearLeaf(p: string, force: boolean): 'clear' | 'dir' | 'exists' {
+function clearLeaf(p: Host, force: boolean): 'clear' | 'dir' | 'exists' {
   const st = lstatSync(p, { throwIfNoEntry: false });
   if (!st) return 'clear';
   if (st.isDirectory()) return 'dir';
@@ -159,6 +166,12 @@ const mknodArgs = (type: number, rdev: number): string[] | undefined => {
   if (type === S_IFIFO) return ['p'];
   return undefined;
 };
+
+/** sec + nsec/1e9 as exact decimal text ("-1.500000000" for sec -2, nsec 500000000). */
+export function decimalTime(sec: number, nsec: number): string {
+  if (sec >= 0 || nsec === 0) return `${sec}.${String(nsec).padStart(9, '0')}`;
+  return `-${-sec - 1}.${String(1e9 - nsec).padStart(9, '0')}`;
+}
 
 /** Nanosecond mtimes through touch(1), many paths per call; best effort like the rest of the metadata. */
 function setNanoTimes(byTime: Map<string, string[]>): void {
@@ -188,20 +201,20 @@ export async function extractImage(reader: ImageReader, o: ExtractOptions): Prom
   const xattrsNotSet: string[] = [];
   const specialsNotMade: string[] = [];
   /** Host directory per walk depth; null under a directory that could not be made. */
-  const dirAt: (string | null)[] = [];
+  const dirAt: (Host | null)[] = [];
   /** Directories' final mode/owner/mtime, applied deepest first once their contents are written. */
-  const dirsToFinish: { host: string; view: ComposefsContent; node: ImageNode }[] = [];
+  const dirsToFinish: { host: Host; view: ComposefsContent; node: ImageNode }[] = [];
   /** Host paths made in this run: a second entry of the same name is a duplicate, never a merge. */
   const made = new Set<string>();
   /** Hosts whose mtime has nanoseconds Node cannot set, by "sec.nsec". */
   const nanoTimes = new Map<string, string[]>();
   /** First host path of each non-directory node, for hard links. */
-  const linkTarget = new Map<number, string>();
+  const linkTarget = new Map<number, Host>();
   let lastProgress = 0;
   const problem = (path: Uint8Array | string, reason: ExtractProblem['reason'], message: string) =>
     problems.push({ path: typeof path === 'string' ? path : displayBytes(path), reason, message });
 
-  const setXattrs = (host: string, xattrs: Xattr[], path: Uint8Array) => {
+  const setXattrs = (host: Host, xattrs: Xattr[], path: Uint8Array) => {
     for (const x of xattrs) {
       const name = displayBytes(x.name);
       if (!xattrApi) {
@@ -212,35 +225,41 @@ export async function extractImage(reader: ImageReader, o: ExtractOptions): Prom
         xattrsNotSet.push(`${displayBytes(path)}: ${name}: the name is not valid UTF-8`);
         continue;
       }
+      const text = asText(host);
+      if (text === undefined) {
+        xattrsNotSet.push(`${displayBytes(path)}: ${name}: the xattr binding takes no non-UTF-8 path`);
+        continue;
+      }
       try {
-        xattrApi.setAttributeSync(host, Buffer.from(x.name).toString('utf8'), x.value);
+        xattrApi.setAttributeSync(text, Buffer.from(x.name).toString('utf8'), x.value);
       } catch (e) {
         xattrsNotSet.push(`${displayBytes(path)}: ${name}: ${(e as Error).message}`);
       }
     }
   };
 
-  const finishLeaf = (host: string, view: ComposefsContent, node: ImageNode, isLink: boolean) => {
+  const finishLeaf = (host: Host, view: ComposefsContent, node: ImageNode, isLink: boolean) => {
     if (preserveOwner) lchownSync(host, node.uid, node.gid);
     if (!isLink) chmodSync(host, view.mode & 0o7777);
     const t = node.mtime.sec + node.mtime.nsec / 1e9;
     if (isLink) lutimesSync(host, t, t);
     else utimesSync(host, t, t);
     // Node sets times to the microsecond; the rest is put right by touch(1) at the end.
-    if (node.mtime.nsec % 1000 !== 0) {
-      const key = `${node.mtime.sec}.${String(node.mtime.nsec).padStart(9, '0')}`;
-      (nanoTimes.get(key) ?? nanoTimes.set(key, []).get(key)!).push(host);
+    const text = asText(host);
+    if (node.mtime.nsec % 1000 !== 0 && text !== undefined) {
+      const time = decimalTime(node.mtime.sec, node.mtime.nsec);
+      (nanoTimes.get(time) ?? nanoTimes.set(time, []).get(time)!).push(text);
     }
   };
 
-  const writeFile = async (host: string, e: WalkEntry, view: ComposefsContent): Promise<boolean> => {
+  const writeFile = async (host: Host, e: WalkEntry, view: ComposefsContent): Promise<boolean> => {
     const origin = contentOrigin(e.node, view, o.resolver);
     if (origin.kind === 'unavailable') {
       problem(e.path, origin.reason, `${origin.message}${origin.objectPath ? ` (${origin.objectPath})` : ''}`);
       return false;
     }
     const fd = openSync(host, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | (constants.O_NOFOLLOW ?? 0), 0o600);
-    made.add(host);
+    made.add(key(host));
     let ok = false;
     try {
       if (origin.kind === 'hole') {
@@ -249,7 +268,6 @@ export async function extractImage(reader: ImageReader, o: ExtractOptions): Prom
       } else {
         const r = await copyVerified(reader, e.id, view.size, origin, (piece) => {
           for (let off = 0; off < piece.length; ) off += writeSync(fd, piece, off, piece.length - off);
-          counters.bytes += piece.length;
         });
         if (r.verified === false) {
           const expected = origin.kind === 'object' && origin.digest ? Buffer.from(origin.digest).toString('hex') : '';
@@ -265,7 +283,7 @@ export async function extractImage(reader: ImageReader, o: ExtractOptions): Prom
     }
     if (!ok) {
       unlinkSync(host); // a skipped file leaves nothing half-written behind
-      made.delete(host);
+      made.delete(key(host));
     }
     return ok;
   };
@@ -275,7 +293,7 @@ export async function extractImage(reader: ImageReader, o: ExtractOptions): Prom
     dirAt.length = e.depth + 1;
     const view = viewOf(reader, e.node);
     const type = view.mode & S_IFMT;
-    let host: string;
+    let host: Host;
     if (e.depth === 0) {
       host = root;
     } else {
@@ -284,10 +302,9 @@ export async function extractImage(reader: ImageReader, o: ExtractOptions): Prom
       if (!parent) return; // under a directory that was refused: already reported once
       const bad = nameProblem(e.entry!.name);
       if (bad) return void problem(e.path, 'name', `${bad}: not extracted${type === S_IFDIR ? ' (nor anything under it)' : ''}`);
-      host = `${parent}/${hostName(e.entry!.name)}`;
-      if (made.has(host)) return void problem(e.path, 'duplicate', 'a second entry of this name in its directory: not extracted');
+      host = child(parent, e.entry!.name);
+      if (made.has(key(host))) return void problem(e.path, 'duplicate', 'a second entry of this name in its directory: not extracted');
     }
-    counters.entries++;
     try {
       if (type === S_IFDIR) {
         if (e.depth > 0) {
@@ -297,12 +314,13 @@ export async function extractImage(reader: ImageReader, o: ExtractOptions): Prom
             unlinkSync(host);
           }
           if (!st || !st.isDirectory()) mkdirSync(host, { mode: 0o700 });
-          made.add(host);
+          made.add(key(host));
         }
         chmodSync(host, 0o700); // writable by us until its contents are in
         dirAt[e.depth] = host;
         setXattrs(host, view.xattrs, e.path);
         dirsToFinish.push({ host, view, node: e.node });
+        counters.entries++;
         return;
       }
       const way = clearLeaf(host, force);
@@ -313,30 +331,35 @@ export async function extractImage(reader: ImageReader, o: ExtractOptions): Prom
         const first = linkTarget.get(e.id);
         if (!first) return void problem(e.path, 'io', `hard link to ${displayBytes(e.hardlinkOf)}, which was not extracted`);
         linkSync(first, host);
-        made.add(host);
+        made.add(key(host));
+        counters.entries++;
         return;
       }
       if (type === S_IFREG) {
         if (!(await writeFile(host, e, view))) return;
         counters.files++;
+        counters.bytes += view.size;
       } else if (type === S_IFLNK) {
         const target = e.node.target ?? new Uint8Array();
         if (target.includes(0) || target.length === 0) return void problem(e.path, 'name', 'symlink target is empty or holds a NUL byte: not extracted');
         // Written as it is: the target is only text here; nothing below ever resolves through it.
-        symlinkSync(Buffer.from(target) as unknown as string, host);
-        made.add(host);
+        symlinkSync(Buffer.from(target), host);
+        made.add(key(host));
       } else {
         const args = mknodArgs(type, view.rdev);
-        const how = args && spawnSync('mknod', ['-m', '600', '--', host, ...args], { stdio: 'ignore' });
+        const text = asText(host);
+        const how = args && text !== undefined && spawnSync('mknod', ['-m', '600', '--', text, ...args], { stdio: 'ignore' });
         if (!how || how.status !== 0) {
-          specialsNotMade.push(`${displayBytes(e.path)}: ${type === S_IFSOCK ? 'sockets are not made' : 'mknod failed (not root?)'}`);
+          const why = type === S_IFSOCK ? 'sockets are not made' : text === undefined ? 'mknod takes no non-UTF-8 path' : 'mknod failed (not root?)';
+          specialsNotMade.push(`${displayBytes(e.path)}: ${why}`);
           return;
         }
-        made.add(host);
+        made.add(key(host));
       }
       if (e.node.nlink > 1) linkTarget.set(e.id, host);
       setXattrs(host, view.xattrs, e.path);
       finishLeaf(host, view, e.node, type === S_IFLNK);
+      counters.entries++;
     } catch (err) {
       problem(e.path, 'io', (err as Error).message);
     } finally {
@@ -361,7 +384,7 @@ export async function extractImage(reader: ImageReader, o: ExtractOptions): Prom
     try {
       finishLeaf(d.host, d.view, d.node, false);
     } catch (err) {
-      problem(d.host, 'io', (err as Error).message);
+      problem(displayBytes(d.host), 'io', (err as Error).message);
     }
   }
   setNanoTimes(nanoTimes);
