@@ -108,6 +108,7 @@ export function createBackend(inspector: InspectorCore, host: HostServices): Bac
     verify: (...a) => inspector.verify(...a),
     cancelVerify: (id) => inspector.cancelVerify(id),
     diff: (...a) => inspector.diff(...a),
+    search: (...a) => inspector.search(...a),
   };
 }
 

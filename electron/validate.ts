@@ -29,6 +29,8 @@ export const LIMITS = {
   objectStores: 64,
   xattrPatterns: 256,
   xattrPatternLength: 1024,
+  searchQuery: 4096,
+  searchResults: 1000,
 } as const;
 
 type Validator<T> = (value: unknown, what: string) => T;
@@ -164,6 +166,7 @@ const SPECS: { [M in Method]: Spec[] } = {
   verify: [imageIdArg, opt('expectedImageDigest', digestText)],
   cancelVerify: [req('jobId', opaqueId)],
   diff: [req('a', opaqueId), req('b', opaqueId), opt('options', diffOptions)],
+  search: [imageIdArg, req('query', boundedString(LIMITS.searchQuery, 0)), opt('limit', nonNegativeInteger(LIMITS.searchResults))],
 };
 
 /**

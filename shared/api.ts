@@ -184,6 +184,24 @@ export interface DiffReport {
   changes: Change[];
 }
 
+/** One whole-image search hit (electron/services/search.ts). */
+export interface SearchHit {
+  /** Display path (escapes as displayBytes writes them), for reveal(). */
+  path: string;
+  name: string;
+  id: number;
+  kind: NodeKind;
+}
+
+export interface SearchResult {
+  query: string;
+  /** How the query was read: name substring, glob, or full-path prefix. */
+  mode: 'name' | 'glob' | 'path';
+  /** Every match in the image; `hits` holds the first of them (in tree order). */
+  total: number;
+  hits: SearchHit[];
+}
+
 export type Unsubscribe = () => void;
 
 /** The API itself. Every method may reject with an Error whose message is fit to show a user. */
@@ -213,6 +231,9 @@ export interface InspectorApi {
 
   diff(a: ImageId, b: ImageId, options?: DiffOptions): Promise<DiffReport>;
 
+  /** Searches every path of the image (indexed once, in the background, when it opened). */
+  search(imageId: ImageId, query: string, limit?: number): Promise<SearchResult>;
+
   /** Files the OS asked us to open (double-click, second instance, open-file, argv). */
   onOpenRequest(cb: (summary: ImageSummary) => void): Unsubscribe;
 }
@@ -234,6 +255,7 @@ export const CHANNELS = {
   verify: 'cfs:verify',
   cancelVerify: 'cfs:cancelVerify',
   diff: 'cfs:diff',
+  search: 'cfs:search',
 } as const;
 
 export const EVENTS = {

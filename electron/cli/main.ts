@@ -18,6 +18,8 @@ const COMMANDS: Record<string, () => Promise<{ default: Command }>> = {
   check: () => import('./commands/check.ts'),
   diff: () => import('./commands/diff.ts'),
   layout: () => import('./commands/layout.ts'),
+  cat: () => import('./commands/cat.ts'),
+  extract: () => import('./commands/extract.ts'),
 };
 
 async function usage(): Promise<string> {

@@ -52,6 +52,7 @@ import { resolveObject } from '../verity/store.ts';
 import { findObjectStores } from '../object-store.ts';
 import { openImageFile, type OpenFileOptions } from './open-file.ts';
 import { paddedNsec } from '../../shared/time.ts';
+import { createSearchService } from './search.ts';
 import type { InspectorCore } from '../ipc.ts';
 
 export interface Inspector extends InspectorCore {
@@ -133,6 +134,7 @@ export function createInspector(options: InspectorOptions = {}): Inspector {
   const maxFindings = options.maxFindings ?? 10_000;
   const measureMax = options.measureOnSelectMax ?? MEASURE_ON_SELECT_MAX;
   const sessions = new Map<ImageId, Session>();
+  const search = createSearchService();
   const opening = new Map<string, Promise<ImageSummary>>();
   const progress = listeners<VerifyProgress>();
   const done = listeners<VerifySummary>();
@@ -301,6 +303,7 @@ export function createInspector(options: InspectorOptions = {}): Inspector {
       jobs: new Map(),
     };
     sessions.set(imageId, s);
+    search.prepare(imageId, reader);
     return summaryOf(s);
   };
 
@@ -321,6 +324,7 @@ export function createInspector(options: InspectorOptions = {}): Inspector {
       const s = sessions.get(imageId);
       if (!s) return;
       sessions.delete(imageId);
+      search.drop(imageId);
       for (const job of s.jobs.values()) job.abort();
       await s.reader.close();
     },
@@ -508,6 +512,10 @@ export function createInspector(options: InspectorOptions = {}): Inspector {
       const r = await diffImages(session(a).reader, session(b).reader, options);
       for (const c of r.changes) for (const f of c.fields) readableField(f);
       return { a, b, counts: r.counts, changes: r.changes };
+    },
+
+    async search(imageId, query, limit) {
+      return search.search(imageId, session(imageId).reader, query, limit);
     },
 
     async closeAll() {

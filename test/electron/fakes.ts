@@ -107,6 +107,7 @@ export function recordingInspector(opened = new Map<string, ImageSummary>()) {
     verify: record('verify'),
     cancelVerify: record('cancelVerify'),
     diff: record('diff'),
+    search: record('search'),
     onVerifyProgress(cb: (p: VerifyProgress) => void) {
       listeners.progress.add(cb);
       return () => void listeners.progress.delete(cb);
