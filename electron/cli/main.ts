@@ -15,6 +15,7 @@ const COMMANDS: Record<string, () => Promise<{ default: Command }>> = {
   verify: () => import('./commands/verify.ts'),
   check: () => import('./commands/check.ts'),
   diff: () => import('./commands/diff.ts'),
+  share: () => import('./commands/share.ts'),
 };
 
 async function usage(): Promise<string> {
