@@ -61,7 +61,8 @@ const rol32 = (x: number, n: number): number => {
 };
 
 /** The window's leaving byte is rotated by the window size (48 & 31 = 16) once per roll. */
-const LEAVE = new Uint32Array(256).map((_, b) => rol32(BUZHASH_TABLE[b]!, CA_CHUNKER_WINDOW_SIZE));
+const LEAVE = new Int32Array(256).map((_, b) => rol32(BUZHASH_TABLE[b]!, CA_CHUNKER_WINDOW_SIZE) | 0);
+const TABLE32 = new Int32Array(BUZHASH_TABLE.buffer);
 
 export interface ChunkSizes {
   min: number;
@@ -152,19 +153,23 @@ export class BuzhashChunker {
     let h = this.h;
     let size = this.chunkSize;
     let idx = size % CA_CHUNKER_WINDOW_SIZE;
+    // h stays an int32 in the loop (no heap numbers); only the cut test needs it unsigned.
+    h |= 0;
+    const last = disc - 1;
     for (let i = from; i < p.length; i++) {
       const enter = p[i]!;
-      h = (((h << 1) | (h >>> 31)) ^ LEAVE[win[idx]!]! ^ BUZHASH_TABLE[enter]!) >>> 0;
+      h = ((h << 1) | (h >>> 31)) ^ LEAVE[win[idx]!]! ^ TABLE32[enter]!;
       size++;
-      if (size >= max || (size >= min && h % disc === disc - 1)) {
+      if (size >= min && (size >= max || (h >>> 0) % disc === last)) {
         this.chunkSize = size;
+        this.h = h >>> 0;
         this.cut();
         return i + 1;
       }
       win[idx] = enter;
       if (++idx === CA_CHUNKER_WINDOW_SIZE) idx = 0;
     }
-    this.h = h;
+    this.h = h >>> 0;
     this.chunkSize = size;
     return p.length;
   }

@@ -108,6 +108,10 @@ export class FastCdc {
     else if (remaining < center) center = remaining;
     const g = this.gear;
     const m = this.m;
+    const gHi = g.hi;
+    const gLo = g.lo;
+    const lsHiT = g.lsHi;
+    const lsLoT = g.lsLo;
     let hi = 0;
     let lo = 0;
     let index = Math.floor(min / 2);
@@ -118,21 +122,23 @@ export class FastCdc {
       const mHi = pass === 0 ? m.sHi : m.lHi;
       const mLo = pass === 0 ? m.sLo : m.lLo;
       for (; index < limit; index++) {
-        const a = index * 2;
-        let b = src[start + a]!;
-        // hash = (hash << 2) + GEAR_LS[b]
-        hi = ((hi << 2) | (lo >>> 30)) >>> 0;
-        lo = (lo << 2) >>> 0;
-        let sum = lo + g.lsLo[b]!;
-        hi = (hi + g.lsHi[b]! + (sum > 0xffffffff ? 1 : 0)) >>> 0;
-        lo = sum >>> 0;
-        if ((hi & lsHi) === 0 && (lo & lsLo) === 0) return { length: a, hashHi: hi, hashLo: lo };
-        // hash += GEAR[b']
-        b = src[start + a + 1]!;
-        sum = lo + g.lo[b]!;
-        hi = (hi + g.hi[b]! + (sum > 0xffffffff ? 1 : 0)) >>> 0;
-        lo = sum >>> 0;
-        if ((hi & mHi) === 0 && (lo & mLo) === 0) return { length: a + 1, hashHi: hi, hashLo: lo };
+        const a = start + index * 2;
+        // hash = (hash << 2) + GEAR_LS[src[a]], in 32-bit halves with the carry
+        let b = src[a]!;
+        let l = (lo << 2) >>> 0;
+        let add = lsLoT[b]!;
+        let sum = (l + add) >>> 0;
+        hi = (((hi << 2) | (lo >>> 30)) + lsHiT[b]! + (sum < l ? 1 : 0)) >>> 0;
+        lo = sum;
+        if ((hi & lsHi) === 0 && (lo & lsLo) === 0) return { length: a - start, hashHi: hi, hashLo: lo };
+        // hash += GEAR[src[a + 1]]
+        b = src[a + 1]!;
+        add = gLo[b]!;
+        l = lo;
+        sum = (l + add) >>> 0;
+        hi = (hi + gHi[b]! + (sum < l ? 1 : 0)) >>> 0;
+        lo = sum;
+        if ((hi & mHi) === 0 && (lo & mLo) === 0) return { length: a - start + 1, hashHi: hi, hashLo: lo };
       }
     }
     return { length: remaining, hashHi: hi, hashLo: lo };
