@@ -13,6 +13,7 @@ import { spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, lstatSync, mkdirSync, readFileSync, readdirSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { dirname, join, relative } from 'node:path';
+import { build } from 'esbuild';
 import { BENCH_DIR } from '../../test/helpers/corpus.ts';
 import { mulberry32 } from '../../test/helpers/prng.ts';
 import { ROOT, bundleCli } from './_bundle.ts';
@@ -126,6 +127,14 @@ for (let k = 1; k <= VERSIONS; k++) {
   images.push(image);
 }
 const cli = await bundleCli();
+// The CLI bundle looks for its worker threads beside itself.
+for (const [entry, name] of [['electron/services/share-worker.ts', 'share-worker.mjs'], ['electron/verity/worker.ts', 'verity-worker.mjs']]) {
+  await build({
+    entryPoints: [join(ROOT, entry)], bundle: true, platform: 'node', format: 'esm', target: 'node20', logLevel: 'error',
+    outfile: join(dirname(cli), name),
+    banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
+  });
+}
 
 /** Wall seconds, CPU seconds (user + system) and peak RSS of one CLI run, from GNU time. */
 function timed(args: string[]): { wall: number; cpu: number; rssMiB: number; stdout: string; status: number } {

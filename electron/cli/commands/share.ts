@@ -5,12 +5,13 @@
  */
 import { existsSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { ShareAnalysis, LedgerLimitError } from '../../../shared/share/analysis.ts';
-import { extractUnits, DEFAULT_UNIT_OPTIONS } from '../../../shared/share/units.ts';
+import { LedgerLimitError } from '../../../shared/share/analysis.ts';
+import { DEFAULT_UNIT_OPTIONS } from '../../../shared/share/units.ts';
 import { shareText, bytesText, type ShareParameters } from '../../../shared/share/text.ts';
-import { nodeUnitHasher, shareSource, type SkippedFile } from '../../services/share-source.ts';
+import type { SkippedFile } from '../../services/share-source.ts';
+import { runShare } from '../../services/share-runner.ts';
 import { CliError, UsageError, parseArgs, type Command } from '../io.ts';
-import { withImage } from '../image.ts';
+import { describeError } from '../image.ts';
 
 /** The object stores for one image: the --basedir list, or objects/ beside the image. */
 function storesFor(image: string, basedirs: string[]): string[] {
@@ -71,42 +72,32 @@ const command: Command = {
       casync: DEFAULT_UNIT_OPTIONS.casync,
       fastcdc: DEFAULT_UNIT_OPTIONS.fastcdc,
     };
-    const analysis = new ShareAnalysis();
-    const skipped: (SkippedFile & { image: string })[] = [];
     const abort = new AbortController();
     const onSigint = () => abort.abort(new CliError('cancelled'));
     process.once('SIGINT', onSigint);
+    const names = distinctNames(positional);
+    let run;
     try {
-      const names = distinctNames(positional);
-      for (const [k, image] of positional.entries()) {
-        await withImage(image, async (reader) => {
-          const src = await shareSource(reader, storesFor(image, basedirs));
-          for (const s of src.skipped) skipped.push({ image, ...s });
-          const total = src.files.reduce((a, f) => a + f.size, 0);
-          let done = 0;
-          const units = await extractUnits(src.files, nodeUnitHasher, {
-            blockSize: params.blockSize,
-            signal: abort.signal,
-            ...(stderrIsTTY
-              ? {
-                  onBytes: (n: number) => {
-                    done += n;
-                    process.stderr.write(`\r\x1b[Kshare: [${k + 1}/${positional.length}] ${names[k]} ${bytesText(done)} of ${bytesText(total)}`);
-                  },
-                }
-              : {}),
-          });
-          if (stderrIsTTY) process.stderr.write('\r\x1b[K');
-          analysis.add(names[k]!, units);
-        });
-      }
+      run = await runShare(
+        positional.map((path, k) => ({ path, name: names[k]!, stores: storesFor(path, basedirs) })),
+        {
+          blockSize: params.blockSize,
+          signal: abort.signal,
+          ...(stderrIsTTY
+            ? { onProgress: (done: number, total: number) => process.stderr.write(`\r\x1b[Kshare: ${bytesText(done)} read of ${bytesText(total)} known so far`) }
+            : {}),
+        },
+      );
     } catch (e) {
       if (e instanceof LedgerLimitError) throw new CliError(e.message);
+      const image = (e as { image?: string }).image;
+      if (image) throw new CliError(describeError(image, e));
       throw e;
     } finally {
       process.off('SIGINT', onSigint);
+      if (stderrIsTTY) process.stderr.write('\r\x1b[K');
     }
-    const report = analysis.report();
+    const { report, skipped } = run;
     if (flags.has('json')) out.text(JSON.stringify({ parameters: params, ...report, skipped }, null, 2) + '\n');
     else out.text(shareText(report, params));
     reportSkipped(skipped, err);
