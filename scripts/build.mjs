@@ -3,7 +3,7 @@
 //   dist/renderer/{index.html,app.js,styles.css}   the window (browser bundle, no Node)
 //   dist/electron/main.cjs, preload.cjs            Electron main process and preload (CommonJS, `electron` external)
 //   dist/electron/verity-worker.mjs                the verity pool's worker, beside main.cjs where pool.ts looks for it
-//   dist/cli.mjs (+ dist/verity-worker.mjs)        the cfs-inspect CLI
+//   dist/cli.mjs (+ dist/verity-worker.mjs, dist/share-worker.mjs)   the cfs-inspect CLI
 // Usage: node scripts/build.mjs [--only renderer,electron,cli] [--dev] [--outdir DIR (default dist)]
 import { build } from 'esbuild';
 import { copyFile, mkdir, rm } from 'node:fs/promises';
@@ -82,6 +82,15 @@ const targets = {
       target: 'node20',
       banner: nodeEsmBanner,
     });
+    await build({
+      ...common,
+      entryPoints: ['electron/services/share-worker.ts'],
+      outfile: join(out, 'share-worker.mjs'),
+      platform: 'node',
+      format: 'esm',
+      target: 'node20',
+      banner: nodeEsmBanner,
+    });
   },
 
   async cli() {
@@ -90,6 +99,7 @@ const targets = {
     await build({ ...esm, entryPoints: ['electron/cli/main.ts'], outfile: join(dist, 'cli.mjs') });
     // The pool finds its worker beside the bundle that loaded it.
     await build({ ...esm, entryPoints: ['electron/verity/worker.ts'], outfile: join(dist, 'verity-worker.mjs') });
+    await build({ ...esm, entryPoints: ['electron/services/share-worker.ts'], outfile: join(dist, 'share-worker.mjs') });
   },
 };
 

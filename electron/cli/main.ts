@@ -20,6 +20,7 @@ const COMMANDS: Record<string, () => Promise<{ default: Command }>> = {
   layout: () => import('./commands/layout.ts'),
   cat: () => import('./commands/cat.ts'),
   extract: () => import('./commands/extract.ts'),
+  share: () => import('./commands/share.ts'),
 };
 
 async function usage(): Promise<string> {

@@ -94,7 +94,7 @@ function defaultWorkerUrl(): URL {
  * TypeScript worker registers tsx explicitly before importing its entry. A bundled worker is plain
  * JavaScript and is imported directly.
  */
-function bootstrapCode(url: URL): string {
+export function bootstrapCode(url: URL): string {
   const entry = JSON.stringify(url.href);
   if (!url.pathname.endsWith('.ts')) return `import(${entry});`;
   const tsx = JSON.stringify(import.meta.resolve('tsx/esm/api'));
