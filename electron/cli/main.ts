@@ -2,7 +2,8 @@
  * cfs-inspect: the command-line face of the inspector. Each command lives in its own module and is
  * loaded only when used, so `cfs-inspect ls` does not pay for the verity pool or the diff engine.
  */
-import { CliError, UsageError, createOutput, type Command } from './io.ts';
+import { CliError, UsageError, commandHelp, createOutput, type Command } from './io.ts';
+import pkg from '../../package.json' with { type: 'json' };
 import { DecodeError } from '../../shared/bytes/cursor.ts';
 
 const COMMANDS: Record<string, () => Promise<{ default: Command }>> = {
@@ -18,7 +19,13 @@ const COMMANDS: Record<string, () => Promise<{ default: Command }>> = {
 };
 
 async function usage(): Promise<string> {
-  const lines = ['usage: cfs-inspect <command> [options] ...', '', 'commands:'];
+  const lines = [
+    'usage: cfs-inspect <command> [options] ...',
+    '       cfs-inspect <command> --help   every option of one command',
+    '       cfs-inspect --version',
+    '',
+    'commands:',
+  ];
   for (const [name, load] of Object.entries(COMMANDS)) {
     try {
       const { default: c } = await load();
@@ -34,6 +41,10 @@ export async function main(argv: string[]): Promise<number> {
   const out = createOutput(1);
   const err = (line: string) => process.stderr.write(`cfs-inspect: ${line}\n`);
   const [name, ...args] = argv;
+  if (name === '--version' || name === '-V' || name === 'version') {
+    process.stdout.write(`cfs-inspect ${pkg.version}\n`);
+    return 0;
+  }
   if (!name || name === '--help' || name === '-h' || name === 'help') {
     process.stdout.write((await usage()) + '\n');
     return name ? 0 : 2;
@@ -46,7 +57,7 @@ export async function main(argv: string[]): Promise<number> {
   try {
     const { default: command } = await load();
     if (args.includes('--help') || args.includes('-h')) {
-      process.stdout.write(`usage: cfs-inspect ${command.usage}\n${command.summary}\n`);
+      process.stdout.write(commandHelp(command));
       return 0;
     }
     const code = await command.run({ args, out, err, stderrIsTTY: Boolean(process.stderr.isTTY) });

@@ -2,7 +2,7 @@ import { hex } from '../../../shared/bytes/cursor.ts';
 import { checkSource, type SourceCheckResult } from '../../../shared/check/index.ts';
 import type { Finding } from '../../../shared/model.ts';
 import { fileSource } from '../../services/file-source.ts';
-import { CliError, UsageError, parseArgs, type Command } from '../io.ts';
+import { CliError, UsageError, parseOptions, type Command, type OptionSpec } from '../io.ts';
 import { describeError } from '../image.ts';
 
 /** One finding per line: where, how bad, what, whose, why, and the values that disagree. */
@@ -16,11 +16,17 @@ export function findingLine(f: Finding): string {
   return s + '\n';
 }
 
+const OPTIONS: OptionSpec[] = [
+  { name: 'json', help: 'print the findings as JSON (one document, or an array for several images)' },
+  { name: 'max-findings', value: 'N', help: 'stop after N findings per image' },
+];
+
 const command: Command = {
   usage: 'check IMAGE... [--json] [--max-findings N]',
+  options: OPTIONS,
   summary: 'find every corruption: findings sorted by offset; exit 0 clean, 1 findings, 2 unreadable',
   async run({ args, out }) {
-    const { positional, flags } = parseArgs(args, ['max-findings'], ['json']);
+    const { positional, flags } = parseOptions(args, OPTIONS);
     if (positional.length === 0) throw new UsageError('needs an IMAGE');
     const maxText = flags.get('max-findings')?.at(-1);
     const maxFindings = maxText === undefined ? undefined : Number(maxText);

@@ -1,14 +1,17 @@
 import { dumpLine, formatDumpLine, needsContent, walkComposefs } from '../../../shared/composefs/dump.ts';
 import { bytesEqual, stringToBytes } from '../../../shared/model.ts';
-import { UsageError, parseArgs, type Command } from '../io.ts';
+import { UsageError, parseOptions, type Command, type OptionSpec } from '../io.ts';
 import { withImage } from '../image.ts';
 import { failOnProblems, problemCollector } from '../problems.ts';
 
+const OPTIONS: OptionSpec[] = [{ name: 'filter', value: 'PATH', repeatable: true, help: 'only entries at or below PATH' }];
+
 const command: Command = {
   usage: 'dump IMAGE [--filter PATH]...',
+  options: OPTIONS,
   summary: 'print the tree in composefs-dump(5) format (composefs-info dump)',
   async run({ args, out, err }) {
-    const { positional, flags } = parseArgs(args, ['filter'], []);
+    const { positional, flags } = parseOptions(args, OPTIONS);
     if (positional.length === 0) throw new UsageError('needs an IMAGE');
     // --filter keeps entries at or below the given paths (like mkcomposefs/composefs-dump filters).
     const filters = (flags.get('filter') ?? []).map((f) => stringToBytes(f.startsWith('/') ? f : '/' + f));

@@ -2,7 +2,7 @@ import { lstat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { collectObjects, objectRelativePath } from '../../../shared/composefs/dump.ts';
 import { latin1 } from '../../../shared/composefs/escape.ts';
-import { CliError, UsageError, parseArgs, type Command } from '../io.ts';
+import { UsageError, checkStoreDirs, parseOptions, type Command, type OptionSpec } from '../io.ts';
 import { withImage } from '../image.ts';
 import { failOnProblems, problemCollector } from '../problems.ts';
 
@@ -12,16 +12,21 @@ const exists = (p: string) =>
     () => false,
   );
 
+const OPTIONS: OptionSpec[] = [
+  { name: 'basedir', value: 'DIR', repeatable: true, help: 'object store to look in; an object is missing when no store has it' },
+  { name: 'json', help: 'print the missing object paths as a JSON array' },
+];
+
 const command: Command = {
-  usage: 'missing-objects IMAGE... --basedir DIR [--json]',
+  usage: 'missing-objects IMAGE... --basedir DIR [--basedir DIR2] [--json]',
+  options: OPTIONS,
   summary: 'list backing objects not present in the object store',
   async run({ args, out, err }) {
-    const { positional, flags } = parseArgs(args, ['basedir'], ['json']);
+    const { positional, flags } = parseOptions(args, OPTIONS);
     if (positional.length === 0) throw new UsageError('needs an IMAGE');
-    const basedir = flags.get('basedir')?.at(-1);
-    if (!basedir) throw new UsageError('needs --basedir DIR');
-    const st = await lstat(basedir).catch(() => undefined);
-    if (!st?.isDirectory()) throw new CliError(`${basedir}: not a directory`);
+    const stores = flags.get('basedir') ?? [];
+    if (stores.length === 0) throw new UsageError('needs --basedir DIR (the object store)');
+    await checkStoreDirs(stores);
     const problems = problemCollector();
     const missing = new Set<string>();
     for (const path of positional) {
@@ -29,7 +34,9 @@ const command: Command = {
         for (const o of await collectObjects(r, problems.add(path))) {
           // Object paths are bytes; the file system takes them as such (latin1 round-trips bytes).
           const rel = Buffer.from(objectRelativePath(o)).toString('utf8');
-          if (!(await exists(join(basedir, rel)))) missing.add(latin1(o));
+          let found = false;
+          for (const s of stores) if ((found = await exists(join(s, rel)))) break;
+          if (!found) missing.add(latin1(o));
         }
       });
     }

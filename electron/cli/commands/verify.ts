@@ -1,7 +1,6 @@
-import { statSync } from 'node:fs';
 import type { VerityResult, VerityStatus } from '../../../shared/api.ts';
 import { normalizeDigest, verifyImage, type VerifyCounters } from '../../verity/verify.ts';
-import { CliError, UsageError, parseArgs, type Command } from '../io.ts';
+import { UsageError, checkStoreDirs, parseOptions, type Command, type OptionSpec } from '../io.ts';
 import { withImage } from '../image.ts';
 
 /** Summary order: good news first, then problems from the most to the least alarming. */
@@ -28,24 +27,23 @@ function progressLine(p: VerifyCounters): string {
   return `verifying: ${p.filesDone}/${p.filesTotal} files, ${gib(p.bytesDone)}/${gib(p.bytesTotal)} GiB`;
 }
 
+const OPTIONS: OptionSpec[] = [
+  { name: 'basedir', value: 'DIR', repeatable: true, help: 'object store to look in; stores are tried in order' },
+  { name: 'digest', value: 'HEX', help: 'the fs-verity digest the image itself must have (exit 1 if not)' },
+  { name: 'json', help: 'print every result as JSON' },
+];
+
 const command: Command = {
   usage: 'verify IMAGE --basedir DIR [--basedir DIR2] [--digest HEX] [--json]',
+  options: OPTIONS,
   summary: 'check every backing object against its fs-verity digest (exit 1 on any problem)',
   async run({ args, out, err, stderrIsTTY }) {
-    const { positional, flags } = parseArgs(args, ['basedir', 'digest'], ['json']);
+    const { positional, flags } = parseOptions(args, OPTIONS);
     if (positional.length !== 1) throw new UsageError('needs exactly one IMAGE');
     const image = positional[0]!;
     const stores = flags.get('basedir') ?? [];
     if (stores.length === 0) throw new UsageError('needs --basedir DIR (the object store)');
-    for (const s of stores) {
-      let isDir = false;
-      try {
-        isDir = statSync(s).isDirectory();
-      } catch {
-        throw new CliError(`${s}: no such directory`);
-      }
-      if (!isDir) throw new CliError(`${s}: not a directory`);
-    }
+    await checkStoreDirs(stores);
     const digestFlag = flags.get('digest')?.at(-1);
     let expectedImageDigest: string | undefined;
     if (digestFlag !== undefined) {
