@@ -4,6 +4,7 @@ import type { Finding } from '../../../shared/model.ts';
 import { fileSource } from '../../services/file-source.ts';
 import { CliError, UsageError, parseOptions, type Command, type OptionSpec } from '../io.ts';
 import { describeError } from '../image.ts';
+import { createProgress } from '../progress.ts';
 
 /** One finding per line: where, how bad, what, whose, why, and the values that disagree. */
 export function findingLine(f: Finding): string {
@@ -34,6 +35,7 @@ const command: Command = {
       throw new UsageError(`--max-findings needs a positive integer, not '${maxText}'`);
     }
     const reports: (SourceCheckResult & { image: string })[] = [];
+    const progress = createProgress();
     for (const path of positional) {
       let src;
       try {
@@ -42,8 +44,10 @@ const command: Command = {
         throw new CliError(describeError(path, e));
       }
       try {
-        reports.push({ image: path, ...(await checkSource(src, maxFindings === undefined ? {} : { maxFindings })) });
+        const onProgress = (n: number) => progress.update(() => `checking ${path}: ${n} inodes`);
+        reports.push({ image: path, ...(await checkSource(src, { ...(maxFindings === undefined ? {} : { maxFindings }), ...(progress.enabled ? { onProgress } : {}) })) });
       } finally {
+        progress.clear();
         await src.close?.();
       }
     }

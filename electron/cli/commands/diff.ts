@@ -9,6 +9,7 @@ import { failedImage } from '../../../shared/diff/errors.ts';
 import type { ImageReader } from '../../../shared/model.ts';
 import { CliError, UsageError, parseOptions, type Command, type OptionSpec } from '../io.ts';
 import { describeError, openForCli } from '../image.ts';
+import { createProgress } from '../progress.ts';
 
 /** `--ignore mtime|ownership|xattr:PATTERN`, repeatable; a comma also separates classes. */
 export function ignoreOptions(values: string[]): DiffOptions {
@@ -41,7 +42,10 @@ const command: Command = {
       opened.push(await openForCli(pathA));
       opened.push(await openForCli(pathB));
       const [a, b] = opened as [ImageReader, ImageReader];
-      const result = await diffImages(a, b, options).catch((e: unknown) => {
+      const progress = createProgress();
+      const total = a.info().inodes;
+      const onProgress = (n: number) => progress.update(() => `comparing: ${n}${total ? ` of about ${total}` : ''} entries`);
+      const result = await diffImages(a, b, { ...options, ...(progress.enabled ? { onProgress } : {}) }).finally(() => progress.clear()).catch((e: unknown) => {
         const side = failedImage(e);
         throw new CliError(side ? describeError(side === 'a' ? pathA : pathB, e) : `${pathA} vs ${pathB}: ${describeError('diff', e)}`);
       });

@@ -2,6 +2,7 @@ import { dumpLine, formatDumpLine, needsContent, walkComposefs } from '../../../
 import { bytesEqual, stringToBytes } from '../../../shared/model.ts';
 import { UsageError, parseOptions, type Command, type OptionSpec } from '../io.ts';
 import { withImage } from '../image.ts';
+import { createProgress } from '../progress.ts';
 import { failOnProblems, problemCollector } from '../problems.ts';
 
 const OPTIONS: OptionSpec[] = [{ name: 'filter', value: 'PATH', repeatable: true, help: 'only entries at or below PATH' }];
@@ -24,13 +25,18 @@ const command: Command = {
           (f.length > path.length && bytesEqual(f.subarray(0, path.length), path) && (f[path.length] === 0x2f || path.length === 1)),
       );
     const problems = problemCollector();
+    // Lines interleaved with the dump itself would garble a terminal: progress only while stdout goes elsewhere.
+    const progress = createProgress({ wanted: !process.stdout.isTTY });
     for (const path of positional) {
       await withImage(path, async (r) => {
         const memo = new WeakMap();
         if ('prefetchAll' in r) await (r as { prefetchAll(): Promise<boolean> }).prefetchAll();
+        const total = r.info().inodes;
+        let entries = 0;
         await walkComposefs(
           r,
           (e) => {
+            if (progress.enabled && (++entries & 1023) === 0) progress.update(() => `dumping ${path}: ${entries}${total ? ` of about ${total}` : ''} entries`);
             if (!keep(e.path)) return;
             // Only files whose content is printed need a read; every other line is formatted without an await.
             if (!needsContent(e)) return void out.raw(formatDumpLine(e, undefined, memo));
@@ -38,7 +44,7 @@ const command: Command = {
           },
           problems.add(path),
         );
-      });
+      }).finally(() => progress.clear());
     }
     return failOnProblems(problems, err);
   },
