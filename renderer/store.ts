@@ -102,6 +102,11 @@ export interface AppState {
   error?: string;
   /** Path being opened, for a busy indicator. */
   opening?: string;
+  /**
+   * Directory pages being fetched or laid out. The tree shows aria-busy while it is above 0: the
+   * app's own readiness signal, which tests wait on instead of the clock.
+   */
+  listingsLoading: number;
 }
 
 export interface AppActions {
@@ -197,12 +202,18 @@ export function createAppStore(api: InspectorApi): AppStore {
 
     // Pages that land together (a scroll across several) are laid out once.
     const pendingLayout = new Set<ImageId>();
+    const loading = (delta: number) => set((s) => ({ listingsLoading: s.listingsLoading + delta }));
     const relayoutSoon = (id: ImageId) => {
       if (pendingLayout.has(id)) return;
       pendingLayout.add(id);
+      loading(1);
       setTimeout(() => {
         pendingLayout.delete(id);
-        relayout(id);
+        try {
+          relayout(id);
+        } finally {
+          loading(-1);
+        }
       }, 0);
     };
 
@@ -211,6 +222,7 @@ export function createAppStore(api: InspectorApi): AppStore {
       const key = `${id}:${dirId}:${start}:${count}`;
       const running = inflight.get(key);
       if (running) return running;
+      loading(1);
       const p = (async () => {
         try {
           const got = await api.children(id, dirId, start, count);
@@ -222,6 +234,7 @@ export function createAppStore(api: InspectorApi): AppStore {
           set({ error: errorText(e) });
         } finally {
           inflight.delete(key);
+          loading(-1);
         }
       })();
       inflight.set(key, p);
@@ -407,6 +420,7 @@ export function createAppStore(api: InspectorApi): AppStore {
       showHidden: false,
       theme: loadTheme(),
       recent: [],
+      listingsLoading: 0,
 
       async open(path) {
         set({ opening: path, error: undefined });

@@ -1,15 +1,21 @@
 #!/usr/bin/env node
 // npm run demo: builds the CLI and runs it over the bundled sample images, so a fresh checkout
 // shows what the inspector does in one command (no Electron binary needed).
+// Headings are bold only on a terminal and without NO_COLOR. `--outdir DIR` builds there instead of dist/.
 import { spawnSync } from 'node:child_process';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const demo = join(root, 'samples', 'demo');
-const run = (title, args, { limit } = {}) => {
-  console.log(`\n\x1b[1m$ cfs-inspect ${args.join(' ').replaceAll(root, '')}\x1b[0m   # ${title}`);
-  const r = spawnSync(process.execPath, [join(root, 'dist', 'cli.mjs'), ...args], { encoding: 'utf8' });
+const args = process.argv.slice(2);
+const outAt = args.indexOf('--outdir');
+const dist = outAt >= 0 && args[outAt + 1] ? resolve(args[outAt + 1]) : join(root, 'dist');
+const bold = process.stdout.isTTY && !process.env.NO_COLOR ? (s) => `\x1b[1m${s}\x1b[0m` : (s) => s;
+
+const run = (title, cmdArgs, { limit } = {}) => {
+  console.log(`\n${bold(`$ cfs-inspect ${cmdArgs.join(' ').replaceAll(root, '')}`)}   # ${title}`);
+  const r = spawnSync(process.execPath, [join(dist, 'cli.mjs'), ...cmdArgs], { encoding: 'utf8' });
   const out = r.stdout.split('\n');
   const shown = limit && out.length > limit ? [...out.slice(0, limit), `... (${out.length - limit} more lines)\n`] : out;
   process.stdout.write(shown.join('\n'));
@@ -17,7 +23,7 @@ const run = (title, args, { limit } = {}) => {
   console.log(`(exit ${r.status})`);
 };
 
-const b = spawnSync(process.execPath, [join(root, 'scripts', 'build.mjs'), '--only', 'cli'], { stdio: 'inherit' });
+const b = spawnSync(process.execPath, [join(root, 'scripts', 'build.mjs'), '--only', 'cli', '--outdir', dist], { stdio: 'inherit' });
 if (b.status !== 0) process.exit(b.status ?? 1);
 const v1 = join(demo, 'v1.cfs');
 run('header, superblock, counts, image digest', ['info', v1]);

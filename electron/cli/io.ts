@@ -11,6 +11,38 @@ export interface ParsedArgs {
   flags: Map<string, string[]>;
 }
 
+/** One option of a command: what --help prints, and what the parser accepts (the same list). */
+export interface OptionSpec {
+  /** Without the leading dashes. */
+  name: string;
+  /** Placeholder of its value (`DIR`); absent for a flag. */
+  value?: string;
+  /** May be given more than once. */
+  repeatable?: boolean;
+  /** One line. */
+  help: string;
+}
+
+/** Parses args against a command's declared options, so --help and the parser never disagree. */
+export function parseOptions(argv: string[], options: readonly OptionSpec[]): ParsedArgs {
+  return parseArgs(
+    argv,
+    options.filter((o) => o.value !== undefined).map((o) => o.name),
+    options.filter((o) => o.value === undefined).map((o) => o.name),
+  );
+}
+
+/** `cfs-inspect CMD --help`: usage, summary, then every option on one line each. */
+export function commandHelp(command: Command): string {
+  const rows: [string, string][] = (command.options ?? []).map((o) => [
+    `--${o.name}${o.value ? ` ${o.value}` : ''}`,
+    `${o.help}${o.repeatable ? ' (repeatable)' : ''}`,
+  ]);
+  rows.push(['-h, --help', 'show this help']);
+  const w = Math.max(...rows.map(([k]) => k.length)) + 2;
+  return [`usage: cfs-inspect ${command.usage}`, command.summary, '', 'options:', ...rows.map(([k, v]) => `  ${k.padEnd(w)}${v}`)].join('\n') + '\n';
+}
+
 /**
  * Parses `--name value`, `--name=value` and boolean `--name`. `valued` lists flags that take a value.
  */
@@ -97,5 +129,23 @@ export interface CommandContext {
 export type Command = {
   summary: string;
   usage: string;
+  /** Every option it accepts (test/electron/cli/help.test.ts holds every command to declaring them). */
+  options?: readonly OptionSpec[];
   run(ctx: CommandContext): Promise<number>;
 };
+
+/**
+ * An object store given with --basedir must be an existing directory: the same message for the
+ * same condition in every command.
+ */
+export async function checkStoreDirs(dirs: string[]): Promise<void> {
+  // Opened O_DIRECTORY|O_NONBLOCK and fstat'ed: a FIFO given as a store must not block the command.
+  const { assertDirectory, describeOpenError } = await import('../services/file-source.ts');
+  for (const d of dirs) {
+    try {
+      await assertDirectory(d);
+    } catch (e) {
+      throw new CliError(describeOpenError(d, e, 'directory') ?? `${d}: ${(e as Error)?.message ?? String(e)}`);
+    }
+  }
+}

@@ -2,7 +2,8 @@
  * cfs-inspect: the command-line face of the inspector. Each command lives in its own module and is
  * loaded only when used, so `cfs-inspect ls` does not pay for the verity pool or the diff engine.
  */
-import { CliError, UsageError, createOutput, type Command } from './io.ts';
+import { CliError, UsageError, commandHelp, createOutput, type Command } from './io.ts';
+import pkg from '../../package.json' with { type: 'json' };
 import { DecodeError } from '../../shared/bytes/cursor.ts';
 import { delimiter } from 'node:path';
 import { BLOB_DIR_ENV, cliBlobDirs, takeBlobDirs } from './blob-dirs.ts';
@@ -24,7 +25,16 @@ const COMMANDS: Record<string, () => Promise<{ default: Command }>> = {
 };
 
 async function usage(): Promise<string> {
-  const lines = ['usage: cfs-inspect <command> [options] ...', '', 'global options:', '  --blob-dir DIR   look for Nydus data blobs in DIR (before the bootstrap\'s directory and its blobs/)', '', 'commands:'];
+  const lines = [
+    'usage: cfs-inspect <command> [options] ...',
+    '       cfs-inspect <command> --help   every option of one command',
+    '       cfs-inspect --version',
+    '',
+    'global options:',
+    '  --blob-dir DIR   look for Nydus data blobs in DIR (before the bootstrap\'s directory and its blobs/)',
+    '',
+    'commands:',
+  ];
   for (const [name, load] of Object.entries(COMMANDS)) {
     try {
       const { default: c } = await load();
@@ -48,6 +58,10 @@ export async function main(argv: string[]): Promise<number> {
   }
   if (taken.dirs.length) process.env[BLOB_DIR_ENV] = [...taken.dirs, ...cliBlobDirs()].join(delimiter);
   const [name, ...args] = taken.rest;
+  if (name === '--version' || name === '-V' || name === 'version') {
+    process.stdout.write(`cfs-inspect ${pkg.version}\n`);
+    return 0;
+  }
   if (!name || name === '--help' || name === '-h' || name === 'help') {
     process.stdout.write((await usage()) + '\n');
     return name ? 0 : 2;
@@ -60,7 +74,7 @@ export async function main(argv: string[]): Promise<number> {
   try {
     const { default: command } = await load();
     if (args.includes('--help') || args.includes('-h')) {
-      process.stdout.write(`usage: cfs-inspect ${command.usage}\n${command.summary}\n`);
+      process.stdout.write(commandHelp(command));
       return 0;
     }
     const code = await command.run({ args, out, err, stderrIsTTY: Boolean(process.stderr.isTTY) });

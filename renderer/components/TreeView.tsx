@@ -24,6 +24,7 @@ export function TreeView() {
   const comparing = useActive((v) => !!v.diff?.overlay);
   const changedOnly = useActive((v) => v.changedOnly) ?? false;
   const showHidden = useApp((s) => s.showHidden);
+  const busy = useApp((s) => s.listingsLoading > 0 || s.opening !== undefined);
   const actions = useActions();
   const listRef = useRef<HTMLDivElement>(null);
   const win = useVirtualRows(listRef, rows.length, ROW_HEIGHT);
@@ -137,6 +138,7 @@ export function TreeView() {
         className="tree-list"
         role="tree"
         aria-label="Files"
+        aria-busy={busy}
         tabIndex={0}
         onKeyDown={onKeyDown}
         aria-activedescendant={selectedIndex >= 0 ? `row-${selectedIndex}` : undefined}

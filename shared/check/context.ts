@@ -12,6 +12,8 @@ export interface CheckOptions {
   /** Stop once this many findings are collected (the report is then marked truncated). */
   maxFindings?: number;
   signal?: AbortSignal;
+  /** Told the number of inodes checked so far, every few hundred inodes (a CLI progress line). */
+  onProgress?: (inodesChecked: number) => void;
 }
 
 export interface CheckResult {
@@ -62,6 +64,8 @@ export interface CheckContext {
   /** Turns an error thrown by a decoder into a finding about `subject`. */
   addError(error: unknown, subject?: Subject, fallback?: { offset: number; length: number }): void;
   throwIfAborted(): void;
+  /** Counts one inode checked, for options.onProgress. */
+  inodeChecked(): void;
   findings: Finding[];
 }
 
@@ -77,6 +81,7 @@ export function createContext(reader: ErofsReader, options: CheckOptions): Check
   const seen = new Set<string>();
   const size = reader.size;
   const src = reader.source;
+  let checked = 0;
   const ctx: CheckContext = {
     reader,
     size,
@@ -116,6 +121,9 @@ export function createContext(reader: ErofsReader, options: CheckOptions): Check
     },
     throwIfAborted() {
       if (options.signal?.aborted) throw options.signal.reason ?? new Error('check aborted');
+    },
+    inodeChecked() {
+      if ((++checked & 255) === 0) options.onProgress?.(checked);
     },
   };
   return ctx;

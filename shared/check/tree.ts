@@ -57,6 +57,7 @@ export async function checkTree(ctx: CheckContext): Promise<TreeResult> {
     let info: InodeInfo | null = null;
     try {
       info = (await inspectInode(ctx, nid, subject, shared)) ?? null;
+      ctx.inodeChecked();
       if (info) {
         // The overlay xattrs mean something only where overlayfs reads them: in a composefs mount. In a
         // plain EROFS image they are the packed layer's own data, which fsck.erofs rightly calls clean.

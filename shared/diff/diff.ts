@@ -44,6 +44,9 @@ interface Walk extends RenameContext {
   rawView: boolean;
   scratch: FieldChange[];
   links: Map<Shared, Links>;
+  /** Directory entries met so far, for onProgress. */
+  entriesSeen: number;
+  onProgress: ((entries: number) => void) | undefined;
 }
 
 /**
@@ -193,6 +196,7 @@ async function diffDir(w: Walk, idA: number, idB: number, path: string, out: Rec
   enterDir(w.seenA, idA, path);
   enterDir(w.seenB, idB, path);
   const ea = await entriesOf(w.a, idA, path);
+  w.onProgress?.((w.entriesSeen += ea.length));
   const prefix = dirPrefix(path);
   // Identical dirents mean identical lists, except in a composefs root, where which entries are
   // hidden depends on the nodes too.
@@ -374,6 +378,8 @@ function sided(r: ImageReader, side: ImageSide): ImageReader {
 export interface EngineOptions extends DiffOptions {
   /** Decode and compare every node even where raw bytes prove it unchanged (tests use this to check the shortcut). */
   exhaustive?: boolean;
+  /** Told the number of directory entries of image A met so far, once per directory (a CLI progress line). */
+  onProgress?: (entries: number) => void;
 }
 
 export async function diffWithView(a: ImageReader, b: ImageReader, view: ViewFn, options: EngineOptions = {}): Promise<DiffResult> {
@@ -389,6 +395,8 @@ export async function diffWithView(a: ImageReader, b: ImageReader, view: ViewFn,
     links: new Map(),
     rawView: view === composefsContent,
     scratch: [],
+    entriesSeen: 0,
+    onProgress: options.onProgress,
     shortcut: options.exhaustive ? undefined : await erofsShortcut(a, b),
     identify: (r) => identify(w, r),
   };

@@ -6,7 +6,7 @@ import type { DiffOptions } from '../api.ts';
 import { composefsContent } from '../composefs/overlay.ts';
 import type { ImageReader } from '../model.ts';
 import type { ViewFn } from './compare.ts';
-import { diffWithView, type DiffResult } from './diff.ts';
+import { diffWithView, type DiffResult, type EngineOptions } from './diff.ts';
 
 export { formatChange } from './format.ts';
 export type { DiffResult } from './diff.ts';
@@ -14,6 +14,6 @@ export type { DiffResult } from './diff.ts';
 /** The composefs reading of every node, so the diff compares what composefs-info shows (xattrs read-only). */
 export const contentView: ViewFn = composefsContent;
 
-export function diffImages(a: ImageReader, b: ImageReader, options?: DiffOptions): Promise<DiffResult> {
+export function diffImages(a: ImageReader, b: ImageReader, options?: DiffOptions & Pick<EngineOptions, 'onProgress'>): Promise<DiffResult> {
   return diffWithView(a, b, contentView, options);
 }

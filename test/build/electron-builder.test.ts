@@ -64,3 +64,63 @@ test('the packaged files are the build output and the samples; every referenced 
   const pkg = JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8'));
   assert.equal(pkg.main, 'dist/electron/main.cjs', 'the entry electron-builder packs is the bundled main process');
 });
+
+/*
+ * The .deb's metadata (homepage, an author with an email) lives in package.json alone. electron-builder
+ * checks it only when it writes the .deb, after the whole build; `npm run dist` checks the same first.
+ * Both are run here for both cases, with electron-builder's own deb target over a stub Electron dist
+ * directory (nothing is downloaded or built). The "set" case uses RFC 2606's reserved example.invalid.
+ */
+const { Packager, Platform } = require('app-builder-lib') as { Packager: new (o: unknown) => any; Platform: { LINUX: { createTarget(t: string): unknown } } };
+const FpmTarget = (require('app-builder-lib/out/targets/FpmTarget.js') as { default: new (...a: unknown[]) => { checkOptions(): Promise<Record<string, string>> } }).default;
+const { LinuxTargetHelper } = require('app-builder-lib/out/targets/LinuxTargetHelper.js') as { LinuxTargetHelper: new (p: unknown) => unknown };
+const { AppInfo } = require('app-builder-lib/out/appInfo.js') as { AppInfo: new (p: unknown, v: null) => unknown };
+
+async function debMetadataCheck(extraMetadata: Record<string, unknown>, electronDist: string): Promise<Record<string, string>> {
+  const packager = new Packager({ projectDir: REPO_ROOT, config: { electronDist, extraMetadata }, targets: Platform.LINUX.createTarget('deb') });
+  await packager.validateConfig();
+  packager._appInfo = new AppInfo(packager, null);
+  const linux = await packager.createHelper(Platform.LINUX);
+  return new FpmTarget('deb', linux, new LinuxTargetHelper(linux), join(electronDist, 'out')).checkOptions();
+}
+
+test('deb metadata: unset in package.json, electron-builder refuses and npm run dist stops at once naming the fields', async () => {
+  const { mkdtempSync, writeFileSync, rmSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const { spawnSync } = await import('node:child_process');
+  const stub = mkdtempSync(join(tmpdir(), 'cfs-electron-dist-'));
+  try {
+    writeFileSync(join(stub, 'electron'), '');
+    const pkg = JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8'));
+    assert.equal(pkg.homepage, undefined, 'this checkout leaves the metadata unset');
+    await assert.rejects(debMetadataCheck({}, stub), /homepage[\s\S]*maintainer|author/i);
+    const r = spawnSync(process.execPath, [join(REPO_ROOT, 'scripts', 'dist.mjs')], { encoding: 'utf8', cwd: REPO_ROOT });
+    assert.equal(r.status, 1);
+    assert.match(r.stderr, /"homepage"/);
+    assert.match(r.stderr, /"author" with an email/);
+    assert.doesNotMatch(r.stdout + r.stderr, /built |electron-builder +version/, 'it stops before building anything');
+  } finally {
+    rmSync(stub, { recursive: true, force: true });
+  }
+});
+
+test('deb metadata: set, electron-builder accepts it and the dist pre-check agrees', async () => {
+  const { mkdtempSync, writeFileSync, rmSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  // @ts-expect-error: a plain .mjs script without type declarations
+  const { missingMetadata } = (await import('../../scripts/dist.mjs')) as { missingMetadata(p: unknown): string[] };
+  const stub = mkdtempSync(join(tmpdir(), 'cfs-electron-dist-'));
+  try {
+    writeFileSync(join(stub, 'electron'), '');
+    const meta = { homepage: 'https://example.invalid/composefs-inspector', author: { name: 'Example Maintainer', email: 'maintainer@example.invalid' } };
+    const deb = await debMetadataCheck(meta, stub);
+    assert.equal(deb.maintainer, 'Example Maintainer <maintainer@example.invalid>');
+    assert.equal(deb.url, 'https://example.invalid/composefs-inspector');
+    assert.deepEqual(missingMetadata(meta), []);
+    assert.deepEqual(missingMetadata({ ...meta, author: 'Example Maintainer <maintainer@example.invalid>' }), []);
+    assert.equal(missingMetadata({ homepage: meta.homepage, author: 'Someone' }).length, 1);
+    assert.equal(missingMetadata({}).length, 2);
+  } finally {
+    rmSync(stub, { recursive: true, force: true });
+  }
+});

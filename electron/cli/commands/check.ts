@@ -3,8 +3,9 @@ import { checkSource, type SourceCheckResult } from '../../../shared/check/index
 import type { Finding } from '../../../shared/model.ts';
 import { fileSource } from '../../services/file-source.ts';
 import { siblingFiles } from '../../services/open-file.ts';
-import { CliError, UsageError, parseArgs, type Command } from '../io.ts';
+import { CliError, UsageError, parseOptions, type Command, type OptionSpec } from '../io.ts';
 import { describeError } from '../image.ts';
+import { createProgress } from '../progress.ts';
 import { cliBlobDirs } from '../blob-dirs.ts';
 import { blobDirsFor, blobResolver } from '../../services/nydus-blobs.ts';
 
@@ -40,11 +41,17 @@ export function groupedLines(findings: Finding[], prefix = ''): string {
   return out;
 }
 
+const OPTIONS: OptionSpec[] = [
+  { name: 'json', help: 'print the findings as JSON (one document, or an array for several images)' },
+  { name: 'max-findings', value: 'N', help: 'stop after N findings per image' },
+];
+
 const command: Command = {
   usage: 'check IMAGE... [--json] [--max-findings N]',
+  options: OPTIONS,
   summary: 'find every corruption: findings sorted by offset; exit 0 clean, 1 findings, 2 unreadable',
   async run({ args, out }) {
-    const { positional, flags } = parseArgs(args, ['max-findings'], ['json']);
+    const { positional, flags } = parseOptions(args, OPTIONS);
     if (positional.length === 0) throw new UsageError('needs an IMAGE');
     const maxText = flags.get('max-findings')?.at(-1);
     const maxFindings = maxText === undefined ? undefined : Number(maxText);
@@ -52,6 +59,7 @@ const command: Command = {
       throw new UsageError(`--max-findings needs a positive integer, not '${maxText}'`);
     }
     const reports: (SourceCheckResult & { image: string })[] = [];
+    const progress = createProgress();
     for (const path of positional) {
       let src;
       try {
@@ -61,8 +69,10 @@ const command: Command = {
       }
       try {
         const open = { blobs: blobResolver(blobDirsFor(path, cliBlobDirs())), siblings: siblingFiles(path) };
-        reports.push({ image: path, ...(await checkSource(src, maxFindings === undefined ? { open } : { maxFindings, open })) });
+        const onProgress = (n: number) => progress.update(() => `checking ${path}: ${n} inodes`);
+        reports.push({ image: path, ...(await checkSource(src, { open, ...(maxFindings === undefined ? {} : { maxFindings }), ...(progress.enabled ? { onProgress } : {}) })) });
       } finally {
+        progress.clear();
         await src.close?.();
       }
     }

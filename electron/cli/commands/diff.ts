@@ -7,8 +7,9 @@ import type { DiffOptions } from '../../../shared/api.ts';
 import { diffImages, formatChange } from '../../../shared/diff/index.ts';
 import { failedImage } from '../../../shared/diff/errors.ts';
 import type { ImageReader } from '../../../shared/model.ts';
-import { CliError, UsageError, parseArgs, type Command } from '../io.ts';
+import { CliError, UsageError, parseOptions, type Command, type OptionSpec } from '../io.ts';
 import { describeError, openForCli } from '../image.ts';
+import { createProgress } from '../progress.ts';
 
 /** `--ignore mtime|ownership|xattr:PATTERN`, repeatable; a comma also separates classes. */
 export function ignoreOptions(values: string[]): DiffOptions {
@@ -22,11 +23,17 @@ export function ignoreOptions(values: string[]): DiffOptions {
   return options;
 }
 
+const OPTIONS: OptionSpec[] = [
+  { name: 'json', help: 'print counts and changes as JSON' },
+  { name: 'ignore', value: 'mtime|ownership|xattr:PATTERN', repeatable: true, help: 'leave out mtimes, owners, or xattrs whose name matches PATTERN (* and ?)' },
+];
+
 const command: Command = {
   usage: 'diff A B [--json] [--ignore mtime|ownership|xattr:PATTERN ...]',
+  options: OPTIONS,
   summary: 'what changed from image A to image B (exit 0 equal, 1 different, 2 error)',
   async run({ args, out }) {
-    const { positional, flags } = parseArgs(args, ['ignore'], ['json']);
+    const { positional, flags } = parseOptions(args, OPTIONS);
     if (positional.length !== 2) throw new UsageError('needs two images, A (old) and B (new)');
     const [pathA, pathB] = positional as [string, string];
     const options = ignoreOptions(flags.get('ignore') ?? []);
@@ -35,7 +42,10 @@ const command: Command = {
       opened.push(await openForCli(pathA));
       opened.push(await openForCli(pathB));
       const [a, b] = opened as [ImageReader, ImageReader];
-      const result = await diffImages(a, b, options).catch((e: unknown) => {
+      const progress = createProgress();
+      const total = a.info().inodes;
+      const onProgress = (n: number) => progress.update(() => `comparing: ${n}${total ? ` of about ${total}` : ''} entries`);
+      const result = await diffImages(a, b, { ...options, ...(progress.enabled ? { onProgress } : {}) }).finally(() => progress.clear()).catch((e: unknown) => {
         const side = failedImage(e);
         throw new CliError(side ? describeError(side === 'a' ? pathA : pathB, e) : `${pathA} vs ${pathB}: ${describeError('diff', e)}`);
       });

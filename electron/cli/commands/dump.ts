@@ -1,14 +1,18 @@
 import { dumpLine, formatDumpLine, needsContent, walkComposefs } from '../../../shared/composefs/dump.ts';
 import { bytesEqual, stringToBytes } from '../../../shared/model.ts';
-import { UsageError, parseArgs, type Command } from '../io.ts';
+import { UsageError, parseOptions, type Command, type OptionSpec } from '../io.ts';
 import { budgetedOutput, withImage } from '../image.ts';
+import { createProgress } from '../progress.ts';
 import { failOnProblems, problemCollector } from '../problems.ts';
+
+const OPTIONS: OptionSpec[] = [{ name: 'filter', value: 'PATH', repeatable: true, help: 'only entries at or below PATH' }];
 
 const command: Command = {
   usage: 'dump IMAGE [--filter PATH]...',
+  options: OPTIONS,
   summary: 'print the tree in composefs-dump(5) format (composefs-info dump)',
   async run({ args, out, err }) {
-    const { positional, flags } = parseArgs(args, ['filter'], []);
+    const { positional, flags } = parseOptions(args, OPTIONS);
     if (positional.length === 0) throw new UsageError('needs an IMAGE');
     // --filter keeps entries at or below the given paths (like mkcomposefs/composefs-dump filters).
     const filters = (flags.get('filter') ?? []).map((f) => stringToBytes(f.startsWith('/') ? f : '/' + f));
@@ -21,14 +25,19 @@ const command: Command = {
           (f.length > path.length && bytesEqual(f.subarray(0, path.length), path) && (f[path.length] === 0x2f || path.length === 1)),
       );
     const problems = problemCollector();
+    // Lines interleaved with the dump itself would garble a terminal: progress only while stdout goes elsewhere.
+    const progress = createProgress({ wanted: !process.stdout.isTTY });
     for (const path of positional) {
       await withImage(path, async (r) => {
         const memo = new WeakMap();
         if ('prefetchAll' in r) await (r as { prefetchAll(): Promise<boolean> }).prefetchAll();
         const emit = budgetedOutput(out, r.size);
+        const total = r.info().inodes;
+        let entries = 0;
         await walkComposefs(
           r,
           (e) => {
+            if (progress.enabled && (++entries & 1023) === 0) progress.update(() => `dumping ${path}: ${entries}${total ? ` of about ${total}` : ''} entries`);
             if (!keep(e.path)) return;
             // Only files whose content is printed need a read; every other line is formatted without an await.
             if (!needsContent(e)) return void emit(formatDumpLine(e, undefined, memo));
@@ -36,7 +45,7 @@ const command: Command = {
           },
           problems.add(path),
         );
-      });
+      }).finally(() => progress.clear());
     }
     return failOnProblems(problems, err);
   },

@@ -3,7 +3,7 @@ import { createByteSet } from '../../../shared/bytes/byte-set.ts';
 import { walkComposefs } from '../../../shared/composefs/dump.ts';
 import { S_IFMT, S_IFREG, toHex, type ImageReader } from '../../../shared/model.ts';
 import { digestFileSync } from '../../verity/node-hash.ts';
-import { UsageError, parseArgs, type Command } from '../io.ts';
+import { UsageError, parseOptions, type Command, type OptionSpec } from '../io.ts';
 import { withImage } from '../image.ts';
 
 interface Counts {
@@ -61,11 +61,17 @@ async function count(r: ImageReader): Promise<Counts> {
   return c;
 }
 
+const OPTIONS: OptionSpec[] = [
+  { name: 'json', help: 'print the facts and counts as JSON' },
+  { name: 'no-digest', help: 'skip the image\'s fs-verity digest (it reads the whole file)' },
+];
+
 const command: Command = {
   usage: 'info IMAGE [--json] [--no-digest]',
+  options: OPTIONS,
   summary: 'header, superblock, features, counts and the image fs-verity digest',
   async run({ args, out }) {
-    const { positional, flags } = parseArgs(args, [], ['json', 'no-digest']);
+    const { positional, flags } = parseOptions(args, OPTIONS);
     if (positional.length !== 1) throw new UsageError('needs exactly one IMAGE');
     const path = positional[0]!;
     return withImage(path, async (r) => {

@@ -1,13 +1,14 @@
 import { lsLine, walkComposefs } from '../../../shared/composefs/dump.ts';
-import { UsageError, parseArgs, type Command } from '../io.ts';
+import { UsageError, parseOptions, type Command } from '../io.ts';
 import { budgetedOutput, withImage } from '../image.ts';
 import { failOnProblems, problemCollector } from '../problems.ts';
 
 const command: Command = {
   usage: 'ls IMAGE...',
+  options: [],
   summary: 'list every path (composefs-info ls format)',
   async run({ args, out, err }) {
-    const { positional } = parseArgs(args, [], []);
+    const { positional } = parseOptions(args, []);
     if (positional.length === 0) throw new UsageError('needs an IMAGE');
     const problems = problemCollector();
     for (const path of positional) {

@@ -1,6 +1,6 @@
 import { toHex } from '../../../shared/model.ts';
 import { createVerityPool } from '../../verity/pool.ts';
-import { UsageError, parseArgs, type Command } from '../io.ts';
+import { UsageError, parseOptions, type Command } from '../io.ts';
 
 function describe(path: string, e: unknown): string {
   const code = (e as NodeJS.ErrnoException)?.code;
@@ -15,9 +15,10 @@ const IN_FLIGHT = 256;
 
 const command: Command = {
   usage: 'measure FILE...',
+  options: [],
   summary: 'print fs-verity digests as `fsverity digest` does (sha256, 4096-byte blocks)',
   async run({ args, out, err }) {
-    const { positional } = parseArgs(args, [], []);
+    const { positional } = parseOptions(args, []);
     if (positional.length === 0) throw new UsageError('needs at least one FILE');
     const pool = createVerityPool();
     let failed = false;

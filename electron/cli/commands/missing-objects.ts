@@ -13,8 +13,8 @@ import { lstatSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { collectObjectNames } from '../../../shared/composefs/dump.ts';
 import { createResolver, type Resolver } from '../../verity/store.ts';
-import { UsageError, parseArgs, type Command } from '../io.ts';
-import { requireStoreDir, withImage } from '../image.ts';
+import { UsageError, checkStoreDirs, parseOptions, type Command, type OptionSpec } from '../io.ts';
+import { withImage } from '../image.ts';
 import { failOnProblems, problemCollector } from '../problems.ts';
 
 const PLAIN_NAME = /^([0-9a-f]{2})\/([0-9a-f]{2,254})$/;
@@ -22,7 +22,7 @@ const PLAIN_NAME = /^([0-9a-f]{2})\/([0-9a-f]{2,254})$/;
 type Lookup = { found: true } | { found: false; reason: 'missing' | 'escape' | 'unreadable'; message: string };
 
 /** Existence of objects in one store: listings for plain names, the resolver for everything else. */
-export function storeLookup(basedir: string, resolver: Resolver = createResolver([basedir])): (name: string) => Lookup {
+export function storeLookup(stores: string | string[], resolver: Resolver = createResolver(typeof stores === 'string' ? [stores] : stores)): (name: string) => Lookup {
   // Per fan-out directory: names of regular files, names of other entries (which need the resolver), or null when absent.
   const listings = new Map<string, { files: Set<string>; other: Set<string> } | null>();
   const viaResolver = (name: string): Lookup => {
@@ -52,16 +52,22 @@ export function storeLookup(basedir: string, resolver: Resolver = createResolver
   };
 }
 
+const OPTIONS: OptionSpec[] = [
+  { name: 'basedir', value: 'DIR', repeatable: true, help: 'object store to look in; an object is missing when no store has it' },
+  { name: 'json', help: 'print the missing object paths as a JSON array' },
+];
+
 const command: Command = {
-  usage: 'missing-objects IMAGE... --basedir DIR [--json]',
+  usage: 'missing-objects IMAGE... --basedir DIR [--basedir DIR2] [--json]',
+  options: OPTIONS,
   summary: 'list backing objects not present in the object store',
   async run({ args, out, err }) {
-    const { positional, flags } = parseArgs(args, ['basedir'], ['json']);
+    const { positional, flags } = parseOptions(args, OPTIONS);
     if (positional.length === 0) throw new UsageError('needs an IMAGE');
-    const basedir = flags.get('basedir')?.at(-1);
-    if (!basedir) throw new UsageError('needs --basedir DIR');
-    await requireStoreDir(basedir);
-    const lookup = storeLookup(basedir);
+    const stores = flags.get('basedir') ?? [];
+    if (stores.length === 0) throw new UsageError('needs --basedir DIR (the object store)');
+    await checkStoreDirs(stores);
+    const lookup = storeLookup(stores);
     const problems = problemCollector();
     const missing = new Set<string>();
     for (const path of positional) {

@@ -1,13 +1,16 @@
 import { collectObjectNames } from '../../../shared/composefs/dump.ts';
-import { UsageError, parseArgs, type Command } from '../io.ts';
+import { UsageError, parseOptions, type Command, type OptionSpec } from '../io.ts';
 import { withImage } from '../image.ts';
 import { failOnProblems, problemCollector } from '../problems.ts';
 
+const OPTIONS: OptionSpec[] = [{ name: 'json', help: 'print the object paths as a JSON array' }];
+
 const command: Command = {
   usage: 'objects IMAGE... [--json]',
+  options: OPTIONS,
   summary: 'list the backing objects the image refers to',
   async run({ args, out, err }) {
-    const { positional, flags } = parseArgs(args, [], ['json']);
+    const { positional, flags } = parseOptions(args, OPTIONS);
     if (positional.length === 0) throw new UsageError('needs an IMAGE');
     const problems = problemCollector();
     // Object names as latin1 strings (one char per byte): byte-exact and cheap to sort.

@@ -1,7 +1,8 @@
 import type { VerityResult, VerityStatus } from '../../../shared/api.ts';
 import { normalizeDigest, verifyImage, type VerifyCounters } from '../../verity/verify.ts';
-import { CliError, UsageError, parseArgs, type Command } from '../io.ts';
-import { requireStoreDir, withImage } from '../image.ts';
+import { CliError, UsageError, checkStoreDirs, parseOptions, type Command, type OptionSpec } from '../io.ts';
+import { withImage } from '../image.ts';
+import { createProgress } from '../progress.ts';
 
 /** Summary order: good news first, then problems from the most to the least alarming. */
 const STATUS_ORDER: VerityStatus[] = ['verified', 'inline', 'empty', 'escape', 'mismatch', 'size-mismatch', 'missing', 'unreadable', 'no-digest'];
@@ -27,16 +28,23 @@ function progressLine(p: VerifyCounters): string {
   return `verifying: ${p.filesDone}/${p.filesTotal} files, ${gib(p.bytesDone)}/${gib(p.bytesTotal)} GiB`;
 }
 
+const OPTIONS: OptionSpec[] = [
+  { name: 'basedir', value: 'DIR', repeatable: true, help: 'object store to look in; stores are tried in order' },
+  { name: 'digest', value: 'HEX', help: 'the fs-verity digest the image itself must have (exit 1 if not)' },
+  { name: 'json', help: 'print every result as JSON' },
+];
+
 const command: Command = {
   usage: 'verify IMAGE --basedir DIR [--basedir DIR2] [--digest HEX] [--json]',
+  options: OPTIONS,
   summary: 'check every backing object against its fs-verity digest (exit 1 on any problem)',
-  async run({ args, out, err, stderrIsTTY }) {
-    const { positional, flags } = parseArgs(args, ['basedir', 'digest'], ['json']);
+  async run({ args, out, err }) {
+    const { positional, flags } = parseOptions(args, OPTIONS);
     if (positional.length !== 1) throw new UsageError('needs exactly one IMAGE');
     const image = positional[0]!;
     const stores = flags.get('basedir') ?? [];
     if (stores.length === 0) throw new UsageError('needs --basedir DIR (the object store)');
-    for (const s of stores) await requireStoreDir(s);
+    await checkStoreDirs(stores);
     const digestFlag = flags.get('digest')?.at(-1);
     let expectedImageDigest: string | undefined;
     if (digestFlag !== undefined) {
@@ -52,29 +60,18 @@ const command: Command = {
     const abort = new AbortController();
     const onSigint = () => abort.abort();
     process.once('SIGINT', onSigint);
-    let shown = false;
-    const clearProgress = () => {
-      if (shown) process.stderr.write('\r\x1b[K');
-      shown = false;
-    };
+    const progress = createProgress();
     const outcome = await withImage(image, (reader) =>
       verifyImage(reader, {
         imagePath: image,
         stores,
         ...(expectedImageDigest ? { expectedImageDigest } : {}),
         signal: abort.signal,
-        ...(stderrIsTTY
-          ? {
-              onProgress: (p: VerifyCounters) => {
-                process.stderr.write(`\r\x1b[K${progressLine(p)}`);
-                shown = true;
-              },
-            }
-          : {}),
+        ...(progress.enabled ? { onProgress: (p: VerifyCounters) => progress.update(() => progressLine(p)) } : {}),
       }),
     ).finally(() => {
       process.removeListener('SIGINT', onSigint);
-      clearProgress();
+      progress.clear();
     });
 
     const problems = outcome.results.filter((r) => !OK.has(r.status));

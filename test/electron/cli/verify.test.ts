@@ -17,7 +17,7 @@ const DIGEST = corpusSkip ? '' : readFileSync(corpusPath('01-readme', 'print-dig
 test('a sound image and store: summary on stdout, nothing on stderr, exit 0', { skip: corpusSkip }, () => {
   const r = cli(IMAGE, '--basedir', STORE, '--digest', DIGEST);
   assert.equal(r.stderr, '', 'no progress output when stderr is not a terminal');
-  assert.equal(r.stdout, `image sha256:${DIGEST} (as expected)\n5 files: 3 verified, 2 inline\n`);
+  assert.equal(r.stdout, `image sha256:${DIGEST} (as expected)\n5 files: 3 verified, 1 inline, 1 empty\n`);
   assert.equal(r.status, 0);
 });
 
@@ -35,7 +35,7 @@ test('a corrupted object gives a line naming the file, both digests and the obje
     assert.equal(r2.status, 1, r2.stderr);
     const lines = r2.stdout.trim().split('\n');
     assert.match(lines[0]!, /^mismatch \/file_b: expected sha256:63ac487f[0-9a-f]{56}, object has sha256:[0-9a-f]{64} \(.*\/63\/ac487fca/);
-    assert.equal(lines.at(-1), '5 files: 2 verified, 2 inline, 1 mismatch');
+    assert.equal(lines.at(-1), '5 files: 2 verified, 1 inline, 1 empty, 1 mismatch');
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -51,7 +51,7 @@ test('--json gives the counts, the image digest and every result', { skip: corpu
   const r = cli(IMAGE, '--basedir', STORE, '--json');
   assert.equal(r.status, 0, r.stderr);
   const doc = JSON.parse(r.stdout);
-  assert.deepEqual(doc.counts, { verified: 3, inline: 2 });
+  assert.deepEqual(doc.counts, { verified: 3, inline: 1, empty: 1 });
   assert.equal(doc.imageDigest, DIGEST);
   assert.equal(doc.cancelled, false);
   assert.deepEqual(doc.results.map((x: { path: string }) => x.path), ['/dir/another_a', '/empty', '/file_a', '/file_b', '/small']);
