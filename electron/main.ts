@@ -496,6 +496,7 @@ if (process.versions.electron && process.type === 'browser') {
     cwd: process.cwd(),
     platform: process.platform,
     // Loaded here, not at the top, so importing this module (tests) does not pull in the whole format core.
-    createInspector: async () => (await import('./services/inspector.ts')).createInspector(),
+    // Parsing, check, verify and diff run in one service thread per image, never in this process.
+    createInspector: async () => (await import('./services/isolated.ts')).createIsolatedInspector(),
   });
 }
