@@ -61,3 +61,24 @@ test('the packaged files are the build output and the samples; every referenced 
   const pkg = JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8'));
   assert.equal(pkg.main, 'dist/electron/main.cjs', 'the entry electron-builder packs is the bundled main process');
 });
+
+test('fuses: no running as Node, no NODE_OPTIONS, no --inspect, cookies encrypted; asar integrity only with asar', async () => {
+  const config = await load();
+  const f = config.electronFuses as Record<string, boolean>;
+  assert.equal(f.runAsNode, false);
+  assert.equal(f.enableNodeOptionsEnvironmentVariable, false);
+  assert.equal(f.enableNodeCliInspectArguments, false);
+  assert.equal(f.enableCookieEncryption, true);
+  assert.equal(f.grantFileProtocolExtraPrivileges, false);
+  // The integrity fuses only mean something for an asar archive: on exactly when asar is used.
+  const asar = config.asar !== false;
+  assert.equal(f.enableEmbeddedAsarIntegrityValidation, asar);
+  assert.equal(f.onlyLoadAppFromAsar, asar);
+  await validate(config);
+});
+
+test('the desktop entry passes the files after "--", so no file name is taken for a switch', async () => {
+  const config = await load();
+  const { buildExecArgs } = require('app-builder-lib/out/targets/LinuxTargetHelper.js') as { buildExecArgs(a: string[]): string };
+  assert.equal(buildExecArgs(config.linux.executableArgs), '-- %U');
+});
