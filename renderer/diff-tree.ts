@@ -12,7 +12,7 @@
  */
 import type { Change, TreeEntry } from '../shared/api.ts';
 import { compareBytes } from '../shared/model.ts';
-import { parentPath } from './tree.ts';
+import { baseName, parentPath } from './paths.ts';
 
 export type RowStatus = 'added' | 'removed' | 'modified' | 'renamed-from' | 'renamed-to';
 
@@ -85,7 +85,6 @@ export function compareNames(a: string, b: string): number {
   return compareBytes(nameBytes(a), nameBytes(b));
 }
 
-const baseName = (path: string): string => path.slice(path.lastIndexOf('/') + 1);
 
 /** The change recorded for a path of the before image (the root is the empty name in "/"). */
 export const beforeAt = (o: DiffOverlay, path: string): RowChange | undefined => o.beforeByDir.get(parentPath(path))?.get(baseName(path));

@@ -5,7 +5,7 @@
 import { Cursor, DecodeError } from './bytes/cursor.ts';
 import type { ByteSource } from './bytes/source.ts';
 import type { FormatId, ImageReader } from './model.ts';
-import { LCFS_EROFS_MAGIC } from './composefs/header.ts';
+import { composefsWrapper, LCFS_EROFS_MAGIC } from './composefs/header.ts';
 import { EROFS_SUPER_MAGIC_V1, EROFS_SUPER_OFFSET } from './erofs/erofs_fs.ts';
 import { openErofs } from './erofs/reader.ts';
 
@@ -33,7 +33,9 @@ export async function openImage(source: ByteSource): Promise<ImageReader> {
     case 'composefs':
     case 'erofs': {
       const z = await import('./erofs/zdata.ts').catch(() => undefined);
-      return openErofs(source, z ? { decompressor: z.createDecompressor() } : {});
+      // The EROFS reader does not know composefs: its header is decoded here and handed over.
+      const wrapper = format === 'composefs' ? composefsWrapper(head) : undefined;
+      return openErofs(source, { ...(z ? { decompressor: z.createDecompressor() } : {}), ...(wrapper ? { wrapper } : {}) });
     }
     case 'legacy-cfs': {
       const { openLegacy } = await import('./legacy/reader.ts');
