@@ -21,6 +21,19 @@ module.exports = {
   // ES module loading from inside an asar archive in a worker is not something we can rely on.
   asar: false,
   npmRebuild: false,
+  // Fuses flipped in the Electron binary at packaging time (electron-builder applies them with
+  // @electron/fuses). The app never needs Electron to act as plain Node, read NODE_OPTIONS or take
+  // --inspect: each would let anyone who can start it run code with its rights. Without asar there
+  // is no archive to check, so the asar integrity fuses stay off (turn both on with asar).
+  electronFuses: {
+    runAsNode: false,
+    enableNodeOptionsEnvironmentVariable: false,
+    enableNodeCliInspectArguments: false,
+    enableCookieEncryption: true,
+    enableEmbeddedAsarIntegrityValidation: false,
+    onlyLoadAppFromAsar: false,
+    grantFileProtocolExtraPrivileges: false,
+  },
   publish: null,
   icon: 'build/icon.png',
   fileAssociations: [
@@ -42,6 +55,8 @@ module.exports = {
       'A desktop inspector for composefs images: browse the tree, read every inode field and xattr, ' +
       'verify backing objects against their fs-verity digests, find corrupt bytes and diff two images.',
     mimeTypes: ['application/x-composefs', 'application/x-erofs', 'application/x-nydus-rafs', 'application/x-casync-archive', 'application/x-casync-index'],
+    // Exec=... -- %U: a file whose name starts with "-" is a file, never a Chromium or Node switch.
+    executableArgs: ['--', '%U'],
   },
   deb: {
     // electron-builder's own MIME file only has globs; ours recognises images by their magic

@@ -62,7 +62,8 @@ export const IMAGE_EXTENSIONS = ['cfs', 'erofs', 'img', 'catar', 'caidx', 'caibx
 /** The page's own background (renderer/styles.css --bg), so a window never flashes the wrong theme while loading. */
 const BACKGROUND = { light: '#ffffff', dark: '#16181c' };
 
-export function windowOptions(preload: string, dark = false): BrowserWindowConstructorOptions {
+/** `packaged`: an installed build, where the DevTools are off (a development run keeps them). */
+export function windowOptions(preload: string, dark = false, packaged = false): BrowserWindowConstructorOptions {
   return {
     backgroundColor: dark ? BACKGROUND.dark : BACKGROUND.light,
     width: 1360,
@@ -82,6 +83,7 @@ export function windowOptions(preload: string, dark = false): BrowserWindowConst
       allowRunningInsecureContent: false,
       experimentalFeatures: false,
       webviewTag: false,
+      devTools: !packaged,
       // A file dropped outside the drop zone must not navigate the window to file://.
       navigateOnDragDrop: false,
       safeDialogs: true,
@@ -222,6 +224,8 @@ export interface MenuState {
   recent: readonly string[];
   /** An image is open (Choose Object Store acts on the one in use). */
   hasImage: boolean;
+  /** An installed build: no Reload and no DevTools in the View menu. */
+  packaged?: boolean;
 }
 export interface MenuActions {
   open(): void;
@@ -262,9 +266,7 @@ export function menuTemplate(state: MenuState, actions: MenuActions): MenuItemCo
     {
       label: 'View',
       submenu: [
-        { role: 'reload' },
-        { role: 'toggleDevTools' },
-        { type: 'separator' },
+        ...(state.packaged ? [] : [{ role: 'reload' as const }, { role: 'toggleDevTools' as const }, { type: 'separator' as const }]),
         { role: 'resetZoom' },
         { role: 'zoomIn' },
         { role: 'zoomOut' },
@@ -363,7 +365,7 @@ export function startApp(e: ElectronModule, options: StartOptions): AppHandle | 
 
   const createWindow = (): BrowserWindow => {
     const preload = join(app.getAppPath(), 'dist', 'electron', 'preload.cjs');
-    const w = new e.BrowserWindow(windowOptions(preload, e.nativeTheme.shouldUseDarkColors));
+    const w = new e.BrowserWindow(windowOptions(preload, e.nativeTheme.shouldUseDarkColors, app.isPackaged));
     win = w;
     const contents = w.webContents;
     contents.on('did-start-loading', () => queue.notReady());
@@ -467,7 +469,7 @@ export function startApp(e: ElectronModule, options: StartOptions): AppHandle | 
           if (activeImage) void backend!.chooseObjectStore(activeImage).then(deliver, (err) => showError('Could not use that object store', err));
         },
       };
-      const state = { platform: options.platform, recent: recent.list(), hasImage: activeImage !== undefined };
+      const state = { platform: options.platform, recent: recent.list(), hasImage: activeImage !== undefined, packaged: app.isPackaged };
       e.Menu.setApplicationMenu(e.Menu.buildFromTemplate(menuTemplate(state, actions)));
     };
 
@@ -496,6 +498,7 @@ if (process.versions.electron && process.type === 'browser') {
     cwd: process.cwd(),
     platform: process.platform,
     // Loaded here, not at the top, so importing this module (tests) does not pull in the whole format core.
-    createInspector: async () => (await import('./services/inspector.ts')).createInspector(),
+    // Parsing, check, verify and diff run in one service thread per image, never in this process.
+    createInspector: async () => (await import('./services/isolated.ts')).createIsolatedInspector(),
   });
 }

@@ -13,7 +13,7 @@
 import type { Change, TreeEntry } from '../shared/api.ts';
 import { compareBytes } from '../shared/model.ts';
 import { treeKind } from './format.ts';
-import { parentPath } from './tree.ts';
+import { baseName, parentPath } from './paths.ts';
 
 export type RowStatus = 'added' | 'removed' | 'modified' | 'renamed-from' | 'renamed-to';
 
@@ -86,7 +86,6 @@ export function compareNames(a: string, b: string): number {
   return compareBytes(nameBytes(a), nameBytes(b));
 }
 
-const baseName = (path: string): string => path.slice(path.lastIndexOf('/') + 1);
 
 /** The change recorded for a path of the before image (the root is the empty name in "/"). */
 export const beforeAt = (o: DiffOverlay, path: string): RowChange | undefined => o.beforeByDir.get(parentPath(path))?.get(baseName(path));

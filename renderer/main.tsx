@@ -5,6 +5,7 @@ import { getApi } from './api.ts';
 import { StoreContext, useActions, useApp } from './hooks.ts';
 import { createAppStore } from './store.ts';
 import { Toolbar } from './components/Toolbar.tsx';
+import { ServiceStopped } from './components/ServiceStopped.tsx';
 import { TreeView } from './components/TreeView.tsx';
 import { DetailsPane } from './components/DetailsPane.tsx';
 import { FindingsPanel } from './components/FindingsPanel.tsx';
@@ -52,6 +53,7 @@ function App() {
       <Toolbar />
       {hasImage ? (
         <>
+          <ServiceStopped />
           <VerifyBar />
           <CompareBar />
           <div className="workspace">

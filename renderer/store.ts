@@ -19,6 +19,7 @@ import type {
   VerityResult,
 } from '../shared/api.ts';
 import type { Finding } from '../shared/model.ts';
+import { isServiceStopped } from '../shared/api.ts';
 import { errorText } from './api.ts';
 import {
   PAGE_SIZE,
@@ -53,6 +54,8 @@ export interface ImageView {
   selected?: { id: number; path: string };
   details?: NodeDetails;
   detailsError?: string;
+  /** The image's service was stopped (watchdog, memory ceiling, crash): the tab says so and offers Reopen. */
+  serviceError?: string;
   check?: CheckReport;
   checking: boolean;
   checkError?: string;
@@ -114,6 +117,8 @@ export interface AppActions {
   openDialog(): Promise<void>;
   adopt(summary: ImageSummary): Promise<void>;
   close(imageId: ImageId): Promise<void>;
+  /** Closes an image whose service stopped and opens the same file again in a fresh one. */
+  reopen(imageId: ImageId): Promise<void>;
   activate(imageId: ImageId): void;
   loadRecent(): Promise<void>;
   expand(path: string, id: number): Promise<void>;
@@ -231,7 +236,7 @@ export function createAppStore(api: InspectorApi): AppStore {
           v.listings.set(dirId, mergePage(v.listings.get(dirId), got));
           relayoutSoon(id);
         } catch (e) {
-          set({ error: errorText(e) });
+          if (!serviceStopped(id, e)) set({ error: errorText(e) });
         } finally {
           inflight.delete(key);
           loading(-1);
@@ -239,6 +244,13 @@ export function createAppStore(api: InspectorApi): AppStore {
       })();
       inflight.set(key, p);
       return p;
+    };
+    /** Marks the image when its service was stopped (shared/api.ts SERVICE_STOPPED); true if it was. */
+    const serviceStopped = (id: ImageId, e: unknown): boolean => {
+      const message = errorText(e);
+      if (!isServiceStopped(message)) return false;
+      patch(id, () => ({ serviceError: message }));
+      return true;
     };
     const loadPage = (id: ImageId, dirId: number, page: number) => loadRange(id, dirId, page * PAGE_SIZE, PAGE_SIZE);
 
@@ -274,6 +286,7 @@ export function createAppStore(api: InspectorApi): AppStore {
         });
       } catch (e) {
         if (detailsSeq.get(id) !== seq) return;
+        serviceStopped(id, e);
         patch(id, () => ({ details: undefined, detailsError: errorText(e) }));
       }
     };
@@ -490,6 +503,13 @@ export function createAppStore(api: InspectorApi): AppStore {
         }
       },
 
+      async reopen(imageId) {
+        const path = get().images[imageId]?.summary.path;
+        if (!path) return;
+        await get().close(imageId);
+        await get().open(path);
+      },
+
       activate(imageId) {
         if (get().images[imageId]) set({ activeId: imageId });
       },
@@ -605,6 +625,7 @@ export function createAppStore(api: InspectorApi): AppStore {
           patch(id, () => ({ check, checking: false }));
           void refreshDetails(id, { keepHex: true });
         } catch (e) {
+          serviceStopped(id, e);
           patch(id, () => ({ checking: false, checkError: errorText(e) }));
         }
       },

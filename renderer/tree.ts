@@ -6,6 +6,7 @@
  * keying by path keeps such a loop finite (it only grows as far as the user expands it).
  */
 import type { TreeEntry } from '../shared/api.ts';
+import { childPath } from './paths.ts';
 import { beforeAt, compareNames, inheritedBy, movedRow, type AfterEntry, type DiffOverlay, type RowChange } from './diff-tree.ts';
 
 /** Children of one directory as far as they are loaded; `entries[i]` is undefined until its page arrives. */
@@ -48,15 +49,8 @@ export interface FlattenOptions {
 
 export const PAGE_SIZE = 500;
 
-export const childPath = (parent: string, name: string): string => (parent === '/' ? '/' + name : parent + '/' + name);
-
-export function parentPath(path: string): string {
-  const i = path.lastIndexOf('/');
-  return i <= 0 ? '/' : path.slice(0, i);
-}
-
-/** Path components of an absolute display path ("/" has none). */
-export const pathComponents = (path: string): string[] => path.split('/').filter((c) => c.length > 0);
+// The path helpers live in the leaf module paths.ts; re-exported for the tree's existing users.
+export { childPath, parentPath, pathComponents } from './paths.ts';
 
 export function rootEntry(rootId: number, childCount?: number): TreeEntry {
   return { id: rootId, name: '/', kind: 'dir', childCount };

@@ -4,6 +4,7 @@
 //   dist/electron/main.cjs, preload.cjs            Electron main process and preload (CommonJS, `electron` external)
 //   dist/electron/verity-worker.mjs                the verity pool's worker, beside main.cjs where pool.ts looks for it
 //   dist/cli.mjs (+ dist/verity-worker.mjs, dist/share-worker.mjs)   the cfs-inspect CLI
+//   dist/electron/service-worker.mjs               an image's service host, beside main.cjs where isolated.ts looks for it
 // Usage: node scripts/build.mjs [--only renderer,electron,cli] [--dev] [--outdir DIR (default dist)]
 import { build } from 'esbuild';
 import { copyFile, mkdir, rm } from 'node:fs/promises';
@@ -86,6 +87,17 @@ const targets = {
       ...common,
       entryPoints: ['electron/services/share-worker.ts'],
       outfile: join(out, 'share-worker.mjs'),
+      platform: 'node',
+      format: 'esm',
+      target: 'node20',
+      banner: nodeEsmBanner,
+    });
+    // The image service hosts (electron/services/isolated.ts finds them beside main.cjs); the
+    // verity pool they start finds verity-worker.mjs beside them.
+    await build({
+      ...common,
+      entryPoints: ['electron/services/host-worker.ts'],
+      outfile: join(out, 'service-worker.mjs'),
       platform: 'node',
       format: 'esm',
       target: 'node20',

@@ -204,6 +204,13 @@ export interface SearchResult {
 
 export type Unsubscribe = () => void;
 
+/**
+ * Start of the message every request to an image's service gets once that service was stopped (its
+ * watchdog or memory ceiling tripped, or it crashed): the renderer shows it in the tab with "Reopen".
+ */
+export const SERVICE_STOPPED = 'image service stopped';
+export const isServiceStopped = (message: string): boolean => message.startsWith(SERVICE_STOPPED);
+
 /** The API itself. Every method may reject with an Error whose message is fit to show a user. */
 export interface InspectorApi {
   openImage(path: string): Promise<ImageSummary>;

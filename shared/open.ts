@@ -5,7 +5,7 @@
 import { Cursor, DecodeError } from './bytes/cursor.ts';
 import type { ByteSource, SiblingFiles } from './bytes/source.ts';
 import type { FormatId, ImageReader } from './model.ts';
-import { LCFS_EROFS_MAGIC } from './composefs/header.ts';
+import { composefsWrapper, LCFS_EROFS_MAGIC } from './composefs/header.ts';
 import { EROFS_SUPER_MAGIC_V1, EROFS_SUPER_OFFSET } from './erofs/erofs_fs.ts';
 import { openErofs } from './erofs/reader.ts';
 import type { NydusOpenOptions } from './nydus/blobs.ts';
@@ -52,7 +52,9 @@ export async function openImage(source: ByteSource, options: OpenOptions = {}): 
     case 'composefs':
     case 'erofs': {
       const z = await import('./erofs/zdata.ts').catch(() => undefined);
-      return openErofs(source, { ...(z ? { decompressor: z.createDecompressor() } : {}), ...(options.devices ? { devices: options.devices } : {}) });
+      // The EROFS reader does not know composefs: its header is decoded here and handed over.
+      const wrapper = format === 'composefs' ? composefsWrapper(head) : undefined;
+      return openErofs(source, { ...(z ? { decompressor: z.createDecompressor() } : {}), ...(wrapper ? { wrapper } : {}), ...(options.devices ? { devices: options.devices } : {}) });
     }
     case 'nydus-v6': {
       const { openRafsV6 } = await import('./nydus/reader-v6.ts');

@@ -17,6 +17,7 @@ import {
 import type { RawInode } from '../erofs/inode.ts';
 import { decodeXattrEntry, expectedNameFilter, type XattrEntry } from '../erofs/xattr.ts';
 import { bytesEqual } from '../model.ts';
+import { BUDGETS } from '../budgets.ts';
 import { finding } from './codes.ts';
 import { subjectExtra, type CheckContext, type Subject } from './context.ts';
 
@@ -98,8 +99,14 @@ export async function checkXattrs(ctx: CheckContext, ino: RawInode, subject: Sub
   const idCount = Math.min(sharedCount, room);
   c.pos += idCount * 4;
 
+  let decoded = 0;
   while (c.remaining >= EROFS_XATTR_ENTRY_SIZE) {
     const at = c.offset;
+    if (decoded++ >= BUDGETS.xattrsPerInode) {
+      // The reader refuses such an inode (shared/budgets.ts); say so here rather than call it clean.
+      ctx.add(finding('budget.xattrs-per-inode', at, c.remaining, `the xattr area holds more than ${BUDGETS.xattrsPerInode} entries, the inspector's budget of xattrs per inode (BUDGETS.xattrsPerInode)`, subjectExtra(subject)));
+      break;
+    }
     let e: XattrEntry;
     try {
       e = decodeXattrEntry(c);

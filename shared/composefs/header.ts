@@ -1,5 +1,6 @@
 /** struct lcfs_erofs_header_s: the 32-byte composefs header at offset 0 of a composefs image. */
 import { Cursor, DecodeError, hex } from '../bytes/cursor.ts';
+import type { InfoField } from '../model.ts';
 
 export const LCFS_EROFS_MAGIC = 0xd078629a;
 export const LCFS_EROFS_VERSION = 1;
@@ -27,4 +28,21 @@ export function decodeComposefsHeader(c: Cursor): ComposefsHeader {
   const flags = c.u32('lcfs_erofs_header.flags');
   const composefsVersion = c.u32('lcfs_erofs_header.composefs_version');
   return { magic, version, flags, composefsVersion };
+}
+
+/** The header's fields as `info` shows them, with their byte ranges. */
+export function composefsHeaderFields(header: ComposefsHeader): InfoField[] {
+  return [
+    { label: 'composefs header magic', value: hex(header.magic), range: { label: 'header', offset: 0, length: 4 } },
+    { label: 'composefs header version', value: String(header.version), range: { label: 'header', offset: 4, length: 4 } },
+    { label: 'composefs flags', value: `${hex(header.flags)}${header.flags & LCFS_EROFS_FLAGS_HAS_ACL ? ' (HAS_ACL)' : ''}`, range: { label: 'header', offset: 8, length: 4 } },
+    { label: 'composefs format version', value: String(header.composefsVersion), range: { label: 'header', offset: 12, length: 4 } },
+  ];
+}
+
+/** The composefs header at the start of `head`, for the EROFS reader to show (undefined when absent). */
+export function composefsWrapper(head: Uint8Array): { header: ComposefsHeader; fields: InfoField[] } | undefined {
+  if (!isComposefsHeader(head)) return undefined;
+  const header = decodeComposefsHeader(new Cursor(head, 0));
+  return { header, fields: composefsHeaderFields(header) };
 }

@@ -14,12 +14,14 @@ import {
   type Finding,
   type ImageInfo,
   type DataSpan,
+  type InfoField,
   type ImageNode,
   type ImageReader,
   type NodeKind,
   type Xattr,
 } from '../model.ts';
-import { decodeComposefsHeader, LCFS_EROFS_FLAGS_HAS_ACL, LCFS_EROFS_MAGIC, type ComposefsHeader } from '../composefs/header.ts';
+// Only the type: the EROFS reader neither detects nor decodes a composefs header (shared/open.ts does).
+import type { ComposefsHeader } from '../composefs/header.ts';
 import { decodeChunks, chunkLayout, type Chunk, type ChunkLayout } from './chunk.ts';
 import { decodeDirentBlock, type RawDirent } from './dirent.ts';
 import { dirGuard } from './dir-guard.ts';
@@ -124,8 +126,16 @@ export const FT_OF_KIND: Record<NodeKind, number> = {
   fifo: EROFS_FT_FIFO, socket: EROFS_FT_SOCK, symlink: EROFS_FT_SYMLINK,
 };
 
+/** A format that wraps EROFS with a header before the superblock (composefs), as shared/open.ts found it. */
+export interface ErofsWrapper {
+  header: ComposefsHeader;
+  /** The header's fields for info(), shown before the superblock's. */
+  fields: InfoField[];
+}
+
 export interface OpenErofsOptions {
   decompressor?: Decompressor;
+  wrapper?: ErofsWrapper;
   /** Cache size in blocks. */
   cacheBlocks?: number;
   /** Sources of the extra devices (blobs), in device-table order: device id N reads devices[N-1]. */
@@ -148,8 +158,7 @@ export async function openErofs(raw: ByteSource, options: OpenErofsOptions = {})
     );
   }
   const head = await raw.read(0, EROFS_SUPER_OFFSET + EROFS_SB_SIZE);
-  let header: ComposefsHeader | undefined;
-  if (new Cursor(head, 0).u32('magic') === LCFS_EROFS_MAGIC) header = decodeComposefsHeader(new Cursor(head, 0));
+  const header = options.wrapper?.header;
   const { sb, findings: sbFindings } = decodeSuperblock(new Cursor(head, 0, EROFS_SUPER_OFFSET));
   findings.push(...sbFindings);
   const blockSize = 2 ** sb.blkszbits;
@@ -507,12 +516,7 @@ export async function openErofs(raw: ByteSource, options: OpenErofsOptions = {})
       const r = name ? sb.fieldRanges[name] : undefined;
       fields.push(r ? { label, value, range: { label, offset: r[0], length: r[1] } } : { label, value });
     };
-    if (header) {
-      fields.push({ label: 'composefs header magic', value: hex(header.magic), range: { label: 'header', offset: 0, length: 4 } });
-      fields.push({ label: 'composefs header version', value: String(header.version), range: { label: 'header', offset: 4, length: 4 } });
-      fields.push({ label: 'composefs flags', value: `${hex(header.flags)}${header.flags & LCFS_EROFS_FLAGS_HAS_ACL ? ' (HAS_ACL)' : ''}`, range: { label: 'header', offset: 8, length: 4 } });
-      fields.push({ label: 'composefs format version', value: String(header.composefsVersion), range: { label: 'header', offset: 12, length: 4 } });
-    }
+    if (options.wrapper) fields.push(...options.wrapper.fields);
     f('EROFS magic', hex(sb.magic).toUpperCase().replace('0X', '0x'), 'magic');
     f('block size', String(blockSize), 'blkszbits');
     f('blocks', String(sb.blocks), 'blocks');

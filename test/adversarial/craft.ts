@@ -17,18 +17,30 @@ import { concat, entry, pax, tar, type Bytes } from '../shared/oci/tar-builder.t
 const BLOCK = 4096;
 const le = (b: Uint8Array) => new DataView(b.buffer, b.byteOffset, b.byteLength);
 
-/**
- * A CHUNK_BASED root directory whose `mapEntries` block-map entries all name one dirent block of
- * `namesPerBlock` entries: the kernel would list mapEntries x namesPerBlock names.
- * The default is the audit's image: 65,536 entries, 276 KB, 14.7 M names.
- */
-export function repeatedBlockDirectory(mapEntries = 65_536, namesPerBlock = 224): Uint8Array {
+export interface CraftedErofs {
+  /** Block-map entries of the CHUNK_BASED root directory; DIRENTS names the one dirent block. */
+  dirMap: number[];
+  /** Names in the dirent block besides "." and ".." (all point at the one file). */
+  names: number;
+  /** The file's CHUNK_BASED map (null: a hole) and chunk size as a power of two; absent: an empty file. */
+  fileMap?: (number | null)[];
+  fileChunkBits?: number;
+}
+
+/** Stands for the dirent block in `dirMap` (its block number is known only once laid out). */
+export const DIRENTS = -1;
+const EROFS_NULL_ADDR = 0xffffffff;
+
+/** A hand-laid EROFS image: a CHUNK_BASED root directory, one dirent block, one file. */
+export function craftErofs(spec: CraftedErofs): Uint8Array {
   const metaStart = BLOCK; // meta_blkaddr 1
   const rootOff = metaStart; // nid 0, extended inode (64 bytes), block map right after it
   const mapOff = rootOff + 64;
-  const fileOff = Math.ceil((mapOff + mapEntries * 4) / 32) * 32;
+  const fileOff = Math.ceil((mapOff + spec.dirMap.length * 4) / 32) * 32;
   const fileNid = (fileOff - metaStart) / 32;
-  const direntBlock = Math.ceil((fileOff + 32) / BLOCK);
+  const fileMap = spec.fileMap ?? [];
+  const fileInodeSize = fileMap.length ? 64 : 32;
+  const direntBlock = Math.ceil((fileOff + fileInodeSize + fileMap.length * 4) / BLOCK);
   const size = (direntBlock + 1) * BLOCK;
   const img = new Uint8Array(size);
   const v = le(img);
@@ -46,18 +58,28 @@ export function repeatedBlockDirectory(mapEntries = 65_536, namesPerBlock = 224)
   // root: extended inode, CHUNK_BASED, one block per chunk (chunk format 0, a plain block map)
   v.setUint16(rootOff + 0, (EROFS_INODE_CHUNK_BASED << 1) | 1, true);
   v.setUint16(rootOff + 4, 0o040755, true);
-  v.setBigUint64(rootOff + 8, BigInt(mapEntries * BLOCK), true);
-  v.setUint32(rootOff + 16, 0, true); // chunk format
+  v.setBigUint64(rootOff + 8, BigInt(spec.dirMap.length * BLOCK), true);
   v.setUint32(rootOff + 44, 2, true); // nlink
-  for (let i = 0; i < mapEntries; i++) v.setUint32(mapOff + i * 4, direntBlock, true);
+  spec.dirMap.forEach((b, i) => v.setUint32(mapOff + i * 4, b === DIRENTS ? direntBlock : b >>> 0, true));
 
-  // one empty regular file (compact inode) every name points at
-  v.setUint16(fileOff + 0, EROFS_INODE_FLAT_PLAIN << 1, true);
-  v.setUint16(fileOff + 4, 0o100644, true);
-  v.setUint16(fileOff + 6, 1, true);
+  if (fileMap.length) {
+    // a sparse CHUNK_BASED file: extended inode, its block map right after it
+    const bits = spec.fileChunkBits ?? 12;
+    v.setUint16(fileOff + 0, (EROFS_INODE_CHUNK_BASED << 1) | 1, true);
+    v.setUint16(fileOff + 4, 0o100644, true);
+    v.setBigUint64(fileOff + 8, BigInt(fileMap.length) * (1n << BigInt(bits)), true);
+    v.setUint32(fileOff + 16, bits - 12, true); // chunk format: chunk bits above the block size
+    v.setUint32(fileOff + 44, 1, true);
+    fileMap.forEach((b, i) => v.setUint32(fileOff + 64 + i * 4, b === null ? EROFS_NULL_ADDR : b === DIRENTS ? direntBlock : b >>> 0, true));
+  } else {
+    // one empty regular file (compact inode) every name points at
+    v.setUint16(fileOff + 0, EROFS_INODE_FLAT_PLAIN << 1, true);
+    v.setUint16(fileOff + 4, 0o100644, true);
+    v.setUint16(fileOff + 6, 1, true);
+  }
 
   // the dirent block: ".", "..", then names "n000".."nXXX" in byte order
-  const names = ['.', '..', ...Array.from({ length: namesPerBlock - 2 }, (_, i) => `n${String(i).padStart(3, '0')}`)];
+  const names = ['.', '..', ...Array.from({ length: spec.names }, (_, i) => `n${String(i).padStart(3, '0')}`)];
   const base = direntBlock * BLOCK;
   let nameAt = names.length * 12;
   names.forEach((n, i) => {
@@ -69,8 +91,24 @@ export function repeatedBlockDirectory(mapEntries = 65_536, namesPerBlock = 224)
     for (let k = 0; k < n.length; k++) img[base + nameAt + k] = n.charCodeAt(k);
     nameAt += n.length;
   });
-  if (nameAt > BLOCK) throw new Error(`${namesPerBlock} names do not fit one block`);
+  if (nameAt > BLOCK) throw new Error(`${spec.names} names do not fit one block`);
   return img;
+}
+
+/**
+ * A CHUNK_BASED root directory whose `mapEntries` block-map entries all name one dirent block of
+ * `namesPerBlock` entries: the kernel would list mapEntries x namesPerBlock names.
+ * The default is the audit's image: 65,536 entries, 276 KB, 14.7 M names.
+ */
+export function repeatedBlockDirectory(mapEntries = 65_536, namesPerBlock = 224): Uint8Array {
+  return craftErofs({ dirMap: new Array<number>(mapEntries).fill(DIRENTS), names: namesPerBlock - 2 });
+}
+
+/** One file of `chunks` chunks of 2^chunkBits bytes, all holes but the ones listed as real (they name the dirent block). */
+export function sparseChunkedFile(chunks: number, chunkBits: number, real: number[] = [chunks - 1]): Uint8Array {
+  const map = new Array<number | null>(chunks).fill(null);
+  for (const i of real) map[i] = DIRENTS;
+  return craftErofs({ dirMap: [DIRENTS], names: 1, fileMap: map, fileChunkBits: chunkBits });
 }
 
 const T0 = { sec: 0n, nsec: 0 };

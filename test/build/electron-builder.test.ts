@@ -124,3 +124,24 @@ test('deb metadata: set, electron-builder accepts it and the dist pre-check agre
     rmSync(stub, { recursive: true, force: true });
   }
 });
+
+test('fuses: no running as Node, no NODE_OPTIONS, no --inspect, cookies encrypted; asar integrity only with asar', async () => {
+  const config = await load();
+  const f = config.electronFuses as Record<string, boolean>;
+  assert.equal(f.runAsNode, false);
+  assert.equal(f.enableNodeOptionsEnvironmentVariable, false);
+  assert.equal(f.enableNodeCliInspectArguments, false);
+  assert.equal(f.enableCookieEncryption, true);
+  assert.equal(f.grantFileProtocolExtraPrivileges, false);
+  // The integrity fuses only mean something for an asar archive: on exactly when asar is used.
+  const asar = config.asar !== false;
+  assert.equal(f.enableEmbeddedAsarIntegrityValidation, asar);
+  assert.equal(f.onlyLoadAppFromAsar, asar);
+  await validate(config);
+});
+
+test('the desktop entry passes the files after "--", so no file name is taken for a switch', async () => {
+  const config = await load();
+  const { buildExecArgs } = require('app-builder-lib/out/targets/LinuxTargetHelper.js') as { buildExecArgs(a: string[]): string };
+  assert.equal(buildExecArgs(config.linux.executableArgs), '-- %U');
+});

@@ -66,6 +66,16 @@ test('window options turn on context isolation and the sandbox and turn off node
   assert.equal(w.preload, '/app/dist/electron/preload.cjs');
 });
 
+test('a packaged build has no DevTools and no Reload; a development run keeps both', () => {
+  assert.equal(main.windowOptions('/p', false, true).webPreferences!.devTools, false);
+  assert.equal(main.windowOptions('/p', false, false).webPreferences!.devTools, true);
+  const actions = { open() {}, openRecent() {}, clearRecent() {}, chooseObjectStore() {} };
+  const viewRoles = (packaged: boolean) =>
+    ((main.menuTemplate({ platform: 'linux', recent: [], hasImage: false, packaged }, actions).find((m) => m.label === 'View')!.submenu as { role?: string }[]).map((m) => m.role).filter(Boolean));
+  assert.deepEqual(viewRoles(true), ['resetZoom', 'zoomIn', 'zoomOut', 'togglefullscreen']);
+  assert.deepEqual(viewRoles(false), ['reload', 'toggleDevTools', 'resetZoom', 'zoomIn', 'zoomOut', 'togglefullscreen']);
+});
+
 test('the started app creates one hardened window on our own page with the bundled preload', () =>
   withDir(async (dir) => {
     const { d, win } = await launch(dir);

@@ -5,6 +5,7 @@
  */
 import { Worker } from 'node:worker_threads';
 import { loadSeeds, makeCase } from './cases.ts';
+import { makeStructuredCase } from './structured.ts';
 import type { Outcome } from './oracle.ts';
 import type { FromWorker, ToWorker } from './protocol.ts';
 
@@ -22,6 +23,8 @@ export interface FuzzOptions {
   /** Called every `progressEvery` cases. */
   onProgress?: (done: number, s: FuzzSummary) => void;
   progressEvery?: number;
+  /** Structure-aware cases of the attack classes (test/fuzz/structured.ts) instead of mutations. */
+  structured?: boolean;
 }
 
 export interface Failure {
@@ -75,7 +78,7 @@ export async function runFuzz(options: FuzzOptions): Promise<FuzzSummary> {
     totalMs: 0,
   };
   const describeCase = (position: number, detail: string): Failure => {
-    const c = makeCase(seeds, options.seed, indexOf(position));
+    const c = options.structured ? makeStructuredCase(options.seed, indexOf(position)) : makeCase(seeds, options.seed, indexOf(position));
     return { index: c.index, image: c.image, ops: c.ops, detail };
   };
   const indexOf = (position: number) => (indexes ? indexes[position]! : position);
@@ -134,8 +137,9 @@ export async function runFuzz(options: FuzzOptions): Promise<FuzzSummary> {
         }
         Object.assign(slot, { at: b.from, to: b.to, busy: true, last: Date.now() });
         // A replay sends one case per message; a run sends contiguous ranges.
-        if (indexes) for (let p = b.from; p < b.to; p++) worker.postMessage({ seed: options.seed, from: indexOf(p), to: indexOf(p) + 1 } satisfies ToWorker);
-        else worker.postMessage({ seed: options.seed, from: b.from, to: b.to } satisfies ToWorker);
+        const structured = options.structured ?? false;
+        if (indexes) for (let p = b.from; p < b.to; p++) worker.postMessage({ seed: options.seed, from: indexOf(p), to: indexOf(p) + 1, structured } satisfies ToWorker);
+        else worker.postMessage({ seed: options.seed, from: b.from, to: b.to, structured } satisfies ToWorker);
       };
       worker.on('message', (m: FromWorker) => {
         slot.last = Date.now();

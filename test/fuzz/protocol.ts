@@ -1,7 +1,8 @@
 /** Messages between the fuzz harness and its worker threads. */
 import type { CaseResult } from './oracle.ts';
 
-export type ToWorker = { seed: number; from: number; to: number };
+/** `structured`: the cases come from test/fuzz/structured.ts instead of mutated corpus images. */
+export type ToWorker = { seed: number; from: number; to: number; structured?: boolean };
 
 export type FromWorker =
   | { type: 'ready' }

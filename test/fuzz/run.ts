@@ -1,6 +1,6 @@
 /**
  * Long fuzz runs: `npm run fuzz -- [--cases N] [--seed S] [--time SECONDS] [--workers K]
- * [--case I ...]`. Prints progress and the summary (cases, crashes, hangs, misses, maximum time
+ * [--case I ...] [--structured]`; --structured runs the crafted attack-class cases of test/fuzz/structured.ts. Prints progress and the summary (cases, crashes, hangs, misses, maximum time
  * per case); exits 1 when any case crashed, hung or was missed. `--case` replays single cases.
  */
 import { parseArgs } from 'node:util';
@@ -14,6 +14,7 @@ const { values } = parseArgs({
     workers: { type: 'string' },
     case: { type: 'string', multiple: true },
     'hang-ms': { type: 'string' },
+    structured: { type: 'boolean' },
   },
 });
 
@@ -38,6 +39,7 @@ const summary = await runFuzz({
   ...(time !== undefined ? { timeSeconds: time } : {}),
   ...(cases === undefined && time === undefined && !only ? { cases: 10_000 } : {}),
   workers: num('workers', values.workers) ?? 2,
+  ...(values.structured ? { structured: true } : {}),
   ...(values['hang-ms'] ? { hangMs: num('hang-ms', values['hang-ms'])! } : {}),
   onProgress: (done, s) => process.stderr.write(`fuzz: ${done} cases, ${s.crashes.length} crashes, ${s.hangs.length} hangs, ${s.misses.length} misses\n`),
   progressEvery: 1000,

@@ -5,6 +5,7 @@
 import { parentPort } from 'node:worker_threads';
 import { loadSeeds, makeCase } from './cases.ts';
 import { dumpTree, runCase } from './oracle.ts';
+import { makeStructuredCase } from './structured.ts';
 import type { FromWorker, ToWorker } from './protocol.ts';
 
 const port = parentPort!;
@@ -25,9 +26,10 @@ port.on('message', async (m: ToWorker) => {
   for (let i = m.from; i < m.to; i++) {
     if (i === hangAt) for (;;);
     if (i === dieAt) process.exit(3);
-    const c = makeCase(seeds, m.seed, i);
+    const c = m.structured ? makeStructuredCase(m.seed, i) : makeCase(seeds, m.seed, i);
     const t0 = performance.now();
-    const r = await runCase(c.bytes, baselines.get(c.image)!);
+    // A crafted image has no original to compare with: a clean one counts as "changed".
+    const r = await runCase(c.bytes, baselines.get(c.image) ?? '');
     send({ type: 'case', index: i, image: c.image, ops: c.ops, ms: performance.now() - t0, ...r });
   }
   send({ type: 'batch-done' });

@@ -8,7 +8,8 @@ import { readFileSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
 import { memorySource } from '../../../shared/bytes/source.ts';
 import { checkSource, type SourceCheckResult } from '../../../shared/check/index.ts';
-import { openErofs, type ErofsReader } from '../../../shared/erofs/reader.ts';
+import type { ErofsReader } from '../../../shared/erofs/reader.ts';
+import { openImage } from '../../../shared/open.ts';
 import type { RawDirent } from '../../../shared/erofs/dirent.ts';
 import type { RawInode } from '../../../shared/erofs/inode.ts';
 import { decodeIbodyHeader, xattrFullName, type XattrEntry } from '../../../shared/erofs/xattr.ts';
@@ -30,7 +31,8 @@ export interface Fixture {
 
 export async function fixture(...parts: string[]): Promise<Fixture> {
   const bytes = loadImage(...parts);
-  return { bytes, reader: await openErofs(memorySource(bytes)) };
+  // Through openImage: it hands a composefs image's header to the EROFS reader.
+  return { bytes, reader: (await openImage(memorySource(bytes))) as ErofsReader };
 }
 
 /** A dirent with the block it lives in. */
