@@ -60,6 +60,9 @@ import {
 
 const LAYOUT_LABELS = ['compact', 'extended'].map((v) => DATALAYOUT_NAMES.map((l) => `${v} ${l}`));
 
+/** PATH_MAX: the longest symlink target the VFS accepts. */
+const SYMLINK_PATH_MAX = 4096;
+
 /** Metadata misses read at least this much, so browsing a tree costs few reads. */
 const READ_AHEAD = 16 * 1024;
 
@@ -402,9 +405,11 @@ export async function openErofs(raw: ByteSource, options: OpenErofsOptions = {})
           data = { kind: 'blocks', extents: extentsSync(ino).filter((e) => e.offset !== null).map((e) => ({ offset: e.offset!, length: e.length, fileOffset: e.fileOffset })) };
         }
       }
-      // A symlink target is at most a block; a hostile size must not make us allocate gigabytes.
+      // A symlink target is at most PATH_MAX (the kernel reads longer ones through the page cache,
+      // so 512-byte blocks may hold longer targets than a block); a hostile size must not make us
+      // allocate gigabytes.
       if (kind === 'symlink' && data.kind !== 'compressed') {
-        if (ino.size > blockSize) throw new DecodeError(`symlink ${id}: target length ${ino.size} exceeds a block`, ino.offset, ino.inodeSize, 'erofs.symlink.size');
+        if (ino.size > Math.max(blockSize, SYMLINK_PATH_MAX)) throw new DecodeError(`symlink ${id}: target length ${ino.size} exceeds ${Math.max(blockSize, SYMLINK_PATH_MAX)} bytes`, ino.offset, ino.inodeSize, 'erofs.symlink.size');
         target = smallDataSync(ino);
       }
     }
