@@ -31,6 +31,7 @@ import {
   EROFS_FT_SOCK,
   EROFS_FT_SYMLINK,
   EROFS_FEATURE_INCOMPAT_FRAGMENTS,
+  EROFS_FEATURE_INCOMPAT_METABOX,
   EROFS_INODE_CHUNK_BASED,
   EROFS_INODE_COMPRESSED_COMPACT,
   EROFS_INODE_COMPRESSED_FULL,
@@ -147,6 +148,12 @@ export async function openErofs(raw: ByteSource, options: OpenErofsOptions = {})
   if (new Cursor(head, 0).u32('magic') === LCFS_EROFS_MAGIC) header = decodeComposefsHeader(new Cursor(head, 0));
   const { sb, findings: sbFindings } = decodeSuperblock(new Cursor(head, 0, EROFS_SUPER_OFFSET));
   findings.push(...sbFindings);
+  if (sb.featureIncompat & EROFS_FEATURE_INCOMPAT_METABOX) {
+    // Metadata compression (mkfs.erofs -m): inodes and directories live compressed in the metabox
+    // inode. Not decoded here (erofs-utils 1.9.3's own fsck extracts such images wrongly).
+    const [o, l] = sb.fieldRanges['feature_incompat']!;
+    throw new DecodeError('metadata compression (the metabox feature, mkfs.erofs -m) is not supported by this reader: nothing in the image could be read', o, l, 'unsupported.erofs.metabox');
+  }
   const blockSize = 2 ** sb.blkszbits;
   const src = cachedSource(raw, blockSize, options.cacheBlocks ?? Math.max(1024, (64 << 20) / blockSize));
   const size = raw.size;

@@ -6,16 +6,16 @@
  * target, rdev, sha256 of every file read through our reader) and checks clean.
  */
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { closeSync, existsSync, openSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { checkImage } from '../../../shared/check/index.ts';
+import { checkImage, checkSource } from '../../../shared/check/index.ts';
 import { fileSource } from '../../../electron/services/file-source.ts';
 import { openImage } from '../../../shared/open.ts';
 import type { ImageReader } from '../../../shared/model.ts';
-import { BENCH_DIR } from '../../helpers/corpus.ts';
+import { BENCH_DIR, REPO_ROOT } from '../../helpers/corpus.ts';
 import { compressionTree, differences, erofsUtilsSkip, readerView, removeDir, tempDir, treeExpectations, treeXattrs, writeTree } from './erofs-utils.ts';
 
 const TOOLS = join(BENCH_DIR ?? '/nonexistent', 'erofs-utils-1.9.3');
@@ -74,6 +74,24 @@ describe('images made by mkfs.erofs 1.9.3 read exactly like their source', { ski
       });
     });
   }
+
+  test('metadata compression (-m) is unsupported, not corrupt: check lists it and exits 3', async () => {
+    const image = join(dir, 'metabox.erofs');
+    mkfs(image, join(dir, 'tree'), ['-zlz4', '-m4096']);
+    const src = await fileSource(image);
+    try {
+      const r = await checkSource(src);
+      assert.deepEqual(r.findings, []);
+      assert.equal(r.unreadable, false);
+      assert.deepEqual(r.unsupported?.map((u) => [u.code, u.severity, u.offset, u.length]), [['unsupported.erofs.metabox', 'info', 1024 + 80, 4]]);
+    } finally {
+      await src.close?.();
+    }
+    const cli = spawnSync(process.execPath, ['--import', 'tsx', join(REPO_ROOT, 'electron/cli/main.ts'), 'check', image], { encoding: 'utf8', cwd: REPO_ROOT });
+    assert.equal(cli.status, 3, cli.stderr);
+    assert.match(cli.stdout, /^0x450\+4 unsupported unsupported\.erofs\.metabox: metadata compression/);
+    assert.match(cli.stdout, /could not check everything: 1 unsupported part skipped\n$/);
+  });
 
   test('a 5 GiB file of holes with data at its start and past 4 GiB reads back at those offsets', async () => {
     const tree = join(dir, 'sparse');
