@@ -36,6 +36,7 @@ export const CHECK_CODES = {
   'erofs.superblock.inos': w('the inode count should equal the number of inodes reachable from the root'),
   'erofs.superblock.build-time-nsec': w('nanoseconds of the build time must be below 10^9'),
   'erofs.superblock.xattr_blkaddr': e('the shared xattr area must start inside the image'),
+  'erofs.superblock.compr-cfgs': e('the compression configurations after the superblock must hold one well-formed record per available algorithm'),
   'erofs.superblock.device-table': e('the device table (extra_devices slots at devt_slotoff) must lie inside the image'),
   'erofs.root.not-dir': e('the root inode must be a directory'),
 

@@ -3,6 +3,9 @@ import { S_IFMT, S_IFREG, toHex, type ImageReader } from '../../../shared/model.
 import { digestFileSync } from '../../verity/node-hash.ts';
 import { UsageError, parseArgs, type Command } from '../io.ts';
 import { withImage } from '../image.ts';
+import { EROFS_FEATURE_INCOMPAT_COMPR_CFGS, EROFS_FEATURE_INCOMPAT_ZERO_PADDING } from '../../../shared/erofs/erofs_fs.ts';
+import type { ErofsReader } from '../../../shared/erofs/reader.ts';
+import { compressionRows, compressionStats, type CompressionStats } from '../../../shared/erofs/zinfo.ts';
 
 interface Counts {
   entries: number;
@@ -45,6 +48,14 @@ async function count(r: ImageReader): Promise<Counts> {
   return c;
 }
 
+/** Compression figures for EROFS images that may hold compressed files (0-padding or compr_cfgs set). */
+async function compressionSummary(r: ImageReader): Promise<CompressionStats | undefined> {
+  if (r.format !== 'erofs' && r.format !== 'composefs') return undefined;
+  const e = r as ErofsReader;
+  if (!(e.sb.featureIncompat & (EROFS_FEATURE_INCOMPAT_ZERO_PADDING | EROFS_FEATURE_INCOMPAT_COMPR_CFGS))) return undefined;
+  return compressionStats(e);
+}
+
 const command: Command = {
   usage: 'info IMAGE [--json] [--no-digest]',
   summary: 'header, superblock, features, counts and the image fs-verity digest',
@@ -58,7 +69,8 @@ const command: Command = {
       const counts = await count(r);
       const digest = flags.has('no-digest') ? undefined : toHex(digestFileSync(path).digest);
       if (flags.has('json')) {
-        out.text(JSON.stringify({ path, ...info, counts, ...(digest ? { fsverityDigest: digest } : {}) }, null, 2) + '\n');
+        const z = await compressionSummary(r);
+        out.text(JSON.stringify({ path, ...info, counts, ...(z ? { compression: z } : {}), ...(digest ? { fsverityDigest: digest } : {}) }, null, 2) + '\n');
         return counts.problems ? 1 : 0;
       }
       const rows: [string, string][] = [
@@ -76,6 +88,8 @@ const command: Command = {
         ['files with data in the image', String(counts.inlineFiles)],
         ['distinct backing objects', String(counts.objects)],
       ];
+      const z = await compressionSummary(r);
+      if (z) rows.push(...compressionRows(z));
       if (counts.problems) rows.push(['unreadable subtrees', `${counts.problems} (run cfs-inspect check)`]);
       if (digest) rows.push(['image fs-verity digest', `sha256:${digest}`]);
       const w = Math.max(...rows.map(([k]) => k.length)) + 2;
