@@ -7,7 +7,7 @@ import { failOnProblems, problemCollector } from '../problems.ts';
 const command: Command = {
   usage: 'dump IMAGE [--filter PATH]...',
   summary: 'print the tree in composefs-dump(5) format (composefs-info dump)',
-  async run({ args, out, err }) {
+  async run({ args, out, err, devices }) {
     const { positional, flags } = parseArgs(args, ['filter'], []);
     if (positional.length === 0) throw new UsageError('needs an IMAGE');
     // --filter keeps entries at or below the given paths (like mkcomposefs/composefs-dump filters).
@@ -35,7 +35,7 @@ const command: Command = {
           },
           problems.add(path),
         );
-      });
+      }, devices ? { devices } : {});
     }
     return failOnProblems(problems, err);
   },

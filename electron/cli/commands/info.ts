@@ -59,7 +59,7 @@ async function compressionSummary(r: ImageReader): Promise<CompressionStats | un
 const command: Command = {
   usage: 'info IMAGE [--json] [--no-digest]',
   summary: 'header, superblock, features, counts and the image fs-verity digest',
-  async run({ args, out }) {
+  async run({ args, out, devices }) {
     const { positional, flags } = parseArgs(args, [], ['json', 'no-digest']);
     if (positional.length !== 1) throw new UsageError('needs exactly one IMAGE');
     const path = positional[0]!;
@@ -95,7 +95,7 @@ const command: Command = {
       const w = Math.max(...rows.map(([k]) => k.length)) + 2;
       for (const [k, v] of rows) out.text(`${(k + ':').padEnd(w)}${v}\n`);
       return counts.problems ? 1 : 0;
-    });
+    }, devices ? { devices } : {});
   },
 };
 export default command;

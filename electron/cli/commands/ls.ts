@@ -6,7 +6,7 @@ import { failOnProblems, problemCollector } from '../problems.ts';
 const command: Command = {
   usage: 'ls IMAGE...',
   summary: 'list every path (composefs-info ls format)',
-  async run({ args, out, err }) {
+  async run({ args, out, err, devices }) {
     const { positional } = parseArgs(args, [], []);
     if (positional.length === 0) throw new UsageError('needs an IMAGE');
     const problems = problemCollector();
@@ -14,7 +14,7 @@ const command: Command = {
       await withImage(path, async (r) => {
         if ('prefetchAll' in r) await (r as { prefetchAll(): Promise<boolean> }).prefetchAll();
         await walkComposefs(r, (e) => (e.depth > 0 ? out.raw(lsLine(e)) : undefined), problems.add(path));
-      });
+      }, devices ? { devices } : {});
     }
     return failOnProblems(problems, err);
   },
