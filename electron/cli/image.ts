@@ -2,7 +2,7 @@
 import { DecodeError, hex } from '../../shared/bytes/cursor.ts';
 import type { ImageReader } from '../../shared/model.ts';
 import { assertDirectory, describeOpenError } from '../services/file-source.ts';
-import { openImageFile } from '../services/open-file.ts';
+import { openImageFile, type OpenFileOptions } from '../services/open-file.ts';
 import { BUDGETS, outputLimit } from '../../shared/budgets.ts';
 import { CliError, type Output } from './io.ts';
 import { cliBlobDirs } from './blob-dirs.ts';
@@ -14,17 +14,17 @@ export function describeError(path: string, e: unknown): string {
   return `${path}: ${(e as Error)?.message ?? String(e)}`;
 }
 
-export async function openForCli(path: string): Promise<ImageReader> {
+export async function openForCli(path: string, options: OpenFileOptions = {}): Promise<ImageReader> {
   try {
-    return await openImageFile(path, { blobDirs: cliBlobDirs() });
+    return await openImageFile(path, { blobDirs: cliBlobDirs(), ...options });
   } catch (e) {
     throw new CliError(describeError(path, e));
   }
 }
 
 /** Runs a whole-image walk; a decode failure anywhere becomes a CliError naming the path. */
-export async function withImage<T>(path: string, fn: (r: ImageReader) => Promise<T>): Promise<T> {
-  const r = await openForCli(path);
+export async function withImage<T>(path: string, fn: (r: ImageReader) => Promise<T>, options: OpenFileOptions = {}): Promise<T> {
+  const r = await openForCli(path, options);
   try {
     return await fn(r);
   } catch (e) {

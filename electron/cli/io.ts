@@ -123,6 +123,24 @@ export interface CommandContext {
   err: (line: string) => void;
   /** Is stderr a terminal (progress display)? */
   stderrIsTTY: boolean;
+  /** `--device PATH` (any command, repeatable): extra devices of an EROFS image, in device-table order. */
+  devices?: string[];
+}
+
+/** Takes every `--device PATH` / `--device=PATH` out of argv (they apply to whichever image is opened). */
+export function takeDeviceArgs(argv: string[]): { args: string[]; devices: string[] } {
+  const args: string[] = [];
+  const devices: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (a === '--device') {
+      const v = argv[++i];
+      if (v === undefined) throw new UsageError('--device needs a PATH');
+      devices.push(v);
+    } else if (a.startsWith('--device=')) devices.push(a.slice('--device='.length));
+    else args.push(a);
+  }
+  return { args, devices };
 }
 
 /** A command returns its exit code. */

@@ -2,7 +2,7 @@
  * cfs-inspect: the command-line face of the inspector. Each command lives in its own module and is
  * loaded only when used, so `cfs-inspect ls` does not pay for the verity pool or the diff engine.
  */
-import { CliError, UsageError, commandHelp, createOutput, type Command } from './io.ts';
+import { CliError, UsageError, commandHelp, createOutput, takeDeviceArgs, type Command } from './io.ts';
 import pkg from '../../package.json' with { type: 'json' };
 import { DecodeError } from '../../shared/bytes/cursor.ts';
 import { delimiter } from 'node:path';
@@ -77,7 +77,8 @@ export async function main(argv: string[]): Promise<number> {
       process.stdout.write(commandHelp(command));
       return 0;
     }
-    const code = await command.run({ args, out, err, stderrIsTTY: Boolean(process.stderr.isTTY) });
+    const { args: rest, devices } = takeDeviceArgs(args);
+    const code = await command.run({ args: rest, out, err, stderrIsTTY: Boolean(process.stderr.isTTY), ...(devices.length ? { devices } : {}) });
     out.flush();
     return code;
   } catch (e) {

@@ -38,6 +38,7 @@ export const CHECK_CODES = {
   'erofs.superblock.inos': w('the inode count should equal the number of inodes reachable from the root'),
   'erofs.superblock.build-time-nsec': w('nanoseconds of the build time must be below 10^9'),
   'erofs.superblock.xattr_blkaddr': e('the shared xattr area must start inside the image'),
+  'erofs.superblock.compr-cfgs': e('the compression configurations after the superblock must hold one well-formed record per available algorithm'),
   'erofs.superblock.device-table': e('the device table (extra_devices slots at devt_slotoff) must lie inside the image'),
   'erofs.root.not-dir': e('the root inode must be a directory'),
 
@@ -148,7 +149,15 @@ export const CODE_FAMILIES: readonly (readonly [prefix: string, info: CodeInfo])
   ['erofs.zmap.', e('the compression map (z_erofs_map_header and lcluster indexes) must describe extents inside the image')],
   ['erofs.zdata.', e('compressed extents must decode to exactly the bytes the map promises')],
   ['erofs.lz4.', e('an LZ4 block must be well formed and stay inside its input and output')],
+  ['unsupported.', i('a feature this reader cannot decode yet: the bytes were skipped, not judged (check exits 3)')],
 ];
+
+/**
+ * Codes for features this reader does not decode. Raising one (as a DecodeError) says "not
+ * checked", never "corrupt": the check lists it apart from the findings.
+ */
+export const UNSUPPORTED_PREFIX = 'unsupported.';
+export const isUnsupportedCode = (code: string): boolean => code.startsWith(UNSUPPORTED_PREFIX);
 
 const familyOf = (code: string) => CODE_FAMILIES.find(([prefix]) => code.startsWith(prefix))?.[1];
 

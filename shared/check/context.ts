@@ -6,7 +6,7 @@ import { DecodeError } from '../bytes/cursor.ts';
 import { displayBytes } from '../diff/text.ts';
 import type { ErofsReader } from '../erofs/reader.ts';
 import type { Finding } from '../model.ts';
-import { finding, type FindingExtra } from './codes.ts';
+import { finding, isUnsupportedCode, type FindingExtra } from './codes.ts';
 
 export interface CheckOptions {
   /** Stop once this many findings are collected (the report is then marked truncated). */
@@ -18,6 +18,11 @@ export interface CheckOptions {
 
 export interface CheckResult {
   findings: Finding[];
+  /**
+   * What could not be checked because this reader does not support it (metadata compression,
+   * ...): each with its range and why. Never errors or warnings about the image.
+   */
+  unsupported?: Finding[];
   nodesChecked: number;
   truncated: boolean;
 }
@@ -67,6 +72,8 @@ export interface CheckContext {
   /** Counts one inode checked, for options.onProgress. */
   inodeChecked(): void;
   findings: Finding[];
+  /** Parts skipped as unsupported (see CheckResult.unsupported). */
+  unsupported: Finding[];
 }
 
 export const pathOf = (path: Uint8Array): string => displayBytes(path);
@@ -88,6 +95,7 @@ export function createContext(reader: ErofsReader, options: CheckOptions): Check
     blockSize: reader.blockSize,
     composefs: reader.header !== undefined,
     findings,
+    unsupported: [],
     get full() {
       return findings.length >= max;
     },
@@ -105,6 +113,12 @@ export function createContext(reader: ErofsReader, options: CheckOptions): Check
       return src.peek(offset, length) ?? (await src.read(offset, length));
     },
     addError(error, subject, fallback = { offset: 0, length: 0 }) {
+      if (error instanceof DecodeError && isUnsupportedCode(error.code)) {
+        if (!ctx.unsupported.some((u) => u.code === error.code && u.offset === error.offset && u.length === error.length)) {
+          ctx.unsupported.push({ code: error.code, severity: 'info', offset: error.offset, length: error.length, message: error.message, ...subjectExtra(subject) });
+        }
+        return;
+      }
       if (error instanceof DecodeError) {
         ctx.add({
           code: error.code,

@@ -11,7 +11,7 @@ import type { ErofsReader } from '../erofs/reader.ts';
 import type { Finding, ImageReader } from '../model.ts';
 import { openImage, type OpenOptions } from '../open.ts';
 import { walk } from '../walk.ts';
-import { finding } from './codes.ts';
+import { finding, isUnsupportedCode } from './codes.ts';
 import { createContext, DEFAULT_MAX_FINDINGS, type CheckOptions, type CheckResult } from './context.ts';
 import { checkAclFlag, checkSuperblock } from './superblock.ts';
 import { checkOverlaps, checkTree } from './tree.ts';
@@ -75,7 +75,7 @@ async function checkErofs(reader: ErofsReader, options: CheckOptions): Promise<C
   checkAclFlag(ctx, hasAcl);
   let nodesChecked = 0;
   for (const info of inodes.values()) if (info) nodesChecked++;
-  return { findings: ctx.findings, nodesChecked, truncated: ctx.full };
+  return { findings: ctx.findings, nodesChecked, truncated: ctx.full, ...(ctx.unsupported.length ? { unsupported: ctx.unsupported } : {}) };
 }
 
 /** Another format's checker gave its findings; count the nodes a walk reaches and apply the limit. */
@@ -97,6 +97,11 @@ export async function checkSource(source: ByteSource, options: CheckOptions & { 
   try {
     reader = await openImage(source, options.open);
   } catch (e) {
+    if (e instanceof DecodeError && isUnsupportedCode(e.code)) {
+      // Not broken, just beyond this reader: nothing was judged, and the report says why.
+      const u = { code: e.code, severity: 'info' as const, offset: e.offset, length: e.length, message: e.message };
+      return { findings: [], unsupported: [u], nodesChecked: 0, truncated: false, unreadable: false };
+    }
     const f =
       e instanceof DecodeError
         ? { code: e.code, severity: 'error' as const, offset: e.offset, length: e.length, message: e.message }

@@ -35,7 +35,9 @@ import {
   EROFS_FT_REG_FILE,
   EROFS_FT_SOCK,
   EROFS_FT_SYMLINK,
+  EROFS_FEATURE_INCOMPAT_COMPR_CFGS,
   EROFS_FEATURE_INCOMPAT_FRAGMENTS,
+  EROFS_FEATURE_INCOMPAT_METABOX,
   EROFS_INODE_CHUNK_BASED,
   EROFS_INODE_COMPRESSED_COMPACT,
   EROFS_INODE_COMPRESSED_FULL,
@@ -50,6 +52,7 @@ import { slabAllocator } from '../walk.ts';
 import { datalayoutName, decodeDev, decodeInode, inodeOffset, type RawInode } from './inode.ts';
 import { decodeSuperblock, type Superblock } from './superblock.ts';
 import { decodeDeviceTable, deviceIdMask as deviceIdMaskOf, deviceLabel, deviceTableRange, resolveDevice, type DeviceTable } from './devices.ts';
+import { comprCfgsStart, decodeComprCfgs, describeComprCfg, type ComprCfg } from './compr-cfgs.ts';
 import { decodeLongPrefixes, longPrefixTableMaxBytes, longPrefixTableStart } from './xattr-prefixes.ts';
 import { decodeZMapHeader, zAlgorithmName, zIndexLayout, zMapHeaderOffset, Z_EROFS_MAP_HEADER_SIZE } from './zmap.ts';
 import {
@@ -64,6 +67,9 @@ import {
 } from './xattr.ts';
 
 const LAYOUT_LABELS = ['compact', 'extended'].map((v) => DATALAYOUT_NAMES.map((l) => `${v} ${l}`));
+
+/** PATH_MAX: the longest symlink target the VFS accepts. */
+const SYMLINK_PATH_MAX = 4096;
 
 /** Metadata misses read at least this much, so browsing a tree costs few reads. */
 const READ_AHEAD = 16 * 1024;
@@ -117,6 +123,8 @@ export interface ErofsReader extends ImageReader {
   readonly devices?: DeviceTable;
   /** Long xattr name prefixes (xattr_prefix_count records), for building full names. */
   readonly longPrefixes: LongPrefix[];
+  /** Compression configurations (EROFS_FEATURE_INCOMPAT_COMPR_CFGS), one per available algorithm. */
+  readonly comprCfgs?: ComprCfg[];
 }
 
 const FT_KIND: NodeKind[] = ['unknown', 'file', 'dir', 'chardev', 'blockdev', 'fifo', 'socket', 'symlink'];
@@ -161,6 +169,12 @@ export async function openErofs(raw: ByteSource, options: OpenErofsOptions = {})
   const header = options.wrapper?.header;
   const { sb, findings: sbFindings } = decodeSuperblock(new Cursor(head, 0, EROFS_SUPER_OFFSET));
   findings.push(...sbFindings);
+  if (sb.featureIncompat & EROFS_FEATURE_INCOMPAT_METABOX) {
+    // Metadata compression (mkfs.erofs -m): inodes and directories live compressed in the metabox
+    // inode. Not decoded here (erofs-utils 1.9.3's own fsck extracts such images wrongly).
+    const [o, l] = sb.fieldRanges['feature_incompat']!;
+    throw new DecodeError('metadata compression (the metabox feature, mkfs.erofs -m) is not supported by this reader: nothing in the image could be read', o, l, 'unsupported.erofs.metabox');
+  }
   const blockSize = 2 ** sb.blkszbits;
   const src = cachedSource(raw, blockSize, options.cacheBlocks ?? Math.max(1024, (64 << 20) / blockSize));
   const size = raw.size;
@@ -457,9 +471,11 @@ export async function openErofs(raw: ByteSource, options: OpenErofsOptions = {})
           data = { kind: 'blocks', extents: extentsSync(ino).filter((e) => e.offset !== null).map((e) => ({ offset: e.offset!, length: e.length, fileOffset: e.fileOffset })) };
         }
       }
-      // A symlink target is at most a block; a hostile size must not make us allocate gigabytes.
+      // A symlink target is at most PATH_MAX (the kernel reads longer ones through the page cache,
+      // so 512-byte blocks may hold longer targets than a block); a hostile size must not make us
+      // allocate gigabytes.
       if (kind === 'symlink' && data.kind !== 'compressed') {
-        if (ino.size > blockSize) throw new DecodeError(`symlink ${id}: target length ${ino.size} exceeds a block`, ino.offset, ino.inodeSize, 'erofs.symlink.size');
+        if (ino.size > Math.max(blockSize, SYMLINK_PATH_MAX)) throw new DecodeError(`symlink ${id}: target length ${ino.size} exceeds ${Math.max(blockSize, SYMLINK_PATH_MAX)} bytes`, ino.offset, ino.inodeSize, 'erofs.symlink.size');
         target = smallDataSync(ino);
       }
     }
@@ -532,6 +548,15 @@ export async function openErofs(raw: ByteSource, options: OpenErofsOptions = {})
     for (const d of devices?.slots ?? []) {
       fields.push({ label: `device ${d.id}`, value: `${deviceLabel(d)}, ${d.blocks} blocks${d.mappedBlkaddr ? `, mapped at block ${d.mappedBlkaddr}` : ''}`, range: { label: `device slot ${d.id}`, offset: d.offset, length: 128 } });
     }
+    for (const c of comprCfgs ?? []) {
+      fields.push({ label: 'compression', value: `${describeComprCfg(c)}; the level is not recorded in the image`, range: { label: `${c.name} configuration`, offset: c.offset, length: c.length } });
+    }
+    if (!(sb.featureIncompat & EROFS_FEATURE_INCOMPAT_COMPR_CFGS) && sb.u1) f('lz4 max distance', String(sb.u1), 'available_compr_algs');
+    if (packedSize !== undefined) f('packed inode (fragments)', `nid ${sb.packedNid}, ${packedSize} bytes`, 'packed_nid');
+    if (devices?.slots.length && !devices.slots.some((d) => d.mappedBlkaddr * blockSize < size && d.mappedBlkaddr)) {
+      const opened = (options.devices ?? []).filter(Boolean).length;
+      fields.push({ label: 'layout', value: `file data lives on ${devices.slots.length} extra device${devices.slots.length === 1 ? '' : 's'} (an index-only image such as mkfs.erofs --tar=i writes keeps it in the original tarball); ${opened} opened with the image` });
+    }
     if (sb.xattrPrefixCount) f('long xattr prefixes', `${longPrefixes.length} of ${sb.xattrPrefixCount}`, 'xattr_prefix_count');
     const features = [
       ...COMPAT_FEATURE_NAMES.filter(([bit]) => sb.featureCompat & bit).map(([, n]) => n),
@@ -552,6 +577,21 @@ export async function openErofs(raw: ByteSource, options: OpenErofsOptions = {})
     } else {
       devices = decodeDeviceTable(await src.read(t.offset, t.length), sb);
     }
+  }
+
+  let comprCfgs: ComprCfg[] | undefined;
+  if (sb.featureIncompat & EROFS_FEATURE_INCOMPAT_COMPR_CFGS) {
+    const start = comprCfgsStart(sb);
+    try {
+      comprCfgs = decodeComprCfgs(await src.read(start, Math.min(blockSize, size - start)), sb);
+    } catch (e) {
+      if (!(e instanceof DecodeError)) throw e;
+      findings.push({ code: 'erofs.superblock.compr-cfgs', severity: 'error', offset: e.offset, length: e.length, message: `compression configurations: ${e.message}` });
+    }
+  }
+  let packedSize: number | undefined;
+  if (sb.featureIncompat & EROFS_FEATURE_INCOMPAT_FRAGMENTS && sb.packedNid) {
+    packedSize = await load(() => rawInodeSync(sb.packedNid).size).catch(() => undefined);
   }
 
   const reader: ErofsReader = {
@@ -589,6 +629,7 @@ export async function openErofs(raw: ByteSource, options: OpenErofsOptions = {})
       return true;
     },
     ...(devices ? { devices } : {}),
+    ...(comprCfgs ? { comprCfgs } : {}),
     get longPrefixes() {
       return longPrefixes;
     },

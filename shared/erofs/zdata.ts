@@ -67,12 +67,16 @@ export function cachedGetter(r: ErofsReader): { get: ByteGetter; run<T>(f: () =>
 }
 
 /**
- * A decompressor for one reader. It remembers the last mapped inode and decoded extent, so windowed
- * reads (a viewer paging through a file, a hash fed 64 KiB at a time) do not decode a 1 MiB extent
- * once per window. One per open image: the memory lives and dies with it; at most one extent.
+ * A decompressor for one reader. It remembers the last mapped inodes and their last decoded extents,
+ * so windowed reads (a viewer paging through a file, a hash fed 64 KiB at a time) do not decode a
+ * 1 MiB extent once per window, and files whose tails are fragments do not re-decode the packed
+ * inode's extent for each file. One per open image: the memory lives and dies with it; at most
+ * INODE_STATES extents.
  */
+const INODE_STATES = 4;
+
 export function createDecompressor(): (r: ErofsReader, ino: RawInode, offset: number, length: number) => Promise<Uint8Array> {
-  let last: { z: ZInode; ext?: ZExtent; data?: Uint8Array } | undefined;
+  const states = new Map<number, { z: ZInode; ext?: ZExtent; data?: Uint8Array }>();
   const codecs = createCodecs();
 
   /** Decoded bytes of a compressed file's range [offset, offset+length), clipped to the file size. */
@@ -80,8 +84,12 @@ export function createDecompressor(): (r: ErofsReader, ino: RawInode, offset: nu
     const end = Math.min(ino.size, offset + length);
     if (!(offset >= 0) || offset >= end) return new Uint8Array(0);
     const { get, run } = cachedGetter(r);
-    if (last?.z.ino.nid !== ino.nid) last = { z: await run(() => zInode(ino, r.sb, get)) };
-    const cur = last;
+    let cur = states.get(ino.nid);
+    if (cur && cur.z.ino !== ino && cur.z.ino.offset !== ino.offset) cur = undefined;
+    if (cur) states.delete(ino.nid);
+    cur ??= { z: await run(() => zInode(ino, r.sb, get)) };
+    states.set(ino.nid, cur); // most recently used last
+    if (states.size > INODE_STATES) states.delete(states.keys().next().value!);
     const z = cur.z;
     const out = new Uint8Array(end - offset);
     let pos = offset;

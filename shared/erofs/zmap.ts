@@ -50,6 +50,8 @@ export const Z_EROFS_LCLUSTER_TYPE_HEAD2 = 3;
 export const Z_EROFS_LI_LCLUSTER_TYPE_MASK = 3;
 export const Z_EROFS_LI_PARTIAL_REF = 1 << 15;
 export const Z_EROFS_LI_D0_CBLKCNT = 1 << 11;
+/** ilog2(Z_EROFS_LI_D0_CBLKCNT) + 1: the fewest low bits of a compact index entry. */
+const LI_D0_CBLKCNT_BITS = 12;
 
 export const Z_EROFS_MAP_HEADER_SIZE = 8;
 export const Z_EROFS_LCLUSTER_INDEX_SIZE = 8;
@@ -375,7 +377,7 @@ function loadCompacted(z: ZInode, get: ByteGetter, lcn: number, lookahead: boole
   const lclusterBits = z.lclusterBits;
   let vcnt: number;
   if (amortizedshift === 2 && lclusterBits <= 14) vcnt = 2;
-  else if (amortizedshift === 1 && lclusterBits === 12) vcnt = 16;
+  else if (amortizedshift === 1 && lclusterBits <= 12) vcnt = 16;
   else throw zerr(z, `compact ${1 << amortizedshift}B indexes cannot describe ${2 ** lclusterBits}-byte lclusters`, z.header.offset + 7, 1, 'erofs.zmap.clusterbits');
 
   const packSize = vcnt << amortizedshift;
@@ -388,11 +390,13 @@ function loadCompacted(z: ZInode, get: ByteGetter, lcn: number, lookahead: boole
     lcn, type: 0, clusterofs: 0, pblk: 0, delta0: 0, delta1: 0, compressedBlks: 0, partialRef: false,
     nextPackOff: base + packSize, offset: base, size: packSize,
   };
-  let { lo, type } = compactedBits(pack, encodebits * i, lclusterBits);
+  // Entries hold at least 12 low bits (room for Z_EROFS_LI_D0_CBLKCNT) even for smaller lclusters.
+  const lobits = Math.max(lclusterBits, LI_D0_CBLKCNT_BITS);
+  let { lo, type } = compactedBits(pack, encodebits * i, lobits);
   lc.type = type;
   if (type === Z_EROFS_LCLUSTER_TYPE_NONHEAD) {
     lc.clusterofs = 2 ** lclusterBits;
-    if (lookahead) lc.delta1 = compactedLookaheadDistance(pack, lclusterBits, encodebits, vcnt, i);
+    if (lookahead) lc.delta1 = compactedLookaheadDistance(pack, lobits, encodebits, vcnt, i);
     if (lo & Z_EROFS_LI_D0_CBLKCNT) {
       if (!bigPcluster) throw zerr(z, `lcluster ${lcn} carries a CBLKCNT without big pclusters`, base, packSize, 'erofs.zmap.cblkcnt');
       lc.compressedBlks = lo & ~Z_EROFS_LI_D0_CBLKCNT;
@@ -404,7 +408,7 @@ function loadCompacted(z: ZInode, get: ByteGetter, lcn: number, lookahead: boole
       return lc;
     }
     // The last entry of a pack stores delta[1]; delta[0] follows from the entry before it.
-    const prev = compactedBits(pack, encodebits * (i - 1), lclusterBits);
+    const prev = compactedBits(pack, encodebits * (i - 1), lobits);
     let d = prev.lo;
     if (prev.type !== Z_EROFS_LCLUSTER_TYPE_NONHEAD) d = 0;
     else if (d & Z_EROFS_LI_D0_CBLKCNT) d = 1;
@@ -418,7 +422,7 @@ function loadCompacted(z: ZInode, get: ByteGetter, lcn: number, lookahead: boole
     nblk = 1;
     while (i > 0) {
       --i;
-      const e = compactedBits(pack, encodebits * i, lclusterBits);
+      const e = compactedBits(pack, encodebits * i, lobits);
       if (e.type === Z_EROFS_LCLUSTER_TYPE_NONHEAD) i -= e.lo;
       if (i >= 0) ++nblk;
     }
@@ -426,7 +430,7 @@ function loadCompacted(z: ZInode, get: ByteGetter, lcn: number, lookahead: boole
     nblk = 0;
     while (i > 0) {
       --i;
-      const e = compactedBits(pack, encodebits * i, lclusterBits);
+      const e = compactedBits(pack, encodebits * i, lobits);
       if (e.type === Z_EROFS_LCLUSTER_TYPE_NONHEAD) {
         if (e.lo & Z_EROFS_LI_D0_CBLKCNT) {
           --i;
@@ -445,11 +449,11 @@ function loadCompacted(z: ZInode, get: ByteGetter, lcn: number, lookahead: boole
   return lc;
 }
 
-function compactedLookaheadDistance(pack: Uint8Array, lclusterBits: number, encodebits: number, vcnt: number, i: number): number {
+function compactedLookaheadDistance(pack: Uint8Array, lobits: number, encodebits: number, vcnt: number, i: number): number {
   let d1 = 0;
   let lo = 0;
   do {
-    const e = compactedBits(pack, encodebits * i, lclusterBits);
+    const e = compactedBits(pack, encodebits * i, lobits);
     lo = e.lo;
     if (e.type !== Z_EROFS_LCLUSTER_TYPE_NONHEAD) return d1;
     ++d1;
@@ -474,21 +478,25 @@ function lookback(z: ZInode, get: ByteGetter, from: Lcluster, distance: number):
 
 function compressedLength(z: ZInode, get: ByteGetter, head: Lcluster): number {
   const adv = z.header.advise;
-  const lclusterSize = 2 ** z.lclusterBits;
+  const blockSize = 2 ** z.blkszbits;
+  // z_erofs_get_extent_compressedlen: one block unless big pclusters apply to this head type (PLAIN
+  // counts with HEAD2) and a next lcluster exists to carry the block count.
   if (
-    head.type === Z_EROFS_LCLUSTER_TYPE_PLAIN ||
     (head.type === Z_EROFS_LCLUSTER_TYPE_HEAD1 && !(adv & Z_EROFS_ADVISE_BIG_PCLUSTER_1)) ||
-    (head.type === Z_EROFS_LCLUSTER_TYPE_HEAD2 && !(adv & Z_EROFS_ADVISE_BIG_PCLUSTER_2))
+    ((head.type === Z_EROFS_LCLUSTER_TYPE_PLAIN || head.type === Z_EROFS_LCLUSTER_TYPE_HEAD2) && !(adv & Z_EROFS_ADVISE_BIG_PCLUSTER_2)) ||
+    (head.lcn + 1) * 2 ** z.lclusterBits >= z.ino.size
   ) {
-    return lclusterSize;
+    return blockSize;
   }
   // Big pcluster: the first NONHEAD lcluster after the head stores its block count (CBLKCNT).
   const next = loadLcluster(z, get, head.lcn + 1, false);
-  if (next.type !== Z_EROFS_LCLUSTER_TYPE_NONHEAD) return lclusterSize;
-  if (next.delta0 !== 1 || !next.compressedBlks) {
-    throw zerr(z, `big pcluster at lcluster ${head.lcn} has no valid CBLKCNT in lcluster ${head.lcn + 1}`, next.offset, next.size, 'erofs.zmap.cblkcnt');
+  if (next.type !== Z_EROFS_LCLUSTER_TYPE_NONHEAD || !next.compressedBlks) {
+    if (next.type === Z_EROFS_LCLUSTER_TYPE_NONHEAD && next.delta0 !== 1) {
+      throw zerr(z, `big pcluster at lcluster ${head.lcn} has no valid CBLKCNT in lcluster ${head.lcn + 1}`, next.offset, next.size, 'erofs.zmap.cblkcnt');
+    }
+    return blockSize;
   }
-  return next.compressedBlks * 2 ** z.blkszbits;
+  return next.compressedBlks * blockSize;
 }
 
 /** Distance from `la` to the next head lcluster or the end of file (z_erofs_get_extent_decompressedlen). */

@@ -36,7 +36,7 @@ export const MAX_READ = 1 << 30;
 
 export interface OciOpenOptions {
   /**
-   * Replaces the built-in decompressors (DecompressionStream for gzip, fzstd for zstd), e.g. with
+   * Replaces the built-in decompressors (DecompressionStream for gzip, zstddec for zstd), e.g. with
    * node:zlib on the Node side. Yields the decompressed stream in chunks; throws where the data is bad.
    */
   decompress?: (source: ByteSource, compression: Exclude<Compression, 'none'>) => AsyncIterator<Uint8Array>;

@@ -140,3 +140,60 @@ describe('erofs-utils 1.9.3 images (corpus 15-erofs-utils-1.9)', { skip: corpusS
     });
   }
 });
+
+describe('info explains how erofs-utils 1.9.3 laid the image out', { skip: corpusSkip }, () => {
+  const info = (name: string) => {
+    const r = cli('info', '--no-digest', join(ROOT, name, 'image.erofs'));
+    assert.equal(r.status, 0, r.stderr.toString());
+    return r.stdout.toString();
+  };
+
+  test('the algorithm with its window or dictionary from compr_cfgs, the pcluster sizes and no dedupe', () => {
+    const out = info('zstd');
+    assert.match(out, /^compression: +zstd \(window 512 KiB\); the level is not recorded in the image$/m);
+    assert.match(out, /^compressed files: +78$/m);
+    assert.match(out, /^pcluster sizes: +4096\.\.65536 bytes$/m);
+    assert.match(out, /^deduplicated: +0 extents share an earlier pcluster \(0 decoded bytes\)$/m);
+    assert.match(info('lzma'), /^compression: +lzma \(dictionary 256 KiB\);/m);
+    assert.match(info('deflate'), /^compression: +deflate \(window 32 KiB\);/m);
+  });
+
+  test('dedupe and fragments: shared pclusters, the packed inode and its size', () => {
+    const out = info('lz4hc-dedupe-fragments');
+    assert.match(out, /^packed inode \(fragments\): +nid 58670, 4209895 bytes$/m);
+    assert.match(out, /^deduplicated: +412 extents share an earlier pcluster \(1687552 decoded bytes\)$/m);
+    assert.match(out, /^data in the packed inode \(fragments\): +4864336 bytes$/m);
+  });
+
+  test('an index-only image says its data lives in the tarball', () => {
+    assert.match(info('tar-index'), /^layout: +file data lives on 1 extra device \(an index-only image such as mkfs\.erofs --tar=i writes keeps it in the original tarball\); 1 opened with the image$/m);
+  });
+});
+
+describe('an index-only image away from its tarball', { skip: corpusSkip }, () => {
+  test('reading data names the missing device; --device (or the open option) supplies the tarball', async () => {
+    const { copyFileSync, mkdtempSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const dir = mkdtempSync(join(tmpdir(), 'cfs-tar-index-'));
+    const image = join(dir, 'image.erofs');
+    const tar = join(ROOT, 'tar-index', 'layer.tar');
+    copyFileSync(join(ROOT, 'tar-index', 'image.erofs'), image);
+    const manifest = JSON.parse(readFileSync(join(ROOT, 'tar-index', 'extract-manifest.json'), 'utf8')) as ManifestEntry[];
+    const cp = manifest.find((e) => e.path === '/bin/cp')!;
+    const read = async (devices?: string[]) => {
+      const r = await openImageFile(image, devices ? { devices } : {});
+      try {
+        const bin = (await r.children(r.rootId)).find((c) => Buffer.from(c.name).toString() === 'bin')!;
+        const file = (await r.children(bin.id)).find((c) => Buffer.from(c.name).toString() === 'cp')!;
+        return createHash('sha256').update(await r.readData(file.id, 0, cp.size!)).digest('hex');
+      } finally {
+        await r.close();
+      }
+    };
+    await assert.rejects(read(), /data lives on blob 1, which was not opened with the image/);
+    assert.equal(await read([tar]), cp.sha256);
+    const out = cli('info', '--no-digest', image, '--device', tar).stdout.toString();
+    assert.match(out, /; 1 opened with the image$/m);
+    assert.match(cli('info', '--no-digest', image).stdout.toString(), /; 0 opened with the image$/m);
+  });
+});

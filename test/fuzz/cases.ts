@@ -11,6 +11,7 @@ import { openImage } from '../../shared/open.ts';
 import { walk } from '../../shared/walk.ts';
 import { corpusPath } from '../helpers/corpus.ts';
 import { mulberry32 } from '../helpers/prng.ts';
+import { loadErofs19Seeds } from './erofs19-seeds.ts';
 
 /** Seed images: every format and layout the reader knows, small enough for thousands of cases. */
 export const SEED_IMAGES: readonly { name: string; path: string[]; weight: number }[] = [
@@ -47,6 +48,8 @@ export async function loadSeeds(): Promise<Seed[]> {
     const bytes = new Uint8Array(p.endsWith('.gz') ? gunzipSync(raw) : raw);
     out.push({ name: s.name, weight: s.weight, bytes, spots: await structureSpots(bytes) });
   }
+  // The layouts erofs-utils 1.9 writes, made at load time (skipped without ../shared/bench).
+  for (const s of loadErofs19Seeds()) out.push({ ...s, weight: 1, spots: await structureSpots(s.bytes) });
   return out;
 }
 

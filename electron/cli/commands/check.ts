@@ -10,8 +10,8 @@ import { cliBlobDirs } from '../blob-dirs.ts';
 import { blobDirsFor, blobResolver } from '../../services/nydus-blobs.ts';
 
 /** One finding per line: where, how bad, what, whose, why, and the values that disagree. */
-export function findingLine(f: Finding): string {
-  let s = `${hex(f.offset)}+${f.length} ${f.severity} ${f.code}`;
+export function findingLine(f: Finding, label: string = f.severity): string {
+  let s = `${hex(f.offset)}+${f.length} ${label} ${f.code}`;
   if (f.path !== undefined) s += ` ${f.path}`;
   else if (f.nodeId !== undefined) s += ` nid ${f.nodeId}`;
   s += `: ${f.message}`;
@@ -49,7 +49,7 @@ const OPTIONS: OptionSpec[] = [
 const command: Command = {
   usage: 'check IMAGE... [--json] [--max-findings N]',
   options: OPTIONS,
-  summary: 'find every corruption: findings sorted by offset; exit 0 clean, 1 findings, 2 unreadable',
+  summary: 'find every corruption: findings sorted by offset; exit 0 clean, 1 findings, 2 unreadable, 3 clean but parts unsupported (skipped)',
   async run({ args, out }) {
     const { positional, flags } = parseOptions(args, OPTIONS);
     if (positional.length === 0) throw new UsageError('needs an IMAGE');
@@ -82,17 +82,21 @@ const command: Command = {
       for (const r of reports) {
         const prefix = positional.length > 1 ? `${r.image}: ` : '';
         out.text(groupedLines(r.findings, prefix));
+        for (const u of r.unsupported ?? []) out.text(prefix + findingLine(u, 'unsupported'));
         const counts = (['error', 'warning', 'info'] as const).map((s) => [s, r.findings.filter((f) => f.severity === s).length] as const).filter(([, n]) => n > 0);
+        const skipped = r.unsupported?.length ? `; could not check everything: ${r.unsupported.length} unsupported part${r.unsupported.length === 1 ? '' : 's'} skipped` : '';
         const summary = r.unreadable
           ? 'unreadable'
           : r.findings.length === 0
-            ? `clean (${r.nodesChecked} inodes checked)`
-            : `${counts.map(([s, n]) => `${n} ${s}${n === 1 ? '' : 's'}`).join(', ')} in ${r.nodesChecked} inodes${r.truncated ? ' (stopped early: --max-findings reached)' : ''}`;
+            ? `${skipped ? 'no findings' : 'clean'} (${r.nodesChecked} inodes checked)${skipped}`
+            : `${counts.map(([s, n]) => `${n} ${s}${n === 1 ? '' : 's'}`).join(', ')} in ${r.nodesChecked} inodes${r.truncated ? ' (stopped early: --max-findings reached)' : ''}${skipped}`;
         out.text(`${r.image}: ${summary}\n`);
       }
     }
     if (reports.some((r) => r.unreadable)) return 2;
-    return reports.some((r) => r.findings.length > 0) ? 1 : 0;
+    if (reports.some((r) => r.findings.length > 0)) return 1;
+    // Exit 3: nothing wrong was found, but some of the image could not be checked (listed above).
+    return reports.some((r) => r.unsupported?.length) ? 3 : 0;
   },
 };
 export default command;

@@ -11,7 +11,7 @@ const command: Command = {
   usage: 'dump IMAGE [--filter PATH]...',
   options: OPTIONS,
   summary: 'print the tree in composefs-dump(5) format (composefs-info dump)',
-  async run({ args, out, err }) {
+  async run({ args, out, err, devices }) {
     const { positional, flags } = parseOptions(args, OPTIONS);
     if (positional.length === 0) throw new UsageError('needs an IMAGE');
     // --filter keeps entries at or below the given paths (like mkcomposefs/composefs-dump filters).
@@ -45,7 +45,7 @@ const command: Command = {
           },
           problems.add(path),
         );
-      }).finally(() => progress.clear());
+      }, devices ? { devices } : {}).finally(() => progress.clear());
     }
     return failOnProblems(problems, err);
   },

@@ -5,6 +5,9 @@ import { S_IFMT, S_IFREG, toHex, type ImageReader } from '../../../shared/model.
 import { digestFileSync } from '../../verity/node-hash.ts';
 import { UsageError, parseOptions, type Command, type OptionSpec } from '../io.ts';
 import { withImage } from '../image.ts';
+import { EROFS_FEATURE_INCOMPAT_COMPR_CFGS, EROFS_FEATURE_INCOMPAT_ZERO_PADDING } from '../../../shared/erofs/erofs_fs.ts';
+import type { ErofsReader } from '../../../shared/erofs/reader.ts';
+import { compressionRows, compressionStats, type CompressionStats } from '../../../shared/erofs/zinfo.ts';
 
 interface Counts {
   entries: number;
@@ -66,11 +69,19 @@ const OPTIONS: OptionSpec[] = [
   { name: 'no-digest', help: 'skip the image\'s fs-verity digest (it reads the whole file)' },
 ];
 
+/** Compression figures for EROFS images that may hold compressed files (0-padding or compr_cfgs set). */
+async function compressionSummary(r: ImageReader): Promise<CompressionStats | undefined> {
+  if (r.format !== 'erofs' && r.format !== 'composefs') return undefined;
+  const e = r as ErofsReader;
+  if (!(e.sb.featureIncompat & (EROFS_FEATURE_INCOMPAT_ZERO_PADDING | EROFS_FEATURE_INCOMPAT_COMPR_CFGS))) return undefined;
+  return compressionStats(e);
+}
+
 const command: Command = {
   usage: 'info IMAGE [--json] [--no-digest]',
   options: OPTIONS,
   summary: 'header, superblock, features, counts and the image fs-verity digest',
-  async run({ args, out }) {
+  async run({ args, out, devices }) {
     const { positional, flags } = parseOptions(args, OPTIONS);
     if (positional.length !== 1) throw new UsageError('needs exactly one IMAGE');
     const path = positional[0]!;
@@ -80,7 +91,8 @@ const command: Command = {
       const counts = await count(r);
       const digest = flags.has('no-digest') ? undefined : toHex(digestFileSync(path).digest);
       if (flags.has('json')) {
-        out.text(JSON.stringify({ path, ...info, counts, ...(digest ? { fsverityDigest: digest } : {}) }, null, 2) + '\n');
+        const z = await compressionSummary(r);
+        out.text(JSON.stringify({ path, ...info, counts, ...(z ? { compression: z } : {}), ...(digest ? { fsverityDigest: digest } : {}) }, null, 2) + '\n');
         return counts.problems ? 1 : 0;
       }
       const rows: [string, string][] = [
@@ -99,12 +111,14 @@ const command: Command = {
         ...IMAGE_DATA_LAYOUTS.filter((l) => counts.imageDataByLayout[l]).map((l) => [`  ${LAYOUT_LABEL[l]}`, String(counts.imageDataByLayout[l])] as [string, string]),
         ['distinct backing objects', String(counts.objects)],
       ];
+      const z = await compressionSummary(r);
+      if (z) rows.push(...compressionRows(z));
       if (counts.problems) rows.push(['unreadable subtrees', `${counts.problems} (run cfs-inspect check)`]);
       if (digest) rows.push(['image fs-verity digest', `sha256:${digest}`]);
       const w = Math.max(...rows.map(([k]) => k.length)) + 2;
       for (const [k, v] of rows) out.text(`${(k + ':').padEnd(w)}${v}\n`);
       return counts.problems ? 1 : 0;
-    });
+    }, devices ? { devices } : {});
   },
 };
 export default command;

@@ -7,7 +7,7 @@ const command: Command = {
   usage: 'ls IMAGE...',
   options: [],
   summary: 'list every path (composefs-info ls format)',
-  async run({ args, out, err }) {
+  async run({ args, out, err, devices }) {
     const { positional } = parseOptions(args, []);
     if (positional.length === 0) throw new UsageError('needs an IMAGE');
     const problems = problemCollector();
@@ -16,7 +16,7 @@ const command: Command = {
         if ('prefetchAll' in r) await (r as { prefetchAll(): Promise<boolean> }).prefetchAll();
         const emit = budgetedOutput(out, r.size);
         await walkComposefs(r, (e) => (e.depth > 0 ? emit(lsLine(e)) : undefined), problems.add(path));
-      });
+      }, devices ? { devices } : {});
     }
     return failOnProblems(problems, err);
   },

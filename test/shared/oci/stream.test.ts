@@ -151,7 +151,7 @@ describe('compressed layers', () => {
     assert.deepEqual(await r.readData(t.get('dir/file')!.id, 0, 100), sample(100), 'its surviving bytes still read');
   });
 
-  test('zstd decompresses through fzstd into the same tree as the plain tar', { skip: hasTool('zstd') ? false : 'zstd is not installed' }, async () => {
+  test('zstd decompresses (zstddec) into the same tree as the plain tar', { skip: hasTool('zstd') ? false : 'zstd is not installed' }, async () => {
     const zst = new Uint8Array(execFileSync('zstd', ['-q', '-c', '-3'], { input: layer }));
     const r = await openBytes(zst);
     assert.equal(r.compression, 'zstd');
