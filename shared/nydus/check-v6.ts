@@ -55,9 +55,19 @@ function deviceRules(r: NydusV6Reader, out: Finding[]): void {
   }
 }
 
+/** Prefetch table entries are inode numbers (i_ino), not nids. */
+function prefetchRules(r: NydusV6Reader, inos: Set<number>, out: Finding[]): void {
+  const t = r.rafs.prefetch;
+  t?.inodes.forEach((ino, i) => {
+    if (!inos.has(ino)) out.push(nydusFinding('nydus.v6.prefetch.ino', t.offset + 4 * i, 4, `prefetch table entry ${i} names inode ${ino}, which no file of the tree has`, { actual: String(ino) }));
+  });
+}
+
 async function chunkIndexRules(r: NydusV6Reader, out: Finding[], options: CheckOptions): Promise<void> {
   const haveTable = r.rafs.chunkTable.length > 0;
+  const inos = new Set<number>();
   await walk(r, async (e) => {
+    if (e.node.ino !== undefined) inos.add(e.node.ino);
     if ((e.node.mode & S_IFMT) !== S_IFREG || e.hardlinkOf || e.node.size === 0) return;
     const path = bytesToString(e.path);
     try {
@@ -73,6 +83,7 @@ async function chunkIndexRules(r: NydusV6Reader, out: Finding[], options: CheckO
       out.push({ ...asFinding(err, { offset: 0, length: 0 }), nodeId: e.id, path });
     }
   }, { onProblem: () => undefined, ...(options.signal ? { signal: options.signal } : {}) });
+  prefetchRules(r, inos, out);
 }
 
 /** The blob's own chunk info array must describe each chunk as the bootstrap's chunk table does. */

@@ -17,7 +17,6 @@ import { blobSpace, type BlobSpace } from './blob-source.ts';
 import { missingBlob, type FoundBlob, type NydusOpenOptions } from './blobs.ts';
 import { isCompressed } from './chunk-info.ts';
 import { chunkRecord, type ChunkRef } from './chunk-data.ts';
-import { nydusFinding } from './codes.ts';
 import {
   BLOB_FEATURES,
   BLOB_CHUNK_ENCRYPTED,

@@ -123,3 +123,18 @@ describe('check on Nydus bootstraps', { skip: corpusSkip }, () => {
     assert.deepEqual(codes(tiny), ['nydus.bootstrap.truncated@0+4000']);
   });
 });
+
+test('every code the Nydus readers and checker raise is listed with an explanation, and every listed code is raised somewhere', async () => {
+  const { readdirSync } = await import('node:fs');
+  const { REPO_ROOT } = await import('../../helpers/corpus.ts');
+  const { NYDUS_CODES } = await import('../../../shared/nydus/codes.ts');
+  const { explainCode } = await import('../../../shared/check/index.ts');
+  const dir = join(REPO_ROOT, 'shared', 'nydus');
+  const raised = new Set<string>();
+  for (const f of readdirSync(dir).filter((n) => n.endsWith('.ts') && n !== 'codes.ts')) {
+    for (const m of readFileSync(join(dir, f), 'utf8').matchAll(/'(nydus\.[a-z0-9.-]*[a-z0-9-])'/g)) raised.add(m[1]!);
+  }
+  assert.deepEqual([...raised].filter((c) => !Object.hasOwn(NYDUS_CODES, c)), [], 'add these to shared/nydus/codes.ts');
+  assert.deepEqual(Object.keys(NYDUS_CODES).filter((c) => !raised.has(c)), [], 'listed but never raised');
+  for (const c of Object.keys(NYDUS_CODES)) assert.ok((explainCode(c) ?? '').length > 10, c);
+});
