@@ -9,6 +9,7 @@ import { LCFS_EROFS_MAGIC } from './composefs/header.ts';
 import { EROFS_SUPER_MAGIC_V1, EROFS_SUPER_OFFSET } from './erofs/erofs_fs.ts';
 import { openErofs } from './erofs/reader.ts';
 import { casyncContainerOf } from './casync/caformat.ts';
+import { looksLikeOciIndex } from './puzzlefs/layout.ts';
 
 export const LEGACY_CFS_MAGIC = 0xc078629a;
 
@@ -25,11 +26,12 @@ export function detectFormat(head: Uint8Array): DetectedFormat | undefined {
   if (m0 === 0xfd2fb528) return 'oci-tar-zstd';
   if (head.length >= 262 && String.fromCharCode(...head.subarray(257, 262)) === 'ustar') return 'oci-tar';
   if (casyncContainerOf(head)) return 'casync';
+  if (looksLikeOciIndex(head)) return 'puzzlefs'; // an OCI layout's index.json
   return undefined;
 }
 
 export interface OpenOptions {
-  /** Files beside the image: a casync index's chunk store. */
+  /** Files beside the image: a casync index's chunk store, a PuzzleFS layout's blobs. */
   siblings?: SiblingFiles;
 }
 
@@ -56,11 +58,15 @@ export async function openImage(source: ByteSource, options: OpenOptions = {}): 
       const { openCasync } = await import('./casync/reader.ts');
       return openCasync(source, options);
     }
+    case 'puzzlefs': {
+      const { openPuzzlefs } = await import('./puzzlefs/reader.ts');
+      return openPuzzlefs(source, options);
+    }
     default:
       throw new DecodeError(
         source.size === 0
           ? 'the file is empty'
-          : 'not a composefs image: no composefs, EROFS, legacy composefs, OCI tar or casync signature found',
+          : 'not a composefs image: no composefs, EROFS, legacy composefs, OCI tar, casync or PuzzleFS signature found',
         0,
         Math.min(source.size, 4),
         'image.unknown-format',

@@ -46,6 +46,11 @@ export async function checkImage(reader: ImageReader, options: CheckOptions = {}
       result = await withNodeCount(reader, await checkCasync(reader as Parameters<typeof checkCasync>[0], options.signal), options);
       break;
     }
+    case 'puzzlefs': {
+      const { checkPuzzlefs } = await import('../puzzlefs/check.ts');
+      result = await withNodeCount(reader, await checkPuzzlefs(reader as Parameters<typeof checkPuzzlefs>[0], options.signal), options);
+      break;
+    }
   }
   sortFindings(result.findings);
   return result;
