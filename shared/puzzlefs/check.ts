@@ -9,7 +9,7 @@ import { toHex, type Finding } from '../model.ts';
 import { fsverityDigest } from '../verity/merkle.ts';
 import { isPuzzlefsCode, puzzlefsFinding } from './codes.ts';
 import { VERITY_ROOT_HASH_ANNOTATION } from './layout.ts';
-import { blobDigestOk, blobSize, KNOWN_MANIFEST_VERSIONS, type Blob, type PuzzlefsReader } from './reader.ts';
+import { blobDigestOk, blobRead, blobSize, KNOWN_MANIFEST_VERSIONS, type Blob, type PuzzlefsReader } from './reader.ts';
 
 const short = (h: string) => `${h.slice(0, 16)}…`;
 
@@ -24,6 +24,14 @@ async function checkBlob(r: PuzzlefsReader, h: string, compressed: boolean, expe
   }
   if (!blobDigestOk(b)) {
     out.push(puzzlefsFinding('puzzlefs.blob.digest', 0, b.bytes.length, `${role} ${short(h)}: its sha256 is not its name`, { expected: h }));
+  }
+  if (b.seek) {
+    try {
+      blobRead(b, 0, b.seek.size); // every frame must decompress
+    } catch (e) {
+      if (!(e instanceof DecodeError)) throw e;
+      out.push(puzzlefsFinding('puzzlefs.blob.corrupt', e.offset, e.length, `${role} ${short(h)}: ${e.message}`));
+    }
   }
   const verity = toHex(fsverityDigest(b.bytes));
   if (expectedVerity === undefined) {
