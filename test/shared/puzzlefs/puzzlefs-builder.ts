@@ -10,7 +10,7 @@ import { createHash } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { REPO_ROOT } from '../../helpers/corpus.ts';
-import { hasTool, tempDir } from '../oci/gnu-tar.ts';
+import { hasTool, pattern, tempDir } from '../oci/gnu-tar.ts';
 
 export const SPECS = join(REPO_ROOT, '..', 'shared', 'specs', 'puzzlefs');
 export const HAS_TOOLS = hasTool('capnp', '--version') && hasTool('zstd', '--version') && hasTool('fsverity', '--version');
@@ -175,3 +175,20 @@ export function buildPuzzlefs(entries: PzEntry[], opts: { manifestVersion?: numb
   writeFileSync(join(dir, 'index.json'), JSON.stringify(index));
   return { dir, index: join(dir, 'index.json'), inoOf, blobs, rootfsHex, metadataHex, plainHex, compressedHex, inodeText: text };
 }
+
+const enc = new TextEncoder();
+
+/** The sample tree: every inode kind, plain and compressed chunks, xattrs, a setuid file. */
+export const ENTRIES: PzEntry[] = [
+  { path: '/etc', kind: 'dir', permissions: 0o755 },
+  { path: '/etc/hostname', kind: 'file', content: enc.encode('puzzle\n'), xattrs: { 'user.plain': enc.encode('value'), 'user.bin': Uint8Array.of(0, 1, 0xff) } },
+  { path: '/etc/empty', kind: 'file', content: new Uint8Array(0), permissions: 0o600, uid: 1000, gid: 100 },
+  { path: '/usr', kind: 'dir', permissions: 0o700 },
+  { path: '/usr/big.bin', kind: 'file', content: pattern(20_000, 'big') },
+  { path: '/usr/packed.bin', kind: 'file', content: pattern(23_456, 'packed'), compressed: true },
+  { path: '/usr/small-packed', kind: 'file', content: enc.encode('tiny but compressed'), compressed: true },
+  { path: '/usr/link', kind: 'symlink', target: '../etc/hostname', permissions: 0o777 },
+  { path: '/usr/fifo', kind: 'fifo' },
+  { path: '/usr/tty', kind: 'chr', major: 4, minor: 70000 },
+  { path: '/setuid', kind: 'file', content: enc.encode('#!/bin/sh\n'), permissions: 0o4755 },
+];

@@ -15,23 +15,10 @@ import { LAYOUT } from '../../../shared/puzzlefs/metadata.ts';
 import type { PuzzlefsReader } from '../../../shared/puzzlefs/reader.ts';
 import { bytesEqual, toHex, type Finding } from '../../../shared/model.ts';
 import { walk } from '../../../shared/walk.ts';
-import { pattern, removeDir } from '../oci/gnu-tar.ts';
-import { buildPuzzlefs, puzzlefsSkip, SPECS, type Built, type PzEntry } from './puzzlefs-builder.ts';
+import { removeDir } from '../oci/gnu-tar.ts';
+import { buildPuzzlefs, ENTRIES, puzzlefsSkip, SPECS, type Built } from './puzzlefs-builder.ts';
 
 const enc = new TextEncoder();
-export const ENTRIES: PzEntry[] = [
-  { path: '/etc', kind: 'dir', permissions: 0o755 },
-  { path: '/etc/hostname', kind: 'file', content: enc.encode('puzzle\n'), xattrs: { 'user.plain': enc.encode('value'), 'user.bin': Uint8Array.of(0, 1, 0xff) } },
-  { path: '/etc/empty', kind: 'file', content: new Uint8Array(0), permissions: 0o600, uid: 1000, gid: 100 },
-  { path: '/usr', kind: 'dir', permissions: 0o700 },
-  { path: '/usr/big.bin', kind: 'file', content: pattern(20_000, 'big') },
-  { path: '/usr/packed.bin', kind: 'file', content: pattern(23_456, 'packed'), compressed: true },
-  { path: '/usr/small-packed', kind: 'file', content: enc.encode('tiny but compressed'), compressed: true },
-  { path: '/usr/link', kind: 'symlink', target: '../etc/hostname', permissions: 0o777 },
-  { path: '/usr/fifo', kind: 'fifo' },
-  { path: '/usr/tty', kind: 'chr', major: 4, minor: 70000 },
-  { path: '/setuid', kind: 'file', content: enc.encode('#!/bin/sh\n'), permissions: 0o4755 },
-];
 
 const open = async (path: string) => (await openImageFile(path)) as PuzzlefsReader;
 const latin = (b: Uint8Array) => Buffer.from(b).toString('latin1');
