@@ -3,7 +3,7 @@
  * its bytes into these shapes; verity, check, diff, the CLI and the UI only ever see these.
  */
 
-export type FormatId = 'composefs' | 'erofs' | 'legacy-cfs' | 'oci-tar' | 'nydus-v5' | 'nydus-v6' | 'casync';
+export type FormatId = 'composefs' | 'erofs' | 'legacy-cfs' | 'oci-tar' | 'nydus-v5' | 'nydus-v6' | 'casync' | 'puzzlefs';
 
 export type NodeKind = 'file' | 'dir' | 'symlink' | 'chardev' | 'blockdev' | 'fifo' | 'socket' | 'unknown';
 

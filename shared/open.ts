@@ -11,6 +11,7 @@ import { openErofs } from './erofs/reader.ts';
 import type { NydusOpenOptions } from './nydus/blobs.ts';
 import { EROFS_FEATURE_COMPAT_RAFS_V6, RAFSV5_SUPER_MAGIC } from './nydus/rafs_fs.ts';
 import { casyncContainerOf } from './casync/caformat.ts';
+import { looksLikeOciIndex } from './puzzlefs/layout.ts';
 
 export const LEGACY_CFS_MAGIC = 0xc078629a;
 
@@ -32,13 +33,14 @@ export function detectFormat(head: Uint8Array): DetectedFormat | undefined {
   if (m0 === 0xfd2fb528) return 'oci-tar-zstd';
   if (head.length >= 262 && String.fromCharCode(...head.subarray(257, 262)) === 'ustar') return 'oci-tar';
   if (casyncContainerOf(head)) return 'casync';
+  if (looksLikeOciIndex(head)) return 'puzzlefs'; // an OCI layout's index.json
   return undefined;
 }
 
 /**
  * What opening may need besides the image bytes: EROFS extra devices (the tarball of an index-only
  * image) in device-table order, for Nydus bootstraps a way to find their data blobs, and files
- * beside the image (a casync index's chunk store).
+ * beside the image (a casync index's chunk store, a PuzzleFS layout's blobs).
  */
 export interface OpenOptions extends NydusOpenOptions {
   devices?: (ByteSource | undefined)[];
@@ -78,11 +80,15 @@ export async function openImage(source: ByteSource, options: OpenOptions = {}): 
       const { openCasync } = await import('./casync/reader.ts');
       return openCasync(source, options);
     }
+    case 'puzzlefs': {
+      const { openPuzzlefs } = await import('./puzzlefs/reader.ts');
+      return openPuzzlefs(source, options);
+    }
     default:
       throw new DecodeError(
         source.size === 0
           ? 'the file is empty'
-          : 'not a composefs image: no composefs, EROFS, Nydus RAFS, legacy composefs, OCI tar or casync signature found',
+          : 'not a composefs image: no composefs, EROFS, Nydus RAFS, legacy composefs, OCI tar, casync or PuzzleFS signature found',
         0,
         Math.min(source.size, 4),
         'image.unknown-format',

@@ -59,6 +59,11 @@ export async function checkImage(reader: ImageReader, options: CheckOptions = {}
       result = await withNodeCount(reader, await checkCasync(reader as Parameters<typeof checkCasync>[0], options.signal), options);
       break;
     }
+    case 'puzzlefs': {
+      const { checkPuzzlefs } = await import('../puzzlefs/check.ts');
+      result = await withNodeCount(reader, await checkPuzzlefs(reader as Parameters<typeof checkPuzzlefs>[0], options.signal), options);
+      break;
+    }
   }
   if (!result.truncated) await checkLayout(reader, result.findings, options.signal);
   sortFindings(result.findings);
