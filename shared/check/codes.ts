@@ -38,6 +38,7 @@ export const CHECK_CODES = {
   'erofs.superblock.xattr_blkaddr': e('the shared xattr area must start inside the image'),
   'erofs.superblock.device-table': e('the device table (extra_devices slots at devt_slotoff) must lie inside the image'),
   'erofs.root.not-dir': e('the root inode must be a directory'),
+  'erofs.superblock.root-nid': e('root_nid must point at a decodable inode'),
 
   // inodes
   'erofs.metadata.too-large': e('a single metadata structure (directory, chunk map, xattr area) must fit the reader\'s block cache'),

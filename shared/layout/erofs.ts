@@ -190,8 +190,9 @@ async function addData(b: LayoutBuilder, r: ErofsReader, ino: RawInode, path: st
   const { isDir, bs } = how;
   if (ino.size === 0 && ino.datalayout !== EROFS_INODE_COMPRESSED_FULL && ino.datalayout !== EROFS_INODE_COMPRESSED_COMPACT) return [];
   const kind = ino.mode & S_IFMT;
-  // Device nodes, fifos and sockets keep rdev in i_u and have no data.
-  if (kind !== S_IFDIR && kind !== 0o100000 && kind !== 0o120000) return [];
+  // Device nodes, fifos and sockets keep rdev in i_u and have no data; an inode of no known type
+  // still owns the data its layout describes.
+  if (kind === 0o020000 || kind === 0o060000 || kind === 0o010000 || kind === 0o140000) return [];
   const sizedBy = ref(ino, 'i_size', iSize(ino));
   const placedBy = ref(ino, 'i_u', I_U);
   try {
