@@ -7,11 +7,14 @@ import { displayBytes } from '../diff/text.ts';
 import type { ErofsReader } from '../erofs/reader.ts';
 import type { Finding } from '../model.ts';
 import { finding, type FindingExtra } from './codes.ts';
+import { pacer } from '../layout/model.ts';
 
 export interface CheckOptions {
   /** Stop once this many findings are collected (the report is then marked truncated). */
   maxFindings?: number;
   signal?: AbortSignal;
+  /** Called every few hundred inodes with how many were checked so far. */
+  onProgress?: (inodesChecked: number) => void;
 }
 
 export interface CheckResult {
@@ -62,8 +65,15 @@ export interface CheckContext {
   /** Turns an error thrown by a decoder into a finding about `subject`. */
   addError(error: unknown, subject?: Subject, fallback?: { offset: number; length: number }): void;
   throwIfAborted(): void;
+  /**
+   * Counts one unit of work and, once a time slice is used up, yields to the event loop (a
+   * macrotask, so requests queued meanwhile, such as a click on a node, are answered) and reports progress.
+   */
+  pace(): Promise<void> | undefined;
   findings: Finding[];
 }
+
+
 
 export const pathOf = (path: Uint8Array): string => displayBytes(path);
 
@@ -77,6 +87,8 @@ export function createContext(reader: ErofsReader, options: CheckOptions): Check
   const seen = new Set<string>();
   const size = reader.size;
   const src = reader.source;
+  let units = 0;
+  const slices = pacer();
   const ctx: CheckContext = {
     reader,
     size,
@@ -116,6 +128,12 @@ export function createContext(reader: ErofsReader, options: CheckOptions): Check
     },
     throwIfAborted() {
       if (options.signal?.aborted) throw options.signal.reason ?? new Error('check aborted');
+    },
+    pace() {
+      units++;
+      const paused = slices.tick();
+      if (paused) options.onProgress?.(units);
+      return paused;
     },
   };
   return ctx;

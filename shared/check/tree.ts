@@ -105,6 +105,8 @@ export async function checkTree(ctx: CheckContext): Promise<TreeResult> {
   await enter(root, rootNid, rootSubject, 0);
 
   while (stack.length) {
+    const paced = ctx.pace();
+    if (paced) await paced;
     ctx.throwIfAborted();
     if (ctx.full) {
       complete = false;

@@ -26,7 +26,7 @@ import type { ErofsReader } from '../erofs/reader.ts';
 import { decodeLongPrefixes, longPrefixTableMaxBytes, longPrefixTableStart } from '../erofs/xattr-prefixes.ts';
 import { decodeZMapHeader, zIndexLayout, zMapHeaderOffset, Z_EROFS_ALGORITHM_NAMES, Z_EROFS_MAP_HEADER_SIZE, type ZIndexLayout } from '../erofs/zmap.ts';
 import { bytesEqual } from '../model.ts';
-import { finishLayout, LayoutBuilder, type FieldRef, type LayoutMap } from './model.ts';
+import { finishLayout, LayoutBuilder, pacer, type FieldRef, type LayoutMap } from './model.ts';
 
 /** Each superblock extension slot is 16 bytes (EROFS_SB_EXTSLOT_SIZE). */
 const EROFS_SB_EXTSLOT_SIZE = 16;
@@ -68,8 +68,12 @@ export async function buildErofsLayout(r: ErofsReader, signal?: AbortSignal): Pr
   if (sb.featureIncompat & EROFS_FEATURE_INCOMPAT_FRAGMENTS && sb.packedNid) visits.push({ nid: sb.packedNid, path: '(packed inode)', placedBy: sbField('packed_nid') });
   const listed = new Set<number>();
   const detached: string[] = [];
+  // Yield now and then, so a service building a map still answers other requests.
+  const pace = pacer();
   while (visits.length) {
     if (signal?.aborted) throw signal.reason ?? new Error('layout aborted');
+    const paused = pace.tick();
+    if (paused) await paused;
     const v = visits.pop()!;
     let ino: RawInode;
     try {
