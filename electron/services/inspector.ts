@@ -46,6 +46,7 @@ import { displayBytes } from '../../shared/diff/text.ts';
 import { diffImages } from '../../shared/diff/index.ts';
 import { walk } from '../../shared/walk.ts';
 import { checkImage } from '../../shared/check/index.ts';
+import { layoutViews } from './layout-view.ts';
 import { normalizeDigest, verifyImage } from '../verity/verify.ts';
 import { createVerityPool, type VerityPool } from '../verity/pool.ts';
 import { resolveObject } from '../verity/store.ts';
@@ -134,6 +135,7 @@ export function createInspector(options: InspectorOptions = {}): Inspector {
   const maxFindings = options.maxFindings ?? 10_000;
   const measureMax = options.measureOnSelectMax ?? MEASURE_ON_SELECT_MAX;
   const sessions = new Map<ImageId, Session>();
+  const layouts = layoutViews();
   const opening = new Map<string, Promise<ImageSummary>>();
   const progress = listeners<VerifyProgress>();
   const done = listeners<VerifySummary>();
@@ -437,6 +439,16 @@ export function createInspector(options: InspectorOptions = {}): Inspector {
         }
       })();
       return s.checkRun;
+    },
+
+    async layoutAt(imageId, offset) {
+      const s = session(imageId);
+      return layouts.at(s.reader, offset, s.check?.findings ?? []);
+    },
+
+    async blockMap(imageId, buckets) {
+      const s = session(imageId);
+      return layouts.blockMap(s.reader, buckets, s.check?.findings ?? []);
     },
 
     async setObjectStores(imageId, dirs) {

@@ -46,6 +46,22 @@ export async function linkCauses(reader: ImageReader, findings: Finding[]): Prom
     seen.set(id, k + 1);
     if (k) f.id = `${id}#${k}`;
   }
+  // Two roots on the same bytes are one cause: the first explains the others.
+  const onBytes = new Map<string, Finding>();
+  for (const f of findings) {
+    if (f.cause || f.length === 0) continue;
+    const key = `${f.offset}+${f.length}`;
+    const first = onBytes.get(key);
+    if (first) f.cause = idOf(first);
+    else onBytes.set(key, f);
+  }
+  // A runaway inode explains the other findings about that inode (its chunk map past the end...).
+  const runaway = new Map<number, Finding>();
+  for (const f of findings) if (f.code === 'layout.wild-size' && !f.cause && f.nodeId !== undefined && !runaway.has(f.nodeId)) runaway.set(f.nodeId, f);
+  for (const f of findings) {
+    const root = f.nodeId === undefined || f.cause ? undefined : runaway.get(f.nodeId);
+    if (root && root !== f && !NID_POINTERS.has(f.code)) f.cause = idOf(root);
+  }
   const byPath = new Map<string, Finding>();
   for (const f of findings) if (POINTER_ROOTS.has(f.code) && f.path !== undefined && !byPath.has(f.path)) byPath.set(f.path, f);
   // A sound nid at an inode whose i_format (or other field) is bad: the inode is the root, the dirent follows.
