@@ -162,7 +162,10 @@ describe('browsing while the check runs', { skip: skip || (existsSync(bench) ? f
     await writeFile(image, gunzipSync(readFileSync(bench)));
     h.dialogs.images.push(image);
     await h.page.getByRole('button', { name: /Open/ }).first().click();
-    await h.page.getByText('Checking the image…').waitFor();
+    await h.page.getByText('Checking the image…').waitFor({ timeout: 120_000 }).catch(async (e) => {
+      await h.screenshot('bench-open-failed');
+      throw e;
+    });
     const first = h.page.locator('.tree-row').nth(1);
     await first.waitFor();
     const path = await first.getAttribute('data-path');
