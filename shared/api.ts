@@ -58,6 +58,8 @@ export type VerityStatus =
   | 'verified'
   | 'mismatch'
   | 'missing'
+  /** No object store is chosen for the image: nothing was looked for (not the same as missing). */
+  | 'no-store'
   | 'unreadable'
   | 'size-mismatch'
   | 'no-digest'

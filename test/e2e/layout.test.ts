@@ -82,7 +82,7 @@ describe('a broken image explained', { skip }, () => {
     const rootRow = h.page.locator(`[data-testid="finding-group"] > .finding`).filter({ hasText: `0x${wildAt.toString(16)}+2` });
     await rootRow.waitFor();
     assert.match((await rootRow.textContent()) ?? '', /layout\.wild-size/);
-    const group = h.page.getByTestId('finding-group').filter({ has: rootRow });
+    const group = rootRow.locator('xpath=..');
     const toggle = group.getByTestId('consequences-toggle');
     const label = (await toggle.textContent()) ?? '';
     const n = Number(/show (\d+) finding/.exec(label)?.[1]);
