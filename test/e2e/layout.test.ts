@@ -2,18 +2,19 @@
  * Explaining a broken image in the app (issue 12), in Chromium over the real services: knock-on
  * findings grouped under their root, the field table of a superblock, an inode and a dirent block,
  * byte -> field naming on hover and after "go to offset", the block map, the broken-image marker,
- * and a click answered while the check of the 201k-inode bench image runs.
+ * folder roll-ups after a verify, and a click answered while the check of the 201k-inode bench image runs.
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { buildRenderer, CHROMIUM, startHarness, type Harness } from './harness.ts';
 import { BENCH_DIR, corpusPath, corpusSkip } from '../helpers/corpus.ts';
 import { fixture, locate, mutate, put16 } from '../shared/check/corrupt.ts';
+import { makeTamperedObjectImage } from './fixtures.ts';
 
 const skip = corpusSkip || (existsSync(CHROMIUM) ? false : `no Chromium at ${CHROMIUM} (set CFS_CHROMIUM)`);
 const README = corpusPath('01-readme', 'image.cfs');
@@ -147,6 +148,34 @@ describe('the structure-aware hex view', { skip }, () => {
     // Padding says so.
     await h.page.locator('.hb[data-off="1000"]').hover();
     assert.match(await ownerText(h, /padding/), /^0x3e8 is padding \(0x20\+992\)/);
+  });
+
+  pageRaisedNoErrors(app);
+});
+
+describe('folder roll-ups', { skip }, () => {
+  const app = withHarness();
+
+  test('after a verify with one object missing and one corrupted, every folder above them shows a count', async () => {
+    const h = app();
+    const t = await makeTamperedObjectImage(); // /file_b's object corrupted
+    try {
+      // /file_a and /dir/another_a share one object: remove it, both are missing.
+      const dump = await readFile(corpusPath('01-readme', 'info-dump.txt'), 'utf8');
+      const shared = dump.split('\n').find((l) => l.startsWith('/file_a '))!.split(' ')[8]!;
+      await rm(join(t.dir, 'objects', shared));
+      await open(h, t.path, '/file_a');
+      await h.page.getByRole('button', { name: 'Verify objects' }).click();
+      await h.page.getByTestId('verify-summary').waitFor({ timeout: 60_000 });
+      const rootBadge = h.page.locator(`${row('/')} [data-testid="rollup"]`);
+      await rootBadge.waitFor();
+      assert.equal(await rootBadge.getAttribute('data-failed'), '3');
+      assert.equal(await h.page.locator(`${row('/dir')} [data-testid="rollup"]`).getAttribute('data-failed'), '1');
+      await h.page.locator(`${row('/file_b')} [data-verity="mismatch"]`).waitFor();
+      await h.page.locator(`${row('/file_a')} [data-verity="missing"]`).waitFor();
+    } finally {
+      await rm(t.dir, { recursive: true, force: true });
+    }
   });
 
   pageRaisedNoErrors(app);
