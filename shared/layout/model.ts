@@ -76,8 +76,11 @@ export interface LayoutMap {
   space?: string;
 }
 
-/** Most structures one map holds (a 200k-inode composefs image has about a million). */
-export const MAX_STRUCTURES = 8_000_000;
+/**
+ * Most structures one map holds: the 201k-inode bench image has 919k, and this many cost about a
+ * gigabyte. A map that reaches it says so (`truncated`) instead of growing further.
+ */
+export const MAX_STRUCTURES = 4_000_000;
 /** Owning paths kept per structure; the rest are counted. */
 export const MAX_PATHS_KEPT = 32;
 /** Most overlaps recorded: past this a map is too damaged for a list to help. */
@@ -94,6 +97,7 @@ export class LayoutBuilder {
   constructor(
     readonly format: string,
     readonly size: number,
+    private readonly maxStructures = MAX_STRUCTURES,
   ) {}
 
   /**
@@ -108,7 +112,7 @@ export class LayoutBuilder {
     const here = this.byOffset.get(offset);
     let out = here === undefined ? undefined : Array.isArray(here) ? here.find((x) => x.kind === s.kind && x.length === length) : here.kind === s.kind && here.length === length ? here : undefined;
     if (!out) {
-      if (this.count >= MAX_STRUCTURES) {
+      if (this.count >= this.maxStructures) {
         this.truncated = true;
         return undefined;
       }
