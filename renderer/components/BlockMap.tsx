@@ -30,11 +30,13 @@ export function BlockMap() {
   const actions = useActions();
   const map = useStore(layoutStore, (s) => (imageId ? s.images[imageId]?.blockMap : undefined));
 
+  // Mapped once the check is done: the map then carries its findings, and opening a big image does
+  // not build two maps at once.
   useEffect(() => {
-    if (imageId) void layoutStore.getState().loadBlockMap(imageId, BUCKETS);
+    if (imageId && check) void layoutStore.getState().loadBlockMap(imageId, BUCKETS);
   }, [imageId, check]);
 
-  if (!map || !imageId) return <div className="block-map empty-map dim small">mapping the image…</div>;
+  if (!map || !imageId) return <div className="block-map empty-map dim small">{check ? 'mapping the image…' : 'the block map follows the check'}</div>;
   return (
     <div className="block-map" data-testid="block-map" role="group" aria-label="Block map of the whole image">
       {map.kinds.map((kind, i) => {

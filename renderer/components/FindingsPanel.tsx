@@ -5,6 +5,7 @@
  */
 import { useMemo, useRef, useState, type KeyboardEvent } from 'react';
 import type { Finding, Severity } from '../../shared/model.ts';
+import { FAILED } from '../rollup.ts';
 import { useActions, useActive } from '../hooks.ts';
 import { hex } from '../format.ts';
 import { SeverityDot } from './badges.tsx';
@@ -26,6 +27,9 @@ export function FindingsPanel() {
   const [text, setText] = useState('');
   const [open, setOpen] = useState<Set<number>>(() => new Set());
   const groups = useMemo(() => groupByRoot(findings), [findings]);
+  const verity = useActive((v) => v.verity);
+  // Failed verifications belong in the same list: an object that does not match is a problem too.
+  const failed = useMemo(() => [...(verity?.values() ?? [])].filter((r) => FAILED.has(r.status)).sort((a, b) => (a.path < b.path ? -1 : 1)), [verity]);
   const needle = text.trim().toLowerCase();
   const shows = (f: Finding) =>
     (severities.size === 0 || severities.has(f.severity)) &&
@@ -52,7 +56,7 @@ export function FindingsPanel() {
       <div className="pane-head">
         <div className="segmented tabs-seg" role="tablist" aria-label="Lists">
           <button role="tab" aria-selected={tab === 'findings'} aria-pressed={tab === 'findings'} onClick={() => actions.showBottomTab('findings')}>
-            Findings{check ? ` (${findings.length})` : ''}
+            Problems{check ? ` (${findings.length + failed.length})` : ''}
           </button>
           <button role="tab" aria-selected={tab === 'changes'} aria-pressed={tab === 'changes'} onClick={() => actions.showBottomTab('changes')}>
             Changes{changes !== undefined ? ` (${changes})` : ''}
@@ -69,6 +73,11 @@ export function FindingsPanel() {
             {counts.info ? (
               <button className="chip dim" aria-pressed={severities.has('info')} onClick={() => toggleSeverity('info')}>
                 {counts.info} info
+              </button>
+            ) : null}
+            {failed.length ? (
+              <button className="chip count-error" aria-pressed={severities.has('error')} onClick={() => toggleSeverity('error')} data-testid="failed-chip">
+                {failed.length} failed verification{failed.length === 1 ? '' : 's'}
               </button>
             ) : null}
             <span className="dim" data-testid="root-count">
@@ -95,6 +104,15 @@ export function FindingsPanel() {
           <div className="empty ok">No findings: every structure checked out.</div>
         ) : null}
         {!check && checking ? <div className="empty dim">Checking the image…</div> : null}
+        {failed.filter((r) => (severities.size === 0 || severities.has('error')) && (!needle || r.path.toLowerCase().includes(needle) || r.status.includes(needle))).map((r) => (
+          <div key={`v${r.nodeId}`} className="finding verify-problem" data-testid="verify-problem" role="option" aria-selected={false} onClick={() => void actions.select(r.nodeId, r.path)}>
+            <SeverityDot severity="error" />
+            <span className="mono code code-error">verify.{r.status}</span>
+            <span className="mono path">{r.path}</span>
+            <span className="mono dim off" />
+            <span className="msg">{r.message ?? r.status}</span>
+          </div>
+        ))}
         {groups.map((g) => {
           const kids = g.consequences.filter((i) => shows(findings[i]!));
           if (!shows(findings[g.root]!) && kids.length === 0) return null;

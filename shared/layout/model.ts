@@ -194,7 +194,10 @@ export async function finishLayout(b: LayoutBuilder, bytesAt: BytesAt, space?: s
   let covered = 0; // first byte not yet claimed
   let reach = -1; // index of the structure reaching furthest so far
   let overlapping = 0;
+  const pace = pacer();
   for (let i = 0; i < structures.length; i++) {
+    const paused = pace.tick();
+    if (paused) await paused;
     const s = structures[i]!;
     byKind[s.kind] = (byKind[s.kind] ?? 0) + s.length;
     const end = s.offset + s.length;

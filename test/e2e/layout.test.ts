@@ -173,6 +173,10 @@ describe('folder roll-ups', { skip }, () => {
       assert.equal(await h.page.locator(`${row('/dir')} [data-testid="rollup"]`).getAttribute('data-failed'), '1');
       await h.page.locator(`${row('/file_b')} [data-verity="mismatch"]`).waitFor();
       await h.page.locator(`${row('/file_a')} [data-verity="missing"]`).waitFor();
+      // The one Problems list holds the failed verifications beside the check's findings, by path.
+      const problems = h.page.getByTestId('verify-problem');
+      assert.deepEqual(await problems.locator('.path').allTextContents(), ['/dir/another_a', '/file_a', '/file_b']);
+      assert.deepEqual(await problems.locator('.code').allTextContents(), ['verify.missing', 'verify.missing', 'verify.mismatch']);
     } finally {
       await rm(t.dir, { recursive: true, force: true });
     }
@@ -195,11 +199,12 @@ describe('browsing while the check runs', { skip: skip || (existsSync(bench) ? f
       await h.screenshot('bench-open-failed');
       throw e;
     });
+    // A busy machine is slow to open a 51 MB image: wait on the page, not on a clock.
     const first = h.page.locator('.tree-row').nth(1);
-    await first.waitFor();
+    await first.waitFor({ timeout: 120_000 });
     const path = await first.getAttribute('data-path');
     await first.click();
-    await h.page.locator('[data-testid="details-path"]', { hasText: path! }).waitFor();
+    await h.page.locator('[data-testid="details-path"]', { hasText: path! }).waitFor({ timeout: 120_000 });
     // The answer came while the check was still running (it takes seconds on this image).
     assert.equal(await h.page.getByText('Checking the image…').count(), 1);
   });
