@@ -173,6 +173,7 @@ export function HexView() {
       </div>
       {loadError ? <div className="error-box small">{loadError}</div> : null}
       <BlockMap />
+      <div className="hex-body">
       <div
         ref={scrollRef}
         className="hex-scroll mono"
@@ -185,6 +186,7 @@ export function HexView() {
         </div>
       </div>
       <StructurePanel />
+      </div>
     </section>
   );
 }

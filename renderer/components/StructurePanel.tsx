@@ -22,7 +22,7 @@ export function StructurePanel() {
   const actions = useActions();
   const at = state?.at;
   if (state?.error) return <div className="structure-panel error-box small">{state.error}</div>;
-  if (!at) return <div className="structure-panel dim small">Point at a byte to see the structure and field it belongs to.</div>;
+  if (!at) return <div className="structure-panel dim small">Point at a byte: its structure and field show here.</div>;
   const first = at.structures[0];
   const field = first ? fieldAt(first, at.offset) : undefined;
   const owner = first
