@@ -100,6 +100,8 @@ describe('a broken image explained', { skip }, () => {
     assert.equal(await rootRow.count(), 0);
     await h.page.getByRole('button', { name: /warnings/ }).click();
     await rootRow.waitFor();
+    await toggle.click();
+    assert.equal(await group.getByTestId('consequences').count(), 0);
   });
 
   test('the block map marks the root bytes, and clicking a slice names what owns that byte', async () => {
@@ -110,7 +112,8 @@ describe('a broken image explained', { skip }, () => {
     assert.equal(await slices.count(), 256);
     assert.equal(await slices.first().getAttribute('data-kind'), 'composefs.header');
     // 16384 bytes in 256 slices: slice 16 starts at the superblock.
-    await slices.nth(16).click();
+    // dispatchEvent: with the long findings list of this image the strip can sit past the window's edge.
+    await slices.nth(16).dispatchEvent('click');
     assert.match(await ownerText(h, /superblock/), /^0x400 is magic of superblock \(erofs\.superblock\)/);
   });
 
