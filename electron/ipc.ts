@@ -98,6 +98,8 @@ export function createBackend(inspector: InspectorCore, host: HostServices): Bac
     lookup: (...a) => inspector.lookup(...a),
     bytes: (...a) => inspector.bytes(...a),
     check: (id) => inspector.check(id),
+    layoutAt: (...a) => inspector.layoutAt(...a),
+    blockMap: (...a) => inspector.blockMap(...a),
     setObjectStores,
     async chooseObjectStore(imageId) {
       const current = await summaryOf(imageId);

@@ -27,6 +27,8 @@ export const LIMITS = {
   /** One children page; a single directory may hold a few hundred thousand entries. */
   pageCount: 1 << 20,
   objectStores: 64,
+  /** Block-map strip slices: more than a screen is wide helps nobody. */
+  blockMapBuckets: 8192,
   xattrPatterns: 256,
   xattrPatternLength: 1024,
   searchQuery: 4096,
@@ -161,6 +163,8 @@ const SPECS: { [M in Method]: Spec[] } = {
   lookup: [imageIdArg, req('path', imagePath)],
   bytes: [imageIdArg, req('offset', nonNegativeInteger()), req('length', nonNegativeInteger(LIMITS.bytesLength))],
   check: [imageIdArg],
+  layoutAt: [imageIdArg, req('offset', nonNegativeInteger())],
+  blockMap: [imageIdArg, req('buckets', nonNegativeInteger(LIMITS.blockMapBuckets))],
   setObjectStores: [imageIdArg, req('dirs', arrayOf(hostPath, LIMITS.objectStores))],
   chooseObjectStore: [imageIdArg],
   verify: [imageIdArg, opt('expectedImageDigest', digestText)],

@@ -10,6 +10,7 @@ import { TreeView } from './components/TreeView.tsx';
 import { DetailsPane } from './components/DetailsPane.tsx';
 import { FindingsPanel } from './components/FindingsPanel.tsx';
 import { HexView } from './components/HexView.tsx';
+import { BrokenBanner } from './components/BrokenBanner.tsx';
 import { VerifyBar } from './components/VerifyBar.tsx';
 import { CompareBar } from './components/CompareBar.tsx';
 import { OpenScreen } from './components/OpenScreen.tsx';
@@ -54,6 +55,7 @@ function App() {
       {hasImage ? (
         <>
           <ServiceStopped />
+          <BrokenBanner />
           <VerifyBar />
           <CompareBar />
           <div className="workspace">

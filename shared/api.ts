@@ -58,6 +58,8 @@ export type VerityStatus =
   | 'verified'
   | 'mismatch'
   | 'missing'
+  /** No object store is chosen for the image: nothing was looked for (not the same as missing). */
+  | 'no-store'
   | 'unreadable'
   | 'size-mismatch'
   | 'no-digest'
@@ -121,6 +123,39 @@ export interface CheckReport {
   nodesChecked: number;
   /** True when the walk stopped early (limits reached). */
   truncated: boolean;
+}
+
+/** One structure of the layout map as the hex view shows it: its fields with raw bytes and its findings. */
+export interface StructureView {
+  kind: string;
+  name: string;
+  offset: number;
+  length: number;
+  paths: string[];
+  morePaths?: number;
+  placedBy?: { name: string; offset: number; length: number };
+  sizedBy?: { name: string; offset: number; length: number };
+  /** Offsets relative to the structure; raw is the field's bytes in hex. */
+  fields: { name: string; offset: number; size: number; value: string; raw: string }[];
+  /** The last check's findings whose range (or affected region) touches the structure. */
+  findings: Finding[];
+}
+
+/** What owns one byte: the structures claiming it (several where they overlap), or the gap it lies in. */
+export interface LayoutAt {
+  offset: number;
+  structures: StructureView[];
+  gap?: { kind: 'padding' | 'unaccounted'; offset: number; length: number };
+}
+
+/** The whole file in `buckets` equal slices: the kind owning most of each, and what is wrong there. */
+export interface BlockMapView {
+  size: number;
+  bucketBytes: number;
+  /** Per bucket: a structure kind, "padding" or "unaccounted". */
+  kinds: string[];
+  /** Per bucket: "root" (a root finding's bytes), "finding", "unaccounted" or "". */
+  marks: string[];
 }
 
 export interface VerifyProgress {
@@ -227,6 +262,10 @@ export interface InspectorApi {
   bytes(imageId: ImageId, offset: number, length: number): Promise<Uint8Array>;
 
   check(imageId: ImageId): Promise<CheckReport>;
+  /** The structure(s) owning the byte at `offset`, with decoded fields (the layout map, built on first use). */
+  layoutAt(imageId: ImageId, offset: number): Promise<LayoutAt>;
+  /** The block-map strip of the whole image. */
+  blockMap(imageId: ImageId, buckets: number): Promise<BlockMapView>;
 
   setObjectStores(imageId: ImageId, dirs: string[]): Promise<ImageSummary>;
   /** Shows a directory picker and adds the choice as the first store; null when cancelled. */
@@ -257,6 +296,8 @@ export const CHANNELS = {
   lookup: 'cfs:lookup',
   bytes: 'cfs:bytes',
   check: 'cfs:check',
+  layoutAt: 'cfs:layoutAt',
+  blockMap: 'cfs:blockMap',
   setObjectStores: 'cfs:setObjectStores',
   chooseObjectStore: 'cfs:chooseObjectStore',
   verify: 'cfs:verify',

@@ -40,7 +40,7 @@ export function contentOrigin(node: ImageNode, view: ComposefsContent, resolver:
       return { kind: 'unavailable', reason: 'missing', message: 'the file lives in a backing object and no object store was given (--basedir DIR)' };
     }
     const r = resolver.resolve(view.payload);
-    if (!r.ok) return { kind: 'unavailable', reason: r.reason, message: r.message, ...(r.path ? { objectPath: r.path } : {}) };
+    if (!r.ok) return { kind: 'unavailable', reason: r.reason === 'no-store' ? 'missing' : r.reason, message: r.message, ...(r.path ? { objectPath: r.path } : {}) };
     if (r.size !== view.size) {
       return { kind: 'unavailable', reason: 'size-mismatch', message: `object is ${r.size} bytes, the inode says ${view.size}`, objectPath: r.path };
     }

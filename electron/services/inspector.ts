@@ -15,6 +15,7 @@ import { diffJobs } from './diff-jobs.ts';
 import { createRegistry } from './sessions.ts';
 import { treePages } from './tree-pages.ts';
 import { createSearchService } from './search.ts';
+import { layoutViews } from './layout-view.ts';
 import { MEASURE_ON_SELECT_MAX, verifyJobs } from './verify-jobs.ts';
 
 // The pieces, for callers and tests that name them through this module.
@@ -54,6 +55,7 @@ export function createInspector(options: InspectorOptions = {}): Inspector {
   const checks = checkJobs(registry, options.maxFindings ?? 10_000);
   const diffs = diffJobs(registry);
   const search = createSearchService();
+  const layouts = layoutViews();
 
   const api: Inspector = {
     async openImage(path) {
@@ -77,6 +79,14 @@ export function createInspector(options: InspectorOptions = {}): Inspector {
     onVerifyProgress: verify.onVerifyProgress,
     onVerifyDone: verify.onVerifyDone,
     diff: diffs.diff,
+    layoutAt: async (imageId, offset) => {
+      const s = registry.get(imageId);
+      return layouts.at(s.reader, offset, s.check?.findings ?? []);
+    },
+    blockMap: async (imageId, buckets) => {
+      const s = registry.get(imageId);
+      return layouts.blockMap(s.reader, buckets, s.check?.findings ?? []);
+    },
     search: async (imageId, query, limit) => search.search(imageId, registry.get(imageId).reader, query, limit),
     async closeAll() {
       await Promise.all([...registry.sessions.keys()].map((id) => registry.close(id)));

@@ -255,6 +255,8 @@ export function createIsolatedInspector(options: IsolationOptions = {}): Inspect
         for (const [remote, mine] of e.jobs) if (mine === jobId) await e.host.call('cancelVerify', [remote], requestMs);
       }
     },
+    layoutAt: (imageId, offset) => call(imageId, 'layoutAt', [offset]),
+    blockMap: (imageId, buckets) => call(imageId, 'blockMap', [buckets]),
     search: (imageId, query, limit) => call(imageId, 'search', [query, limit]),
     onVerifyProgress: (cb) => progress.on(cb),
     onVerifyDone: (cb) => done.on(cb),

@@ -12,12 +12,12 @@ import { isUtf8 } from '../../shared/model.ts';
 
 export type ResolveResult =
   | { ok: true; path: string; size: number }
-  | { ok: false; reason: 'escape' | 'missing' | 'unreadable'; message: string; path?: string };
+  | { ok: false; reason: 'escape' | 'missing' | 'no-store' | 'unreadable'; message: string; path?: string };
 
 /** Symlinks followed before giving up, as the kernel's MAXSYMLINKS. */
 const MAX_SYMLINKS = 40;
 
-const fail = (reason: 'escape' | 'missing' | 'unreadable', message: string, path?: string): ResolveResult => ({
+const fail = (reason: 'escape' | 'missing' | 'no-store' | 'unreadable', message: string, path?: string): ResolveResult => ({
   ok: false,
   reason,
   message,
@@ -124,7 +124,9 @@ export function createResolver(stores: string[]): Resolver {
         if (r) return r;
       }
       const first = roots[0];
-      return fail('missing', roots.length ? 'no such object in any object store' : 'no object store', first && `${first}/${parsed.components.join('/')}`);
+      // Without a store nothing was looked for: that is not an object missing from one.
+      if (!roots.length) return fail('no-store', 'no object store chosen');
+      return fail('missing', 'no such object in any object store', first && `${first}/${parsed.components.join('/')}`);
     },
   };
 }

@@ -221,6 +221,8 @@ function objectStatus(v: NonNullable<NodeDetails['verity']>): string {
       return 'present, digest differs';
     case 'missing':
       return 'not found in any object store';
+    case 'no-store':
+      return 'not looked for: no object store chosen (File > Choose Object Store)';
     case 'size-mismatch':
       return `present, size ${v.actualSize ?? '?'} ≠ ${v.expectedSize ?? '?'}`;
     case 'unreadable':

@@ -1,5 +1,11 @@
-/** Results of the check pass; choosing one selects its node and shows its bytes in the hex view. */
-import { useRef, type KeyboardEvent } from 'react';
+/**
+ * Results of the check pass, grouped by root cause: each root lists how many findings follow from
+ * it, and shows them on demand. Severity chips and a text box (code, path, message) filter the list.
+ * Choosing a finding selects its node and shows its bytes in the hex view.
+ */
+import { useMemo, useRef, useState, type KeyboardEvent } from 'react';
+import type { Finding, Severity } from '../../shared/model.ts';
+import { FAILED } from '../rollup.ts';
 import { useActions, useActive } from '../hooks.ts';
 import { hex } from '../format.ts';
 import { SeverityDot } from './badges.tsx';
@@ -17,6 +23,24 @@ export function FindingsPanel() {
   const findings = check?.findings ?? [];
   const counts = { error: 0, warning: 0, info: 0 };
   for (const f of findings) counts[f.severity]++;
+  const [severities, setSeverities] = useState<Set<Severity>>(() => new Set());
+  const [text, setText] = useState('');
+  const [open, setOpen] = useState<Set<number>>(() => new Set());
+  const groups = useMemo(() => groupByRoot(findings), [findings]);
+  const verity = useActive((v) => v.verity);
+  // Failed verifications belong in the same list: an object that does not match is a problem too.
+  const failed = useMemo(() => [...(verity?.values() ?? [])].filter((r) => FAILED.has(r.status)).sort((a, b) => (a.path < b.path ? -1 : 1)), [verity]);
+  const needle = text.trim().toLowerCase();
+  const shows = (f: Finding) =>
+    (severities.size === 0 || severities.has(f.severity)) &&
+    (!needle || f.code.toLowerCase().includes(needle) || f.message.toLowerCase().includes(needle) || (f.path ?? '').toLowerCase().includes(needle));
+  const toggleSeverity = (sev: Severity) =>
+    setSeverities((prev) => {
+      const next = new Set(prev);
+      if (next.has(sev)) next.delete(sev);
+      else next.add(sev);
+      return next;
+    });
 
   const onKeyDown = (e: KeyboardEvent) => {
     const i = activeFinding ?? -1;
@@ -32,7 +56,7 @@ export function FindingsPanel() {
       <div className="pane-head">
         <div className="segmented tabs-seg" role="tablist" aria-label="Lists">
           <button role="tab" aria-selected={tab === 'findings'} aria-pressed={tab === 'findings'} onClick={() => actions.showBottomTab('findings')}>
-            Findings{check ? ` (${findings.length})` : ''}
+            Problems{check ? ` (${findings.length + failed.length})` : ''}
           </button>
           <button role="tab" aria-selected={tab === 'changes'} aria-pressed={tab === 'changes'} onClick={() => actions.showBottomTab('changes')}>
             Changes{changes !== undefined ? ` (${changes})` : ''}
@@ -40,9 +64,26 @@ export function FindingsPanel() {
         </div>
         {tab === 'findings' && check ? (
           <span className="counts small">
-            <span className="count-error">{counts.error} errors</span>
-            <span className="count-warning">{counts.warning} warnings</span>
-            {counts.info ? <span className="dim">{counts.info} info</span> : null}
+            <button className="chip count-error" aria-pressed={severities.has('error')} onClick={() => toggleSeverity('error')}>
+              {counts.error} errors
+            </button>
+            <button className="chip count-warning" aria-pressed={severities.has('warning')} onClick={() => toggleSeverity('warning')}>
+              {counts.warning} warnings
+            </button>
+            {counts.info ? (
+              <button className="chip dim" aria-pressed={severities.has('info')} onClick={() => toggleSeverity('info')}>
+                {counts.info} info
+              </button>
+            ) : null}
+            {failed.length ? (
+              <button className="chip count-error" aria-pressed={severities.has('error')} onClick={() => toggleSeverity('error')} data-testid="failed-chip">
+                {failed.length} failed verification{failed.length === 1 ? '' : 's'}
+              </button>
+            ) : null}
+            <span className="dim" data-testid="root-count">
+              {groups.length} root cause{groups.length === 1 ? '' : 's'}
+            </span>
+            <input className="mono small" placeholder="filter" aria-label="Filter findings" value={text} onChange={(e) => setText(e.target.value)} />
             <span className="dim">
               {check.nodesChecked.toLocaleString('en-US')} nodes{check.truncated ? ' (stopped early)' : ''}
             </span>
@@ -63,33 +104,101 @@ export function FindingsPanel() {
           <div className="empty ok">No findings: every structure checked out.</div>
         ) : null}
         {!check && checking ? <div className="empty dim">Checking the image…</div> : null}
-        {findings.map((f, i) => (
-          <div
-            key={i}
-            data-index={i}
-            role="option"
-            aria-selected={i === activeFinding}
-            className={`finding${i === activeFinding ? ' selected' : ''}`}
-            onClick={() => void actions.focusFinding(i)}
-          >
-            <SeverityDot severity={f.severity} />
-            <span className={`mono code code-${f.severity}`}>{f.code}</span>
-            <span className="mono path">{f.path ?? (f.nodeId !== undefined ? `nid ${f.nodeId}` : '')}</span>
-            <span className="mono dim off">
-              {hex(f.offset)}+{f.length}
-            </span>
-            <span className="msg">
-              {f.message}
-              {f.expected !== undefined || f.actual !== undefined ? (
-                <span className="dim">
-                  {' '}
-                  (expected {f.expected ?? '?'}, found {f.actual ?? '?'})
-                </span>
-              ) : null}
-            </span>
+        {failed.filter((r) => (severities.size === 0 || severities.has('error')) && (!needle || r.path.toLowerCase().includes(needle) || r.status.includes(needle))).map((r) => (
+          <div key={`v${r.nodeId}`} className="finding verify-problem" data-testid="verify-problem" role="option" aria-selected={false} onClick={() => void actions.select(r.nodeId, r.path)}>
+            <SeverityDot severity="error" />
+            <span className="mono code code-error">verify.{r.status}</span>
+            <span className="mono path">{r.path}</span>
+            <span className="mono dim off" />
+            <span className="msg">{r.message ?? r.status}</span>
           </div>
         ))}
+        {groups.map((g) => {
+          const kids = g.consequences.filter((i) => shows(findings[i]!));
+          if (!shows(findings[g.root]!) && kids.length === 0) return null;
+          const expanded = open.has(g.root);
+          return (
+            <div key={g.root} className="finding-group" data-testid="finding-group">
+              <FindingRow f={findings[g.root]!} i={g.root} active={activeFinding} onPick={(i) => void actions.focusFinding(i)} />
+              {g.consequences.length ? (
+                <button
+                  className="link-btn small consequences-toggle"
+                  data-testid="consequences-toggle"
+                  aria-expanded={expanded}
+                  onClick={() =>
+                    setOpen((prev) => {
+                      const next = new Set(prev);
+                      if (next.has(g.root)) next.delete(g.root);
+                      else next.add(g.root);
+                      return next;
+                    })
+                  }
+                >
+                  {expanded ? 'hide' : 'show'} {g.consequences.length} finding{g.consequences.length === 1 ? '' : 's'} that follow from this
+                </button>
+              ) : null}
+              {expanded ? (
+                <div className="consequences" data-testid="consequences">
+                  {kids.slice(0, 500).map((i) => (
+                    <FindingRow key={i} f={findings[i]!} i={i} active={activeFinding} onPick={(k) => void actions.focusFinding(k)} />
+                  ))}
+                </div>
+              ) : null}
+            </div>
+          );
+        })}
       </div>
     </section>
+  );
+}
+
+/** Roots (findings without a known cause) in list order, each with the indexes of its consequences. */
+export function groupByRoot(findings: readonly Finding[]): { root: number; consequences: number[] }[] {
+  const index = new Map<string, number>();
+  findings.forEach((f, i) => f.id !== undefined && index.set(f.id, i));
+  const groups = new Map<number, number[]>();
+  const rootOf = (i: number): number => {
+    // Follow cause chains to their end (bounded: a malformed chain must not loop).
+    let at = i;
+    for (let hops = 0; hops < 16; hops++) {
+      const c = findings[at]!.cause;
+      const next = c === undefined ? undefined : index.get(c);
+      if (next === undefined || next === at) return at;
+      at = next;
+    }
+    return at;
+  };
+  findings.forEach((_, i) => {
+    const r = rootOf(i);
+    if (r === i) {
+      if (!groups.has(i)) groups.set(i, []);
+    } else {
+      const list = groups.get(r);
+      if (list) list.push(i);
+      else groups.set(r, [i]);
+    }
+  });
+  return [...groups].sort((a, b) => a[0] - b[0]).map(([root, consequences]) => ({ root, consequences }));
+}
+
+function FindingRow({ f, i, active, onPick }: { f: Finding; i: number; active: number | undefined; onPick: (i: number) => void }) {
+  return (
+    <div data-index={i} role="option" aria-selected={i === active} className={`finding${i === active ? ' selected' : ''}`} onClick={() => onPick(i)}>
+      <SeverityDot severity={f.severity} />
+      <span className={`mono code code-${f.severity}`}>{f.code}</span>
+      <span className="mono path">{f.path ?? (f.nodeId !== undefined ? `nid ${f.nodeId}` : '')}</span>
+      <span className="mono dim off">
+        {hex(f.offset)}+{f.length}
+      </span>
+      <span className="msg">
+        {f.message}
+        {f.expected !== undefined || f.actual !== undefined ? (
+          <span className="dim">
+            {' '}
+            (expected {f.expected ?? '?'}, found {f.actual ?? '?'})
+          </span>
+        ) : null}
+      </span>
+    </div>
   );
 }

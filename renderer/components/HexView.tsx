@@ -1,6 +1,8 @@
 /**
  * The image's raw bytes, 16 per row, virtualized (a 50 MiB image is 3 million rows). The selected
- * node's structures are tinted, finding ranges are marked red, and the focused range is outlined.
+ * node's structures are tinted, root-cause bytes are marked red and the regions they spoil amber,
+ * and the focused range is outlined. Above: the block map of the whole file; below: the structure
+ * and field of the byte pointed at.
  * Bytes arrive in 4 KiB blocks and are kept per image while the view lives.
  */
 import { useEffect, useMemo, useRef, useState } from 'react';
@@ -9,6 +11,9 @@ import { getApi } from '../api.ts';
 import { useActive, useActions } from '../hooks.ts';
 import { useVirtualRows } from '../virtual.ts';
 import { hex } from '../format.ts';
+import { layoutStore } from '../layout-view.ts';
+import { BlockMap } from './BlockMap.tsx';
+import { StructurePanel } from './StructurePanel.tsx';
 
 const ROW_HEIGHT = 18;
 const BYTES_PER_ROW = 16;
@@ -37,6 +42,12 @@ export function HexView() {
   const [loadError, setLoadError] = useState<string>();
   const pending = useRef(new Set<number>());
   const [goto, setGoto] = useState('');
+  /** Names the structure and field of the byte under the pointer (cells carry their offset). */
+  const pointAt = (target: EventTarget, via: 'hover' | 'click') => {
+    const off = (target as HTMLElement).dataset?.off;
+    if (!imageId || off === undefined) return;
+    void layoutStore.getState().inspect(imageId, Number(off), via);
+  };
 
   // A different image starts with an empty cache.
   useEffect(() => {
@@ -73,9 +84,14 @@ export function HexView() {
     }
   }, [imageId, firstByte, lastByte, size, blocks]);
 
+  // Root findings mark the bad field's own bytes; the region a root spoils and the knock-on
+  // findings inside it are marked apart, so the few changed bytes stand out from what they broke.
   const marks = useMemo(() => {
     const m: Mark[] = [];
-    for (const f of check?.findings ?? []) if (f.length > 0) m.push({ start: f.offset, end: f.offset + f.length, cls: 'hb-bad' });
+    for (const f of check?.findings ?? []) {
+      if (f.region) m.push({ start: f.region.offset, end: f.region.offset + f.region.length, cls: 'hb-region' });
+      if (f.length > 0) m.push({ start: f.offset, end: f.offset + f.length, cls: f.cause ? 'hb-region' : 'hb-bad' });
+    }
     for (const r of nodeRanges) m.push({ start: r.offset, end: r.offset + r.length, cls: 'hb-node' });
     return m;
   }, [check, nodeRanges]);
@@ -132,14 +148,18 @@ export function HexView() {
         <span className="dim small mono" data-testid="hex-focus">{focusLabel}</span>
         <span className="legend small">
           <span className="swatch hb-node" /> node
-          <span className="swatch hb-bad" /> finding
+          <span className="swatch hb-bad" /> root cause
+          <span className="swatch hb-region" /> affected
         </span>
         <form
           className="goto"
           onSubmit={(e) => {
             e.preventDefault();
             const n = Number(goto.trim().startsWith('0x') ? goto.trim() : '0x' + goto.trim());
-            if (Number.isFinite(n) && n >= 0 && n < size) actions.focusHex(n, 1);
+            if (Number.isFinite(n) && n >= 0 && n < size) {
+              actions.focusHex(n, 1);
+              if (imageId) void layoutStore.getState().inspect(imageId, n, 'goto');
+            }
           }}
         >
           <input
@@ -152,10 +172,20 @@ export function HexView() {
         </form>
       </div>
       {loadError ? <div className="error-box small">{loadError}</div> : null}
-      <div ref={scrollRef} className="hex-scroll mono" tabIndex={0}>
+      <BlockMap />
+      <div className="hex-body">
+      <div
+        ref={scrollRef}
+        className="hex-scroll mono"
+        tabIndex={0}
+        onMouseOver={(e) => pointAt(e.target, 'hover')}
+        onClick={(e) => pointAt(e.target, 'click')}
+      >
         <div style={{ height: win.height, position: 'relative' }}>
           <div style={{ position: 'absolute', top: win.top, left: 0, right: 0 }}>{rows}</div>
         </div>
+      </div>
+      <StructurePanel />
       </div>
     </section>
   );

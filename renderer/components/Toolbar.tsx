@@ -1,4 +1,5 @@
 /** Open images as tabs, the open button, image facts, and the theme switch. */
+import { errorCount } from './BrokenBanner.tsx';
 import { useActions, useApp } from '../hooks.ts';
 import type { Theme } from '../store.ts';
 
@@ -19,11 +20,17 @@ export function Toolbar() {
       <nav className="tabs" role="tablist" aria-label="Open images">
         {order.map((id) => {
           const s = images[id]!.summary;
+          const errors = errorCount(images[id]!.check?.findings);
           return (
             <div key={id} role="tab" aria-selected={id === activeId} className={`tab${id === activeId ? ' active' : ''}`}>
               <button className="tab-name mono" onClick={() => actions.activate(id)} title={s.path}>
                 {s.name}
               </button>
+              {errors ? (
+                <span className="tab-broken" data-testid="tab-broken" title={`${errors} errors`} aria-label={`broken: ${errors} errors`}>
+                  ●
+                </span>
+              ) : null}
               <button className="tab-close" aria-label={`Close ${s.name}`} onClick={() => void actions.close(id)}>
                 ×
               </button>

@@ -7,6 +7,7 @@ import { useEffect, useMemo, useRef, type KeyboardEvent } from 'react';
 import { useActions, useActive, useApp } from '../hooks.ts';
 import { flattenTree, type TreeRow } from '../tree.ts';
 import { findingsByNode } from '../store.ts';
+import { rollUp, type RollUp } from '../rollup.ts';
 import { useVirtualRows } from '../virtual.ts';
 import { KindIcon, Twisty } from './icons.tsx';
 import { ChangeBadge, VerityBadge } from './badges.tsx';
@@ -30,6 +31,7 @@ export function TreeView() {
   const win = useVirtualRows(listRef, rows.length, ROW_HEIGHT);
 
   const problems = useMemo(() => findingsByNode(check), [check]);
+  const rollups = useMemo(() => rollUp(check?.findings, verity), [check, verity]);
   const selectedIndex = useMemo(
     () => (selected ? rows.indexOf(selected.id, selected.path) : -1),
     [rows, selected],
@@ -203,6 +205,7 @@ export function TreeView() {
                       </span>
                     ) : null}
                     {v && v.status !== 'inline' && v.status !== 'empty' ? <VerityBadge status={v.status} compact /> : null}
+                    {r.opens ? <RollUpBadge r={rollups.get(r.path)} /> : null}
                   </span>
                 </div>
               );
@@ -213,5 +216,16 @@ export function TreeView() {
         {rows.length === 1 && !filter && comparing && changedOnly ? <div className="empty">Nothing changed.</div> : null}
       </div>
     </section>
+  );
+}
+
+/** Findings and failed verifications somewhere below a folder. */
+function RollUpBadge({ r }: { r: RollUp | undefined }) {
+  if (!r || (r.findings === 0 && r.failed === 0)) return null;
+  const parts = [r.findings ? `${r.findings} finding${r.findings > 1 ? 's' : ''}` : '', r.failed ? `${r.failed} failed verification${r.failed > 1 ? 's' : ''}` : ''].filter(Boolean);
+  return (
+    <span className="badge badge-warn rollup" data-testid="rollup" data-findings={r.findings} data-failed={r.failed} title={`inside: ${parts.join(', ')}`}>
+      ▾ {r.findings + r.failed}
+    </span>
   );
 }

@@ -4,7 +4,7 @@ import type { VerityStatus } from '../../shared/api.ts';
 import { useActions, useActive } from '../hooks.ts';
 import { verityTone } from './badges.tsx';
 
-const ORDER: VerityStatus[] = ['verified', 'mismatch', 'size-mismatch', 'missing', 'unreadable', 'escape', 'no-digest', 'inline', 'empty'];
+const ORDER: VerityStatus[] = ['verified', 'mismatch', 'size-mismatch', 'missing', 'no-store', 'unreadable', 'escape', 'no-digest', 'inline', 'empty'];
 
 export function VerifyBar() {
   const job = useActive((v) => v.verifyJob);

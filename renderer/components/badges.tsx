@@ -7,6 +7,7 @@ const VERITY_TEXT: Record<VerityStatus, string> = {
   verified: 'verified',
   mismatch: 'digest mismatch',
   missing: 'object missing',
+  'no-store': 'no object store chosen',
   unreadable: 'unreadable',
   'size-mismatch': 'size mismatch',
   'no-digest': 'no digest',

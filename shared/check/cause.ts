@@ -25,7 +25,10 @@ const SIZED_BY: Record<string, { field: string; at: number; length: (extended: b
 /** Ranges up to this long already name a field (the longest fixed field we report is a uuid or tag). */
 const FIELD_MAX = 64;
 /** Codes whose finding is a bad pointer or length: everything else about the same path follows from it. */
-const POINTER_ROOTS = new Set(['erofs.dirent.nid', 'layout.wild-pointer', 'layout.wild-size']);
+const POINTER_ROOTS = new Set(['erofs.dirent.nid', 'erofs.superblock.root-nid', 'layout.wild-pointer', 'layout.wild-size']);
+/** Pointers reported because the inode they point at did not decode: when that inode's own fields say why, those are the root. */
+const NID_POINTERS = new Set(['erofs.dirent.nid', 'erofs.superblock.root-nid']);
+const OWN_FAULT = (f: Finding) => f.code.startsWith('erofs.inode.') || f.code === 'erofs.metadata.too-large';
 /** Roots whose region holds only their consequences (a block count's region is just where reading stops). */
 const REGION_ROOTS = (f: Finding) => f.code.startsWith('layout.wild-') || f.code in SIZED_BY;
 /**
@@ -43,12 +46,36 @@ export async function linkCauses(reader: ImageReader, findings: Finding[]): Prom
     seen.set(id, k + 1);
     if (k) f.id = `${id}#${k}`;
   }
+  // Two roots on the same bytes are one cause: the first explains the others.
+  const onBytes = new Map<string, Finding>();
+  for (const f of findings) {
+    if (f.cause || f.length === 0) continue;
+    const key = `${f.offset}+${f.length}`;
+    const first = onBytes.get(key);
+    if (first) f.cause = idOf(first);
+    else onBytes.set(key, f);
+  }
+  // A runaway inode explains the other findings about that inode (its chunk map past the end...).
+  const runaway = new Map<number, Finding>();
+  for (const f of findings) if (f.code === 'layout.wild-size' && !f.cause && f.nodeId !== undefined && !runaway.has(f.nodeId)) runaway.set(f.nodeId, f);
+  for (const f of findings) {
+    const root = f.nodeId === undefined || f.cause ? undefined : runaway.get(f.nodeId);
+    if (root && root !== f && !NID_POINTERS.has(f.code)) f.cause = idOf(root);
+  }
   const byPath = new Map<string, Finding>();
   for (const f of findings) if (POINTER_ROOTS.has(f.code) && f.path !== undefined && !byPath.has(f.path)) byPath.set(f.path, f);
+  // A sound nid at an inode whose i_format (or other field) is bad: the inode is the root, the dirent follows.
+  for (const [path, p] of byPath) {
+    if (!NID_POINTERS.has(p.code)) continue;
+    const own = findings.find((f) => f.path === path && f !== p && OWN_FAULT(f));
+    if (!own) continue;
+    p.cause = idOf(own);
+    byPath.set(path, own);
+  }
   for (const f of findings) {
     if (f.cause || f.path === undefined) continue;
     const root = byPath.get(f.path);
-    if (root && root !== f && !POINTER_ROOTS.has(f.code)) f.cause = root.id!;
+    if (root && root !== f && !POINTER_ROOTS.has(f.code)) f.cause = idOf(root);
   }
   const regional = findings.filter((f) => f.region && !f.cause && REGION_ROOTS(f));
   for (const f of findings) {
@@ -57,7 +84,8 @@ export async function linkCauses(reader: ImageReader, findings: Finding[]): Prom
     if (root) f.cause = root.id!;
   }
   const hider = findings.find((f) => !f.cause && HIDES_TREE(f));
-  if (hider) for (const f of findings) if (f.code === 'layout.unaccounted' && !f.cause) f.cause = hider.id!;
+  const lostWith = (f: Finding) => f.code === 'layout.unaccounted' || (f.code === 'erofs.superblock.blocks' && f.severity === 'warning');
+  if (hider) for (const f of findings) if (lostWith(f) && !f.cause && f !== hider) f.cause = idOf(hider);
 }
 
 /** Re-aims findings about a spoiled region at the inode field whose value spoiled it. */

@@ -41,6 +41,7 @@ export const CHECK_CODES = {
   'erofs.superblock.compr-cfgs': e('the compression configurations after the superblock must hold one well-formed record per available algorithm'),
   'erofs.superblock.device-table': e('the device table (extra_devices slots at devt_slotoff) must lie inside the image'),
   'erofs.root.not-dir': e('the root inode must be a directory'),
+  'erofs.superblock.root-nid': e('root_nid must point at a decodable inode'),
 
   // inodes
   'erofs.metadata.too-large': e('a single metadata structure (directory, chunk map, xattr area) must fit the reader\'s block cache'),

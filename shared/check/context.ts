@@ -7,6 +7,7 @@ import { displayBytes } from '../diff/text.ts';
 import type { ErofsReader } from '../erofs/reader.ts';
 import type { Finding } from '../model.ts';
 import { finding, isUnsupportedCode, type FindingExtra } from './codes.ts';
+import { pacer } from '../layout/model.ts';
 
 export interface CheckOptions {
   /** Stop once this many findings are collected (the report is then marked truncated). */
@@ -71,10 +72,17 @@ export interface CheckContext {
   throwIfAborted(): void;
   /** Counts one inode checked, for options.onProgress. */
   inodeChecked(): void;
+  /**
+   * Counts one unit of work and, once a time slice is used up, yields to the event loop (a
+   * macrotask, so requests queued meanwhile, such as a click on a node, are answered) and reports progress.
+   */
+  pace(): Promise<void> | undefined;
   findings: Finding[];
   /** Parts skipped as unsupported (see CheckResult.unsupported). */
   unsupported: Finding[];
 }
+
+
 
 export const pathOf = (path: Uint8Array): string => displayBytes(path);
 
@@ -89,6 +97,7 @@ export function createContext(reader: ErofsReader, options: CheckOptions): Check
   const size = reader.size;
   const src = reader.source;
   let checked = 0;
+  const slices = pacer();
   const ctx: CheckContext = {
     reader,
     size,
@@ -138,6 +147,9 @@ export function createContext(reader: ErofsReader, options: CheckOptions): Check
     },
     inodeChecked() {
       if ((++checked & 255) === 0) options.onProgress?.(checked);
+    },
+    pace() {
+      return slices.tick();
     },
   };
   return ctx;

@@ -12,6 +12,7 @@ import type { Finding, ImageReader } from '../model.ts';
 import { openImage, type OpenOptions } from '../open.ts';
 import { walk } from '../walk.ts';
 import { finding, isUnsupportedCode } from './codes.ts';
+import { EROFS_SUPER_OFFSET } from '../erofs/erofs_fs.ts';
 import { createContext, DEFAULT_MAX_FINDINGS, type CheckOptions, type CheckResult } from './context.ts';
 import { checkAclFlag, checkSuperblock } from './superblock.ts';
 import { checkOverlaps, checkTree } from './tree.ts';
@@ -111,7 +112,24 @@ export async function checkSource(source: ByteSource, options: CheckOptions & { 
       e instanceof DecodeError
         ? { code: e.code, severity: 'error' as const, offset: e.offset, length: e.length, message: e.message }
         : finding('check.internal', 0, 0, `internal error while opening: ${(e as Error)?.message ?? String(e)}`);
-    return { findings: [f], nodesChecked: 0, truncated: false, unreadable: true };
+    return { findings: rootNidFirst(f, source.size), nodesChecked: 0, truncated: false, unreadable: true };
   }
   return { ...(await checkImage(reader, options)), unreadable: false };
+}
+
+/** root_nid (2 bytes at 1038 in struct erofs_super_block). */
+const ROOT_NID_FIELD = { offset: EROFS_SUPER_OFFSET + 14, length: 2 };
+
+/**
+ * Opening an EROFS image decodes only the root inode: a nid error then is root_nid pointing
+ * nowhere, and the bytes it pointed at are the region, not the root.
+ */
+function rootNidFirst(f: Finding, size: number): Finding[] {
+  if (!f.code.startsWith('erofs.nid.') || size < ROOT_NID_FIELD.offset + 2) return [f];
+  const root = finding('erofs.superblock.root-nid', ROOT_NID_FIELD.offset, ROOT_NID_FIELD.length, `root_nid does not point at a decodable inode: ${f.message}`, { path: '/' });
+  root.region = { offset: f.offset, length: f.length };
+  root.id = `${root.code}@${root.offset}+${root.length}`;
+  f.id = `${f.code}@${f.offset}+${f.length}`;
+  f.cause = root.id;
+  return [root, f];
 }

@@ -9,6 +9,8 @@ import { hex } from '../bytes/cursor.ts';
 import { EROFS_FEATURE_INCOMPAT_FRAGMENTS, EROFS_FT_MAX } from '../erofs/erofs_fs.ts';
 import { FT_OF_KIND } from '../erofs/reader.ts';
 import { finding } from './codes.ts';
+import { idOf } from './layout.ts';
+import type { Finding } from '../model.ts';
 import { checkOverlay } from './composefs.ts';
 import { subjectPath, type CheckContext, type Subject } from './context.ts';
 import { checkDirectory, DIRENT_FIELD, type CheckedDirent, type DirectoryListing } from './dirent.ts';
@@ -76,6 +78,9 @@ export async function checkTree(ctx: CheckContext): Promise<TreeResult> {
   const rootNid = reader.rootId;
   const rootSubject: Subject = { nid: rootNid };
   const root = await inspect(rootNid, rootSubject, undefined);
+  if (!root) {
+    ctx.add(finding('erofs.superblock.root-nid', ...reader.sb.fieldRanges['root_nid']!, `root_nid ${rootNid} does not point at a decodable inode`, { nodeId: rootNid, path: '/', actual: String(rootNid) }));
+  }
   if (!root || !('xattrs' in root)) return { inodes, complete: false, hasAcl };
   if (root.kind !== 'dir') {
     ctx.add(finding('erofs.root.not-dir', ...reader.sb.fieldRanges['root_nid']!, `root nid ${rootNid} is a ${root.kind}, not a directory`, {
@@ -103,6 +108,8 @@ export async function checkTree(ctx: CheckContext): Promise<TreeResult> {
   await enter(root, rootNid, rootSubject, 0);
 
   while (stack.length) {
+    const paced = ctx.pace();
+    if (paced) await paced;
     ctx.throwIfAborted();
     if (ctx.full) {
       complete = false;
@@ -181,19 +188,53 @@ export async function checkTree(ctx: CheckContext): Promise<TreeResult> {
   return { inodes, complete, hasAcl };
 }
 
-/** Two inodes whose bytes (inode, xattrs, inline tail, chunk map) overlap are corrupt: one nid points into the other. */
+/** Inodes one runaway inode lies over that are listed one by one; the rest are counted in its root finding. */
+const MAX_LISTED_OVERLAPS = 16;
+
+/**
+ * Two inodes whose bytes (inode, xattrs, inline tail, chunk map) overlap are corrupt: one nid points
+ * into the other, or one inode's xattr count or size makes it run over the inodes after it. An
+ * inode running over several others is the root: its finding is the field that gives its length,
+ * and each inode it covers is a consequence.
+ */
 export function checkOverlaps(ctx: CheckContext, inodes: Map<number, InodeSummary | null>): void {
   // Inode offsets grow with the nid, so a numeric sort of the nids orders the extents.
   const nids = Float64Array.from(inodes.keys()).sort();
+  const covered = new Map<InodeSummary, InodeSummary[]>();
   let owner: InodeSummary | undefined;
   for (const nid of nids) {
     const cur = inodes.get(nid);
     if (!cur) continue;
     if (owner && cur.extent.offset < owner.extent.end) {
-      ctx.add(finding('erofs.inode.overlap', cur.extent.offset, Math.min(owner.extent.end, cur.extent.end) - cur.extent.offset, `inode ${cur.nid} at ${hex(cur.extent.offset)} lies inside inode ${owner.nid} (${hex(owner.extent.offset)}..${hex(owner.extent.end)})`, {
-        nodeId: cur.nid,
-      }));
+      const list = covered.get(owner);
+      if (list) list.push(cur);
+      else covered.set(owner, [cur]);
     }
     if (!owner || cur.extent.end > owner.extent.end) owner = cur;
   }
+  for (const [o, list] of covered) {
+    const root = list.length > 1 ? runawayRoot(ctx, o, list) : undefined;
+    for (const cur of list.slice(0, root ? MAX_LISTED_OVERLAPS : list.length)) {
+      const f = finding('erofs.inode.overlap', cur.extent.offset, Math.min(o.extent.end, cur.extent.end) - cur.extent.offset, `inode ${cur.nid} at ${hex(cur.extent.offset)} lies inside inode ${o.nid} (${hex(o.extent.offset)}..${hex(o.extent.end)})`, {
+        nodeId: cur.nid,
+      });
+      if (root) f.cause = idOf(root);
+      ctx.add(f);
+    }
+  }
+}
+
+/** The field that makes an inode run over the `list` after it: i_xattr_icount when its xattrs do, else i_size. */
+function runawayRoot(ctx: CheckContext, o: InodeSummary, list: InodeSummary[]): Finding {
+  const raw = o.raw;
+  const xattrEnd = raw.offset + raw.inodeSize + raw.xattrSize;
+  const byXattrs = xattrEnd > list[0]!.extent.offset;
+  const [offset, length] = byXattrs ? fieldRange(raw, 'i_xattr_icount') : fieldRange(raw, 'i_size');
+  const f = finding('layout.wild-size', offset, length, `${byXattrs ? `i_xattr_icount ${raw.xattrIcount}` : `i_size ${raw.size}`} makes inode ${o.nid} (${hex(o.extent.offset)}..${hex(o.extent.end)}) run over ${list.length} inodes after it`, {
+    nodeId: o.nid,
+    actual: String(byXattrs ? raw.xattrIcount : raw.size),
+  });
+  f.region = { offset: o.extent.offset, length: o.extent.end - o.extent.offset };
+  ctx.add(f);
+  return f;
 }

@@ -26,7 +26,7 @@ import type { ErofsReader } from '../erofs/reader.ts';
 import { decodeLongPrefixes, longPrefixTableMaxBytes, longPrefixTableStart } from '../erofs/xattr-prefixes.ts';
 import { decodeZMapHeader, zIndexLayout, zMapHeaderOffset, Z_EROFS_ALGORITHM_NAMES, Z_EROFS_MAP_HEADER_SIZE, type ZIndexLayout } from '../erofs/zmap.ts';
 import { bytesEqual } from '../model.ts';
-import { finishLayout, LayoutBuilder, type FieldRef, type LayoutMap } from './model.ts';
+import { finishLayout, LayoutBuilder, pacer, type FieldRef, type LayoutMap } from './model.ts';
 
 /** Each superblock extension slot is 16 bytes (EROFS_SB_EXTSLOT_SIZE). */
 const EROFS_SB_EXTSLOT_SIZE = 16;
@@ -68,8 +68,12 @@ export async function buildErofsLayout(r: ErofsReader, signal?: AbortSignal): Pr
   if (sb.featureIncompat & EROFS_FEATURE_INCOMPAT_FRAGMENTS && sb.packedNid) visits.push({ nid: sb.packedNid, path: '(packed inode)', placedBy: sbField('packed_nid') });
   const listed = new Set<number>();
   const detached: string[] = [];
+  // Yield now and then, so a service building a map still answers other requests.
+  const pace = pacer();
   while (visits.length) {
     if (signal?.aborted) throw signal.reason ?? new Error('layout aborted');
+    const paused = pace.tick();
+    if (paused) await paused;
     const v = visits.pop()!;
     let ino: RawInode;
     try {
@@ -190,8 +194,9 @@ async function addData(b: LayoutBuilder, r: ErofsReader, ino: RawInode, path: st
   const { isDir, bs } = how;
   if (ino.size === 0 && ino.datalayout !== EROFS_INODE_COMPRESSED_FULL && ino.datalayout !== EROFS_INODE_COMPRESSED_COMPACT) return [];
   const kind = ino.mode & S_IFMT;
-  // Device nodes, fifos and sockets keep rdev in i_u and have no data.
-  if (kind !== S_IFDIR && kind !== 0o100000 && kind !== 0o120000) return [];
+  // Device nodes, fifos and sockets keep rdev in i_u and have no data; an inode of no known type
+  // still owns the data its layout describes.
+  if (kind === 0o020000 || kind === 0o060000 || kind === 0o010000 || kind === 0o140000) return [];
   const sizedBy = ref(ino, 'i_size', iSize(ino));
   const placedBy = ref(ino, 'i_u', I_U);
   try {

@@ -20,8 +20,10 @@ export interface LayoutStructure {
   kind: string;
   /** What it is, for people: "inode 36", "shared xattr 12", "member #3 header". */
   name: string;
-  /** Paths of the nodes it belongs to, sorted; empty for image-wide structures. */
+  /** Paths of the nodes it belongs to (the first MAX_PATHS_KEPT met, sorted); empty for image-wide structures. */
   paths: string[];
+  /** Owners beyond those in `paths` (a shared xattr can belong to every file of an image). */
+  morePaths?: number;
   /** The pointer that put it here (a dirent's nid, i_u, a shared xattr id). */
   placedBy?: FieldRef;
   /** The field that gave its length (i_xattr_icount, i_size). */
@@ -74,8 +76,13 @@ export interface LayoutMap {
   space?: string;
 }
 
-/** Most structures one map holds (a 200k-inode composefs image has about a million). */
-export const MAX_STRUCTURES = 8_000_000;
+/**
+ * Most structures one map holds: the 201k-inode bench image has 919k, and this many cost about a
+ * gigabyte. A map that reaches it says so (`truncated`) instead of growing further.
+ */
+export const MAX_STRUCTURES = 4_000_000;
+/** Owning paths kept per structure; the rest are counted. */
+export const MAX_PATHS_KEPT = 32;
 /** Most overlaps recorded: past this a map is too damaged for a list to help. */
 export const MAX_OVERLAPS = 10_000;
 
@@ -84,19 +91,19 @@ export class LayoutBuilder {
   /** By offset: most offsets start one structure, a few (shared places, overlaps) several. */
   private readonly byOffset = new Map<number, LayoutStructure | LayoutStructure[]>();
   private count = 0;
-  /** Owners beyond a few are deduplicated through a set (a shared xattr may belong to every file). */
-  private readonly pathSets = new Map<LayoutStructure, Set<string>>();
   readonly problems: LayoutProblem[] = [];
   truncated = false;
 
   constructor(
     readonly format: string,
     readonly size: number,
+    private readonly maxStructures = MAX_STRUCTURES,
   ) {}
 
   /**
    * Adds a structure, or adds `path` to the one already recorded at the same place with the same
-   * kind. Ranges are clamped to the image: what lies past the end is not bytes of it.
+   * kind. Ranges are clamped to the image: what lies past the end is not bytes of it. Takes
+   * ownership of `s` (pass a fresh object literal).
    */
   add(s: Omit<LayoutStructure, 'paths'>, path?: string): LayoutStructure | undefined {
     const offset = Math.max(0, s.offset);
@@ -105,25 +112,25 @@ export class LayoutBuilder {
     const here = this.byOffset.get(offset);
     let out = here === undefined ? undefined : Array.isArray(here) ? here.find((x) => x.kind === s.kind && x.length === length) : here.kind === s.kind && here.length === length ? here : undefined;
     if (!out) {
-      if (this.count >= MAX_STRUCTURES) {
+      if (this.count >= this.maxStructures) {
         this.truncated = true;
         return undefined;
       }
-      out = { offset, length, kind: s.kind, name: s.name, paths: [] };
-      if (s.placedBy) out.placedBy = s.placedBy;
-      if (s.sizedBy) out.sizedBy = s.sizedBy;
+      // The caller's fresh object becomes the structure: one allocation per structure, not two.
+      out = s as LayoutStructure;
+      out.offset = offset;
+      out.length = length;
+      out.paths = [];
       this.count++;
       if (here === undefined) this.byOffset.set(offset, out);
       else if (Array.isArray(here)) here.push(out);
       else this.byOffset.set(offset, [here, out]);
     }
     if (path !== undefined) {
-      const set = this.pathSets.get(out);
-      if (set) set.add(path);
-      else if (out.paths.length < 8) {
+      if (out.paths.length < MAX_PATHS_KEPT) {
         if (!out.paths.includes(path)) out.paths.push(path);
-      } else {
-        this.pathSets.set(out, new Set([...out.paths, path]));
+      } else if (!out.paths.includes(path)) {
+        out.morePaths = (out.morePaths ?? 0) + 1;
       }
     }
     return out;
@@ -139,17 +146,34 @@ export class LayoutBuilder {
       if (Array.isArray(v)) out.push(...v);
       else out.push(v);
     }
-    for (const s of out) {
-      const set = this.pathSets.get(s);
-      if (set) s.paths = [...set];
-      if (s.paths.length > 1) s.paths.sort();
-    }
+    for (const s of out) if (s.paths.length > 1) s.paths.sort();
     return out.sort(compareStructures);
   }
 }
 
 const compareStructures = (a: LayoutStructure, b: LayoutStructure): number =>
   a.offset - b.offset || b.length - a.length || (a.kind < b.kind ? -1 : a.kind > b.kind ? 1 : 0);
+
+/** Builders and the check yield to the event loop once this many milliseconds of work went by. */
+export const SLICE_MS = 8;
+
+/** A pacer: `tick()` returns a promise to await when a time slice is used up, else undefined. */
+export function pacer(sliceMs = SLICE_MS): { tick(): Promise<void> | undefined } {
+  let last = Date.now();
+  let n = 0;
+  return {
+    tick() {
+      // Reading the clock costs more than the work between most ticks.
+      if (++n % 64 !== 0) return undefined;
+      const now = Date.now();
+      if (now - last < sliceMs) return undefined;
+      return new Promise((resolve) => setTimeout(() => {
+        last = Date.now();
+        resolve();
+      }, 0));
+    },
+  };
+}
 
 /** Reads image bytes for gap classification (async: a reader may need to load them). */
 export type BytesAt = (offset: number, length: number) => Promise<Uint8Array>;
@@ -170,7 +194,10 @@ export async function finishLayout(b: LayoutBuilder, bytesAt: BytesAt, space?: s
   let covered = 0; // first byte not yet claimed
   let reach = -1; // index of the structure reaching furthest so far
   let overlapping = 0;
+  const pace = pacer();
   for (let i = 0; i < structures.length; i++) {
+    const paused = pace.tick();
+    if (paused) await paused;
     const s = structures[i]!;
     byKind[s.kind] = (byKind[s.kind] ?? 0) + s.length;
     const end = s.offset + s.length;

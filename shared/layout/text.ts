@@ -31,7 +31,8 @@ export function structureHeading(s: LayoutStructure): string {
   let line = `${h(s.offset)} +${s.length} ${s.kind} "${s.name}"`;
   if (s.paths.length) {
     const shown = s.paths.slice(0, MAX_PATHS).map((p) => JSON.stringify(p)).join(' ');
-    line += ` ${shown}${s.paths.length > MAX_PATHS ? ` (and ${s.paths.length - MAX_PATHS} more paths)` : ''}`;
+    const more = s.paths.length - Math.min(MAX_PATHS, s.paths.length) + (s.morePaths ?? 0);
+    line += ` ${shown}${more ? ` (and ${more} more paths)` : ''}`;
   }
   return line;
 }

@@ -228,7 +228,7 @@ describe('opening and switching images', { skip }, () => {
     const oldPath = ((await renamed.locator('.path').textContent()) ?? '').split(' → ')[0]!;
     await renamed.click();
     await h.page.locator('[data-testid="details-path"]', { hasText: oldPath }).waitFor();
-    await h.page.getByRole('tab', { name: /^Findings/ }).click();
+    await h.page.getByRole('tab', { name: /^Problems/ }).click();
   });
 
   test('a chosen object store is used for verification, and a tampered object shows as a digest mismatch', async () => {

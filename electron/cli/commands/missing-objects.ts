@@ -19,7 +19,7 @@ import { failOnProblems, problemCollector } from '../problems.ts';
 
 const PLAIN_NAME = /^([0-9a-f]{2})\/([0-9a-f]{2,254})$/;
 
-type Lookup = { found: true } | { found: false; reason: 'missing' | 'escape' | 'unreadable'; message: string };
+type Lookup = { found: true } | { found: false; reason: 'missing' | 'escape' | 'unreadable' | 'no-store'; message: string };
 
 /** Existence of objects in one store: listings for plain names, the resolver for everything else. */
 export function storeLookup(stores: string | string[], resolver: Resolver = createResolver(typeof stores === 'string' ? [stores] : stores)): (name: string) => Lookup {

@@ -94,3 +94,12 @@ test('a directory or a symlink loop in place of an object is unreadable', (t) =>
     assert.equal(!r.ok && r.reason, 'unreadable', p);
   }
 });
+
+test('with no object store chosen an object is "no-store", never "missing"', (t) => {
+  const { a } = fixture(t);
+  const none = resolveObject([], B('ab/cdef'));
+  assert.deepEqual(none, { ok: false, reason: 'no-store', message: 'no object store chosen' });
+  const absent = resolveObject([a], B('ab/cdef'));
+  assert.equal(absent.ok, false);
+  assert.equal(!absent.ok && absent.reason, 'missing');
+});

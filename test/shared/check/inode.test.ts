@@ -50,14 +50,15 @@ test('an inode slot over the superblock is reported', { skip: corpusSkip }, asyn
   expectFinding(r, 'erofs.inode.overlaps-superblock', 1120, 32);
 });
 
-test('an inline tail that crosses its block boundary is reported over the tail', { skip: corpusSkip }, async () => {
+test('an inline tail that crosses its block boundary is reported at i_size, the tail as the region it spoils', { skip: corpusSkip }, async () => {
   const f = await readme();
   const small = await locate(f.reader, '/small');
   const tail = f.reader.inlineTail(small.ino)!;
   const size = BLOCK - (tail.offset % BLOCK) + 100;
   assert.ok(size < BLOCK);
   const r = await checkBytes(mutate(f.bytes, (b) => put32(b, small.ino.offset + 8, size)));
-  expectFinding(r, 'erofs.inline.crosses-block', tail.offset, size);
+  const x = expectFinding(r, 'erofs.inline.crosses-block', small.ino.offset + 8, 4);
+  assert.deepEqual(x.region, { offset: tail.offset, length: size });
 });
 
 test('flat data blocks beyond the image are reported at raw_blkaddr', { skip: corpusSkip }, async () => {
@@ -114,7 +115,8 @@ test('unknown chunk format bits and a chunk map past the image end are reported'
   const huge = mutate(f.bytes, (b) => (put32(b, file.ino.offset + 16, 0), put32(b, file.ino.offset + 8, 0xffffffff)));
   const r = await checkBytes(huge);
   const mapStart = Math.ceil((file.ino.offset + file.ino.inodeSize + file.ino.xattrSize) / 4) * 4;
-  expectFinding(r, 'erofs.chunk.out-of-bounds', mapStart, Math.ceil(0xffffffff / BLOCK) * 4);
+  const x = expectFinding(r, 'erofs.chunk.out-of-bounds', file.ino.offset + 8, 4);
+  assert.deepEqual(x.region, { offset: mapStart, length: Math.ceil(0xffffffff / BLOCK) * 4 });
 });
 
 test('a symlink with an empty target or one longer than 4095 bytes is reported at i_size', { skip: corpusSkip }, async () => {

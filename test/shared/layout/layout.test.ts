@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { memorySource } from '../../../shared/bytes/source.ts';
 import { buildLayout } from '../../../shared/layout/index.ts';
 import type { LayoutMap } from '../../../shared/layout/model.ts';
-import { structuresAt } from '../../../shared/layout/model.ts';
+import { finishLayout, LayoutBuilder, structuresAt } from '../../../shared/layout/model.ts';
 import { describeFields } from '../../../shared/layout/fields.ts';
 import { structureHeading, writeLayoutText } from '../../../shared/layout/text.ts';
 import { openImage } from '../../../shared/open.ts';
@@ -143,4 +143,15 @@ test('an OCI layer: header blocks, data and the end marker; block padding is pad
     ['0 512 tar.header /etc/', '512 512 tar.header /etc/motd', '1024 3 tar.data /etc/motd', '1536 1024 tar.end-marker '],
   );
   assert.deepEqual(map.gaps, [{ kind: 'padding', offset: 1027, length: 509 }, ...(bytes.length > 2560 ? [{ kind: 'padding' as const, offset: 2560, length: bytes.length - 2560 }] : [])]);
+});
+
+test('the structure budget stops a map from growing and the map says it is incomplete', async () => {
+  const b = new LayoutBuilder('erofs', 100, 2);
+  for (let i = 0; i < 5; i++) b.add({ kind: 'erofs.data', name: `d${i}`, offset: i * 10, length: 10 }, `/f${i}`);
+  // Adding a path to a structure already there costs nothing against the budget.
+  b.add({ kind: 'erofs.data', name: 'd0', offset: 0, length: 10 }, '/g');
+  const map = await finishLayout(b, async (_o, l) => new Uint8Array(l));
+  assert.equal(map.truncated, true);
+  assert.deepEqual(map.structures.map((s) => `${s.offset} ${s.paths.join(',')}`), ['0 /f0,/g', '10 /f1']);
+  assert.deepEqual(map.gaps, [{ kind: 'padding', offset: 20, length: 80 }]);
 });
