@@ -32,6 +32,7 @@ import {
   type VisibleRows,
 } from './tree.ts';
 import { buildOverlay, changeAt, type DiffOverlay, type RowChange } from './diff-tree.ts';
+import { INITIAL_SEARCH, searchSlice, type SearchActions, type SearchState } from './search-slice.ts';
 
 export type Theme = 'system' | 'light' | 'dark';
 
@@ -91,7 +92,7 @@ export interface CompareSelection {
   afterError?: string;
 }
 
-export interface AppState {
+export interface AppState extends SearchState {
   images: Record<ImageId, ImageView>;
   order: ImageId[];
   activeId?: ImageId;
@@ -104,7 +105,7 @@ export interface AppState {
   opening?: string;
 }
 
-export interface AppActions {
+export interface AppActions extends SearchActions {
   open(path: string): Promise<void>;
   openDialog(): Promise<void>;
   adopt(summary: ImageSummary): Promise<void>;
@@ -407,6 +408,8 @@ export function createAppStore(api: InspectorApi): AppStore {
       showHidden: false,
       theme: loadTheme(),
       recent: [],
+      search: INITIAL_SEARCH,
+      ...searchSlice(api, set, get),
 
       async open(path) {
         set({ opening: path, error: undefined });

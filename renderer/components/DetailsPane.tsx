@@ -9,6 +9,7 @@ import { KindIcon } from './icons.tsx';
 import { ChangeBadge, SeverityDot, VerityBadge } from './badges.tsx';
 import { XattrTable } from './XattrTable.tsx';
 import { BeforeAfter } from './BeforeAfter.tsx';
+import { Breadcrumb } from './Breadcrumb.tsx';
 
 const Field = ({ label, children, testId }: { label: string; children: ReactNode; testId?: string }) => (
   <>
@@ -72,7 +73,7 @@ export function DetailsPane() {
         <div className="details-title">
           <h2 className="mono" data-testid="details-name">{d.name}</h2>
           {/* Below a renamed folder one node shows at two paths: name the row that was chosen. */}
-          <div className="dim mono small" data-testid="details-path">{compare?.change?.moved && selected ? selected.path : d.path}</div>
+          <Breadcrumb path={compare?.change?.moved && selected ? selected.path : d.path} testId="details-path" />
         </div>
         <span className="chip">{KIND_TEXT[d.kind]}</span>
         {d.whiteout ? <span className="chip chip-warn">whiteout</span> : null}

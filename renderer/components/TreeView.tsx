@@ -10,6 +10,8 @@ import { findingsByNode } from '../store.ts';
 import { useVirtualRows } from '../virtual.ts';
 import { KindIcon, Twisty } from './icons.tsx';
 import { ChangeBadge, VerityBadge } from './badges.tsx';
+import { SearchBox, SearchResults } from './Search.tsx';
+import { nextPrefix, typeAheadTarget, type TypeAhead } from '../typeahead.ts';
 
 const ROW_HEIGHT = 22;
 const NO_ROWS = flattenTree(0, new Map(), new Set());
@@ -26,6 +28,7 @@ export function TreeView() {
   const showHidden = useApp((s) => s.showHidden);
   const actions = useActions();
   const listRef = useRef<HTMLDivElement>(null);
+  const typed = useRef<TypeAhead | undefined>(undefined);
   const win = useVirtualRows(listRef, rows.length, ROW_HEIGHT);
 
   const problems = useMemo(() => findingsByNode(check), [check]);
@@ -101,11 +104,21 @@ export function TreeView() {
     if (move) {
       e.preventDefault();
       move();
+      typed.current = undefined;
+    } else if (e.key.length === 1 && e.key !== ' ' && !e.ctrlKey && !e.metaKey && !e.altKey) {
+      e.preventDefault();
+      typed.current = nextPrefix(typed.current, e.key, e.timeStamp);
+      const k = typeAheadTarget(rows.length, (j) => rows.at(j).entry?.name, i, typed.current.prefix);
+      if (k >= 0) selectIndex(k);
     }
   };
 
   return (
     <section className="tree-pane" aria-label="Image tree">
+      <div className="pane-head search-head">
+        <SearchBox />
+      </div>
+      <SearchResults />
       <div className="pane-head">
         <input
           className="filter"
@@ -139,6 +152,7 @@ export function TreeView() {
         aria-label="Files"
         tabIndex={0}
         onKeyDown={onKeyDown}
+        onMouseDown={() => (typed.current = undefined)}
         aria-activedescendant={selectedIndex >= 0 ? `row-${selectedIndex}` : undefined}
       >
         <div style={{ height: win.height, position: 'relative' }}>
