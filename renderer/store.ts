@@ -33,6 +33,7 @@ import {
 } from './tree.ts';
 import { buildOverlay, changeAt, type DiffOverlay, type RowChange } from './diff-tree.ts';
 import { INITIAL_SEARCH, searchSlice, type SearchActions, type SearchState } from './search-slice.ts';
+import { contentSlice, type ContentActions } from './content-slice.ts';
 
 export type Theme = 'system' | 'light' | 'dark';
 
@@ -105,7 +106,7 @@ export interface AppState extends SearchState {
   opening?: string;
 }
 
-export interface AppActions extends SearchActions {
+export interface AppActions extends SearchActions, ContentActions {
   open(path: string): Promise<void>;
   openDialog(): Promise<void>;
   adopt(summary: ImageSummary): Promise<void>;
@@ -410,6 +411,7 @@ export function createAppStore(api: InspectorApi): AppStore {
       recent: [],
       search: INITIAL_SEARCH,
       ...searchSlice(api, set, get),
+      ...contentSlice(api, get),
 
       async open(path) {
         set({ opening: path, error: undefined });

@@ -52,6 +52,8 @@ import { resolveObject } from '../verity/store.ts';
 import { findObjectStores } from '../object-store.ts';
 import { openImageFile } from './open-file.ts';
 import { createSearchService } from './search.ts';
+import { previewSlice } from './preview.ts';
+import { createResolver } from '../verity/store.ts';
 import type { InspectorCore } from '../ipc.ts';
 
 export interface Inspector extends InspectorCore {
@@ -390,6 +392,7 @@ export function createInspector(options: InspectorOptions = {}): Inspector {
       if (type === S_IFREG && !view.payload && node.size > 0 && node.data.kind !== 'none' && node.data.kind !== 'external') {
         try {
           d.inlineHex = toHex(await s.reader.readData(nodeId, 0, Math.min(node.size, MAX_INLINE_SHOWN)));
+          d.dataKind = node.data.kind;
         } catch {
           // The data ranges are in `ranges`; a finding reports why they cannot be read.
         }
@@ -507,6 +510,11 @@ export function createInspector(options: InspectorOptions = {}): Inspector {
 
     async search(imageId, query, limit) {
       return search.search(imageId, session(imageId).reader, query, limit);
+    },
+
+    async content(imageId, nodeId, offset, length) {
+      const s = session(imageId);
+      return previewSlice(s.reader, createResolver(s.summary.objectStores), nodeId, offset, length);
     },
 
     async closeAll() {

@@ -4,12 +4,13 @@ import type { NodeDetails } from '../../shared/api.ts';
 import type { Finding } from '../../shared/model.ts';
 import { findingsByNode } from '../store.ts';
 import { useActions, useActive } from '../hooks.ts';
-import { KIND_TEXT, hex, octalMode, sizeText, spacedHex } from '../format.ts';
+import { KIND_TEXT, hex, octalMode, sizeText } from '../format.ts';
 import { KindIcon } from './icons.tsx';
 import { ChangeBadge, SeverityDot, VerityBadge } from './badges.tsx';
 import { XattrTable } from './XattrTable.tsx';
 import { BeforeAfter } from './BeforeAfter.tsx';
 import { Breadcrumb } from './Breadcrumb.tsx';
+import { ContentPreview } from './ContentPreview.tsx';
 
 const Field = ({ label, children, testId }: { label: string; children: ReactNode; testId?: string }) => (
   <>
@@ -140,11 +141,6 @@ export function DetailsPane() {
             {v?.message ? <div className="small dim">{v.message}</div> : null}
           </Field>
         ) : null}
-        {d.inlineHex !== undefined ? (
-          <Field label="Inline data">
-            <span className="mono small wrap">{spacedHex(d.inlineHex.slice(0, 512))}{d.inlineHex.length > 512 ? ' …' : ''}</span>
-          </Field>
-        ) : null}
         {d.hardlinks && d.hardlinks.length > 0 ? (
           <Field label="Hardlinks" testId="hardlinks">
             {d.hardlinks.map((p) => (
@@ -166,6 +162,7 @@ export function DetailsPane() {
       </dl>
 
       <XattrTable xattrs={d.xattrs} />
+      {d.kind === 'file' && !d.whiteout ? <ContentPreview nodeId={d.id} size={d.size} /> : null}
       {d.path === '/' ? <ImageFacts /> : null}
     </section>
   );
