@@ -34,6 +34,7 @@ import {
 import { buildOverlay, changeAt, type DiffOverlay, type RowChange } from './diff-tree.ts';
 import { INITIAL_SEARCH, searchSlice, type SearchActions, type SearchState } from './search-slice.ts';
 import { contentSlice, type ContentActions } from './content-slice.ts';
+import { copySlice, type CopyActions, type CopyState } from './copy-slice.ts';
 
 export type Theme = 'system' | 'light' | 'dark';
 
@@ -93,7 +94,7 @@ export interface CompareSelection {
   afterError?: string;
 }
 
-export interface AppState extends SearchState {
+export interface AppState extends SearchState, CopyState {
   images: Record<ImageId, ImageView>;
   order: ImageId[];
   activeId?: ImageId;
@@ -106,7 +107,7 @@ export interface AppState extends SearchState {
   opening?: string;
 }
 
-export interface AppActions extends SearchActions, ContentActions {
+export interface AppActions extends SearchActions, ContentActions, CopyActions {
   open(path: string): Promise<void>;
   openDialog(): Promise<void>;
   adopt(summary: ImageSummary): Promise<void>;
@@ -412,6 +413,7 @@ export function createAppStore(api: InspectorApi): AppStore {
       search: INITIAL_SEARCH,
       ...searchSlice(api, set, get),
       ...contentSlice(api, get),
+      ...copySlice(set, get),
 
       async open(path) {
         set({ opening: path, error: undefined });

@@ -3,7 +3,7 @@
  * rows on screen), loading directory pages as their placeholders scroll into view. Keyboard model as
  * in WAI-ARIA trees: arrows move and open/close, Home/End/PageUp/PageDown jump.
  */
-import { useEffect, useMemo, useRef, type KeyboardEvent } from 'react';
+import { useCallback, useEffect, useMemo, useRef, useState, type KeyboardEvent } from 'react';
 import { useActions, useActive, useApp } from '../hooks.ts';
 import { flattenTree, type TreeRow } from '../tree.ts';
 import { findingsByNode } from '../store.ts';
@@ -12,6 +12,8 @@ import { KindIcon, Twisty } from './icons.tsx';
 import { ChangeBadge, VerityBadge } from './badges.tsx';
 import { SearchBox, SearchResults } from './Search.tsx';
 import { nextPrefix, typeAheadTarget, type TypeAhead } from '../typeahead.ts';
+import { CopyNotice, NodeMenu, type MenuAt } from './NodeMenu.tsx';
+import { nodeJson } from '../copy-slice.ts';
 
 const ROW_HEIGHT = 22;
 const NO_ROWS = flattenTree(0, new Map(), new Set());
@@ -29,6 +31,12 @@ export function TreeView() {
   const actions = useActions();
   const listRef = useRef<HTMLDivElement>(null);
   const typed = useRef<TypeAhead | undefined>(undefined);
+  const [menu, setMenu] = useState<MenuAt | undefined>();
+  const closeMenu = useCallback(() => {
+    setMenu(undefined);
+    listRef.current?.focus();
+  }, []);
+  const details = useActive((v) => v.details);
   const win = useVirtualRows(listRef, rows.length, ROW_HEIGHT);
 
   const problems = useMemo(() => findingsByNode(check), [check]);
@@ -101,6 +109,19 @@ export function TreeView() {
       Enter: () => r && toggle(r),
     };
     const move = moves[e.key];
+    if ((e.ctrlKey || e.metaKey) && e.key.toLowerCase() === 'c' && selected) {
+      e.preventDefault();
+      if (e.shiftKey) {
+        if (details && details.path === selected.path) void actions.copyText('node as JSON', nodeJson(details));
+      } else void actions.copyText('path', selected.path);
+      return;
+    }
+    if (e.key === 'ContextMenu' || (e.shiftKey && e.key === 'F10')) {
+      e.preventDefault();
+      const el = document.getElementById(`row-${i}`)?.getBoundingClientRect();
+      if (el) setMenu({ x: el.left + 24, y: el.bottom });
+      return;
+    }
     if (move) {
       e.preventDefault();
       move();
@@ -186,6 +207,11 @@ export function TreeView() {
                   className={`tree-row${i === selectedIndex ? ' selected' : ''}${e.hidden ? ' hidden-entry' : ''}${e.whiteout ? ' whiteout' : ''}${status ? ` change-${status}` : ''}${ghost ? ' ghost' : ''}`}
                   style={{ paddingLeft: 6 + r.depth * 14 }}
                   onClick={() => void actions.select(e.id, r.path)}
+                  onContextMenu={(ev) => {
+                    ev.preventDefault();
+                    void actions.select(e.id, r.path);
+                    setMenu({ x: ev.clientX, y: ev.clientY });
+                  }}
                   onDoubleClick={() => toggle(r)}
                 >
                   <span
@@ -221,9 +247,11 @@ export function TreeView() {
             })}
           </div>
         </div>
+        {menu ? <NodeMenu at={menu} onClose={closeMenu} /> : null}
         {rows.length === 1 && filter ? <div className="empty">No names match “{filter}”.</div> : null}
         {rows.length === 1 && !filter && comparing && changedOnly ? <div className="empty">Nothing changed.</div> : null}
       </div>
+      <CopyNotice />
     </section>
   );
 }

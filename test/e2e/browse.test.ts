@@ -146,3 +146,64 @@ describe('search in the collapsed 201,277-inode bench image', { skip: skip || (e
     assert.deepEqual(h.errors, []);
   });
 });
+
+describe('copying from the tree, the keyboard and the xattr table', { skip }, () => {
+  const app = withHarness();
+  const clipboard = (h: Harness) => h.page.evaluate(() => navigator.clipboard.readText());
+
+  test('the context menu and Ctrl+C / Ctrl+Shift+C copy the path, the digest and the node as JSON', async () => {
+    const h = app();
+    await h.context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: h.origin });
+    await open(h, FS_TREE, '/sizes');
+    await h.page.locator('#image-search').fill('f4096');
+    await h.page.locator('.search-hit[data-path="/sizes/f4096"]').click();
+    await h.page.locator('[data-field="redirect"]').waitFor();
+    await h.page.locator(row('/sizes/f4096')).click({ button: 'right' });
+    await h.page.getByRole('menu', { name: 'Node actions' }).waitFor();
+    await h.page.getByRole('menuitem', { name: 'Copy digest' }).click();
+    await h.page.getByTestId('copy-notice').filter({ hasText: 'Copied digest' }).waitFor();
+    const dump = readFileSync(corpusPath('02-fs-tree', 'info-dump.txt'), 'latin1').split('\n').find((l) => l.startsWith('/sizes/f4096 '))!;
+    assert.equal(await clipboard(h), dump.split(' ')[10]);
+    assert.equal(await h.page.getByRole('menu').count(), 0, 'the menu closes after an action');
+
+    await h.page.locator('.tree-list').focus();
+    await h.page.keyboard.press('Control+c');
+    await h.page.getByTestId('copy-notice').filter({ hasText: 'Copied path' }).waitFor();
+    assert.equal(await clipboard(h), '/sizes/f4096');
+    await h.page.keyboard.press('Control+Shift+C');
+    await h.page.getByTestId('copy-notice').filter({ hasText: 'Copied node as JSON' }).waitFor();
+    const node = JSON.parse(await clipboard(h));
+    assert.equal(node.path, '/sizes/f4096');
+    assert.equal(node.size, 4096);
+    assert.equal(node.digest, dump.split(' ')[10]);
+
+    await h.page.keyboard.press('Shift+F10');
+    await h.page.getByRole('menuitem', { name: /Copy name/ }).waitFor();
+    await h.page.keyboard.press('ArrowDown');
+    await h.page.keyboard.press('Enter');
+    await h.page.getByTestId('copy-notice').filter({ hasText: 'Copied name' }).waitFor();
+    assert.equal(await clipboard(h), 'f4096');
+  });
+
+  test('a binary xattr value switches to hex on its own row and copies as shown', async () => {
+    const h = app();
+    await h.page.locator('#image-search').fill('/xattrs/');
+    const first = h.page.locator('.search-hit').first();
+    await first.waitFor();
+    await first.click();
+    const firstBinary = h.page.locator('.xattr-table tr', { has: h.page.getByRole('button', { name: /^Show .* as hex$/ }) }).first();
+    await firstBinary.waitFor();
+    const name = (await firstBinary.locator('.xname .mono').first().textContent())!;
+    // Pinned by name: once switched, the row no longer has a "Show … as hex" button.
+    const rowWithBinary = h.page.locator('.xattr-table tr', { has: h.page.getByRole('button', { name: `Copy the value of ${name} as`, exact: false }) }).first();
+    await rowWithBinary.getByRole('button', { name: `Show ${name} as hex` }).click();
+    const hexText = (await rowWithBinary.locator('.xvalue').textContent())!;
+    assert.match(hexText, /^([0-9a-f]{2} )*[0-9a-f]{2}( …)?$/);
+    await rowWithBinary.getByRole('button', { name: `Copy the value of ${name} as hex` }).click();
+    await h.page.getByTestId('copy-notice').filter({ hasText: `Copied ${name} value (hex)` }).waitFor();
+    assert.equal(await clipboard(h), hexText.replace(/ /g, '').replace('…', ''));
+    const others = await h.page.locator('.xattr-table .xvalue').allTextContents();
+    assert.ok(others.some((t) => !/^([0-9a-f]{2} ?)+$/.test(t)), 'the other rows stay as text');
+    assert.deepEqual(h.errors, []);
+  });
+});
