@@ -4,6 +4,7 @@ import type { Finding } from '../../../shared/model.ts';
 import { fileSource } from '../../services/file-source.ts';
 import { CliError, UsageError, parseArgs, type Command } from '../io.ts';
 import { describeError } from '../image.ts';
+import { checkReport, reportFormat, toHtml, toMarkdown } from '../../../shared/report.ts';
 
 /** One finding per line: where, how bad, what, whose, why, and the values that disagree. */
 export function findingLine(f: Finding): string {
@@ -16,11 +17,21 @@ export function findingLine(f: Finding): string {
   return s + '\n';
 }
 
+/** The output format, or a usage error naming the choices. */
+export function formatOf(format: string | undefined, json: boolean) {
+  try {
+    return reportFormat(format, json);
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
+}
+
 const command: Command = {
-  usage: 'check IMAGE... [--json] [--max-findings N]',
+  usage: 'check IMAGE... [--json | --format json|md|html] [--max-findings N]',
   summary: 'find every corruption: findings sorted by offset; exit 0 clean, 1 findings, 2 unreadable',
   async run({ args, out }) {
-    const { positional, flags } = parseArgs(args, ['max-findings'], ['json']);
+    const { positional, flags } = parseArgs(args, ['max-findings', 'format'], ['json']);
+    const format = formatOf(flags.get('format')?.at(-1), flags.has('json'));
     if (positional.length === 0) throw new UsageError('needs an IMAGE');
     const maxText = flags.get('max-findings')?.at(-1);
     const maxFindings = maxText === undefined ? undefined : Number(maxText);
@@ -41,8 +52,10 @@ const command: Command = {
         await src.close?.();
       }
     }
-    if (flags.has('json')) {
+    if (format === 'json') {
       out.text(JSON.stringify(positional.length === 1 ? reports[0] : reports, null, 2) + '\n');
+    } else if (format === 'md' || format === 'html') {
+      for (const r of reports) out.text((format === 'md' ? toMarkdown : toHtml)(checkReport(r)));
     } else {
       for (const r of reports) {
         const prefix = positional.length > 1 ? `${r.image}: ` : '';

@@ -3,6 +3,8 @@ import type { VerityResult, VerityStatus } from '../../../shared/api.ts';
 import { normalizeDigest, verifyImage, type VerifyCounters } from '../../verity/verify.ts';
 import { CliError, UsageError, parseArgs, type Command } from '../io.ts';
 import { withImage } from '../image.ts';
+import { toHtml, toMarkdown, verifyReport } from '../../../shared/report.ts';
+import { formatOf } from './check.ts';
 
 /** Summary order: good news first, then problems from the most to the least alarming. */
 const STATUS_ORDER: VerityStatus[] = ['verified', 'inline', 'escape', 'mismatch', 'size-mismatch', 'missing', 'unreadable', 'no-digest'];
@@ -29,10 +31,11 @@ function progressLine(p: VerifyCounters): string {
 }
 
 const command: Command = {
-  usage: 'verify IMAGE --basedir DIR [--basedir DIR2] [--digest HEX] [--json]',
+  usage: 'verify IMAGE --basedir DIR [--basedir DIR2] [--digest HEX] [--json | --format json|md|html]',
   summary: 'check every backing object against its fs-verity digest (exit 1 on any problem)',
   async run({ args, out, err, stderrIsTTY }) {
-    const { positional, flags } = parseArgs(args, ['basedir', 'digest'], ['json']);
+    const { positional, flags } = parseArgs(args, ['basedir', 'digest', 'format'], ['json']);
+    const format = formatOf(flags.get('format')?.at(-1), flags.has('json'));
     if (positional.length !== 1) throw new UsageError('needs exactly one IMAGE');
     const image = positional[0]!;
     const stores = flags.get('basedir') ?? [];
@@ -55,7 +58,7 @@ const command: Command = {
         throw new UsageError((e as Error).message);
       }
     }
-    const json = flags.has('json');
+    const json = format === 'json';
 
     // Ctrl-C stops the digests and still prints what was found so far.
     const abort = new AbortController();
@@ -90,7 +93,9 @@ const command: Command = {
     const imageMismatch = expectedImageDigest !== undefined && outcome.imageDigest !== expectedImageDigest;
     const failed = problems.length > 0 || outcome.problems.length > 0 || imageMismatch;
 
-    if (json) {
+    if (format === 'md' || format === 'html') {
+      out.text((format === 'md' ? toMarkdown : toHtml)(verifyReport({ image, stores, ...outcome })));
+    } else if (json) {
       const doc = {
         image,
         stores,
