@@ -33,7 +33,9 @@ function withHarness(options: Parameters<typeof startHarness>[0] = {}): () => Ha
 
 async function open(h: Harness, image: string, firstRow: string, timeout?: number) {
   h.dialogs.images.push(image);
-  await h.page.getByRole('button', { name: 'Open image…' }).click();
+  // The start screen's button, or the toolbar's once an image is open.
+  await h.page.getByRole('button', { name: /^(Open image…|\+ Open)$/ }).first().click();
+  await h.page.locator(`.tab.active .tab-name[title="${image}"]`).waitFor(timeout ? { timeout } : {});
   await h.page.locator(row(firstRow)).waitFor(timeout ? { timeout } : {});
 }
 
@@ -222,6 +224,37 @@ describe('Save report…', { skip }, () => {
     assert.match(html, /<h1>cfs-inspect check: .*samples\/demo\/broken\.cfs<\/h1>/);
     assert.ok(html.includes('<td>erofs.dirent.name-slash</td>'), 'a finding of the image is in the table');
     assert.doesNotMatch(html, /<script|src=|href=/i);
+    assert.deepEqual(h.errors, []);
+  });
+});
+
+describe('two images of the same name, and the shortcut overlay', { skip }, () => {
+  const app = withHarness({ viewport: { width: 1024, height: 700 } });
+
+  test('tabs and the compare bar name the parent folder that tells same-named images apart', async () => {
+    const h = app();
+    await open(h, corpusPath('03-diff', 'v1', 'image.cfs'), '/etc');
+    await open(h, corpusPath('03-diff', 'v2', 'image.cfs'), '/etc');
+    assert.deepEqual(await h.page.locator('.tab .tab-name').allTextContents(), ['…/v1/image.cfs', '…/v2/image.cfs']);
+    await h.page.getByRole('combobox', { name: 'Compare with' }).selectOption({ label: '…/v1/image.cfs' });
+    await h.page.locator('.compare-title', { hasText: '…/v2/image.cfs → …/v1/image.cfs' }).waitFor();
+    await h.screenshot('same-name-tabs-1024');
+  });
+
+  test('? lists the keyboard shortcuts; Escape closes the list', async () => {
+    const h = app();
+    await h.page.locator('.tree-list').focus();
+    await h.page.keyboard.press('?');
+    const dialog = h.page.getByRole('dialog', { name: 'Keyboard shortcuts' });
+    await dialog.waitFor();
+    assert.ok((await dialog.locator('tr').count()) >= 8);
+    assert.match((await dialog.textContent()) ?? '', /Ctrl\+F.*search the whole image/);
+    await h.page.keyboard.press('Escape');
+    assert.equal(await dialog.count(), 0);
+    await h.page.locator('#image-search').focus();
+    await h.page.keyboard.press('?');
+    assert.equal(await h.page.getByRole('dialog').count(), 0, 'typing ? in a text field types it');
+    assert.equal(await h.page.locator('#image-search').inputValue(), '?');
     assert.deepEqual(h.errors, []);
   });
 });
