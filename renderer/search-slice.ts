@@ -20,6 +20,8 @@ export interface SearchState {
 }
 
 export interface SearchActions {
+  /** Starts indexing the active image in the background (the search box got focus). */
+  warmSearch(): void;
   setSearch(query: string): Promise<void>;
   showSearchResults(open: boolean): void;
   /** Expands the folders on the way to a hit, selects it, and puts the tree in front again. */
@@ -49,6 +51,10 @@ export function searchSlice(api: InspectorApi, set: Set, get: Get): SearchAction
       } catch (e) {
         if (mine === seq) set({ search: { imageId, query, running: false, open: true, error: errorText(e) } });
       }
+    },
+    warmSearch() {
+      const imageId = get().activeId;
+      if (imageId) api.search(imageId, '').catch(() => {}); // a failure shows on the first real query
     },
     showSearchResults(open) {
       update({ open });

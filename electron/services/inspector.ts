@@ -305,7 +305,6 @@ export function createInspector(options: InspectorOptions = {}): Inspector {
       jobs: new Map(),
     };
     sessions.set(imageId, s);
-    search.prepare(imageId, reader);
     return summaryOf(s);
   };
 

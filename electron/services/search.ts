@@ -144,7 +144,11 @@ function runSearch(cols: Columns, raw: string, limit: number): SearchResult {
   return { query: raw, mode, total, hits };
 }
 
-/** One index per open image, built in the background from the moment it is prepared. */
+/**
+ * One index per open image, built in the background from the moment it is prepared: when the
+ * search box first gets focus (an empty query), not when the image opens, so opening and the
+ * first tree pages never share the thread with a whole-image walk nobody asked for.
+ */
 export function createSearchService() {
   const indexes = new Map<string, { ready: Promise<SearchIndex>; abort: AbortController }>();
   return {
@@ -156,8 +160,10 @@ export function createSearchService() {
       ready.catch(() => {}); // reported to the search that awaits it
       indexes.set(imageId, { ready, abort });
     },
+    /** An empty query only starts the index (the search box got focus) and answers at once. */
     async search(imageId: string, reader: ImageReader, query: string, limit?: number): Promise<SearchResult> {
       if (!indexes.has(imageId)) this.prepare(imageId, reader);
+      if (query.trim() === '') return { query, mode: 'name', total: 0, hits: [] };
       const index = await indexes.get(imageId)!.ready;
       return index.search(query, limit);
     },

@@ -51,7 +51,10 @@ export function SearchBox() {
       aria-label="Search the whole image"
       value={query}
       onChange={(e) => void actions.setSearch(e.target.value)}
-      onFocus={() => query && actions.showSearchResults(true)}
+      onFocus={() => {
+        actions.warmSearch();
+        if (query) actions.showSearchResults(true);
+      }}
       onKeyDown={onKeyDown}
     />
   );

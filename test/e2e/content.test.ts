@@ -45,7 +45,9 @@ for (const viewport of [
 
     const open = async (image: string, first: string) => {
       h.dialogs.images.push(image);
-      await h.page.getByRole('button', { name: /Open/ }).first().click();
+      await h.page.getByRole('button', { name: /^(Open image…|\+ Open)$/ }).first().click();
+      // The previous image may have the same rows: wait for the new one's tab first.
+      await h.page.locator(`.tab.active .tab-name[title="${image}"]`).waitFor();
       await h.page.locator(row(first)).waitFor();
     };
     const pick = async (path: string) => {
