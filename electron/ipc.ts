@@ -111,6 +111,7 @@ export function createBackend(inspector: InspectorCore, host: HostServices): Bac
     cancelVerify: (id) => inspector.cancelVerify(id),
     diff: (...a) => inspector.diff(...a),
     search: (...a) => inspector.search(...a),
+    content: (...a) => inspector.content(...a),
   };
 }
 

@@ -170,6 +170,7 @@ const SPECS: { [M in Method]: Spec[] } = {
   verify: [imageIdArg, opt('expectedImageDigest', digestText)],
   cancelVerify: [req('jobId', opaqueId)],
   diff: [req('a', opaqueId), req('b', opaqueId), opt('options', diffOptions)],
+  content: [imageIdArg, nodeIdArg, req('offset', nonNegativeInteger()), req('length', nonNegativeInteger(LIMITS.bytesLength))],
   search: [imageIdArg, req('query', boundedString(LIMITS.searchQuery, 0)), opt('limit', nonNegativeInteger(LIMITS.searchResults))],
 };
 

@@ -53,3 +53,19 @@ export function commonEnds(a: string, b: string): { prefix: number; suffix: numb
   if (suffix > 0 && (isHigh(a, a.length - 1 - suffix) || isHigh(b, b.length - 1 - suffix))) suffix--;
   return { prefix, suffix };
 }
+
+/** How the details pane names in-image file data: "Inline data" only when it is inline. */
+export function dataLabel(kind: string | undefined): string {
+  switch (kind) {
+    case 'inline':
+      return 'Inline data';
+    case 'blocks':
+      return 'Data (blocks)';
+    case 'chunks':
+      return 'Data (chunks)';
+    case 'compressed':
+      return 'Data (compressed)';
+    default:
+      return 'Data';
+  }
+}

@@ -33,6 +33,9 @@ import {
   type VisibleRows,
 } from './tree.ts';
 import { buildOverlay, changeAt, type DiffOverlay, type RowChange } from './diff-tree.ts';
+import { INITIAL_SEARCH, searchSlice, type SearchActions, type SearchState } from './search-slice.ts';
+import { contentSlice, type ContentActions } from './content-slice.ts';
+import { copySlice, type CopyActions, type CopyState } from './copy-slice.ts';
 
 export type Theme = 'system' | 'light' | 'dark';
 
@@ -94,7 +97,7 @@ export interface CompareSelection {
   afterError?: string;
 }
 
-export interface AppState {
+export interface AppState extends SearchState, CopyState {
   images: Record<ImageId, ImageView>;
   order: ImageId[];
   activeId?: ImageId;
@@ -112,7 +115,7 @@ export interface AppState {
   listingsLoading: number;
 }
 
-export interface AppActions {
+export interface AppActions extends SearchActions, ContentActions, CopyActions {
   open(path: string): Promise<void>;
   openDialog(): Promise<void>;
   adopt(summary: ImageSummary): Promise<void>;
@@ -434,6 +437,10 @@ export function createAppStore(api: InspectorApi): AppStore {
       theme: loadTheme(),
       recent: [],
       listingsLoading: 0,
+      search: INITIAL_SEARCH,
+      ...searchSlice(api, set, get),
+      ...contentSlice(api, get),
+      ...copySlice(set, get),
 
       async open(path) {
         set({ opening: path, error: undefined });

@@ -105,8 +105,10 @@ export interface NodeDetails {
   /** Redirect (backing object path relative to the store) and recorded fs-verity digest. */
   redirect?: string;
   digest?: string;
-  /** Inline file content, hex, for small files stored in the image. */
+  /** The first bytes (up to 4 KiB) of file content stored in the image, hex; `dataKind` says how it is stored. */
   inlineHex?: string;
+  /** How a regular file's data is stored in the image (the DataLocation kind: inline, blocks, chunks, compressed, ...). */
+  dataKind?: string;
   whiteout?: boolean;
   opaque?: boolean;
   xattrs: XattrView[];
@@ -219,6 +221,32 @@ export interface DiffReport {
   changes: Change[];
 }
 
+/** One run of a file's data: where it sits in the file and, when the hex view can show it, in the image. */
+export interface ContentExtent {
+  label: string;
+  fileOffset: number;
+  length: number;
+  /** Image byte range of the stored (possibly compressed) data. */
+  offset?: number;
+  imageLength?: number;
+  note?: string;
+}
+
+/** A slice of a regular file's content for the preview (electron/services/preview.ts). */
+export interface ContentSlice {
+  nodeId: number;
+  size: number;
+  offset: number;
+  bytes: Uint8Array;
+  /** Where the bytes come from: a layout in the image, a backing object, or nowhere. */
+  origin: { kind: 'empty' | 'inline' | 'blocks' | 'chunks' | 'compressed' | 'external' | 'object' | 'hole' | 'unavailable'; text: string; objectPath?: string };
+  /** Why the bytes could not be read (missing object, damaged data). */
+  error?: string;
+  /** With the first slice: the file's data extents. */
+  extents?: ContentExtent[];
+  extentsError?: string;
+}
+
 /** One whole-image search hit (electron/services/search.ts). */
 export interface SearchHit {
   /** Display path (escapes as displayBytes writes them), for reveal(). */
@@ -279,6 +307,8 @@ export interface InspectorApi {
 
   /** Searches every path of the image (indexed once, in the background, when it opened). */
   search(imageId: ImageId, query: string, limit?: number): Promise<SearchResult>;
+  /** Bytes [offset, offset+length) of a regular file (at most 1 MiB), wherever they live. */
+  content(imageId: ImageId, nodeId: number, offset: number, length: number): Promise<ContentSlice>;
 
   /** Files the OS asked us to open (double-click, second instance, open-file, argv). */
   onOpenRequest(cb: (summary: ImageSummary) => void): Unsubscribe;
@@ -304,6 +334,7 @@ export const CHANNELS = {
   cancelVerify: 'cfs:cancelVerify',
   diff: 'cfs:diff',
   search: 'cfs:search',
+  content: 'cfs:content',
 } as const;
 
 export const EVENTS = {

@@ -85,6 +85,7 @@ export function nodeDetails(registry: Registry, measureOne: (s: Session, nodeId:
       if (type === S_IFREG && !view.payload && node.size > 0 && node.data.kind !== 'none' && node.data.kind !== 'external') {
         try {
           d.inlineHex = toHex(await s.reader.readData(nodeId, 0, Math.min(node.size, MAX_INLINE_SHOWN)));
+          d.dataKind = node.data.kind;
         } catch {
           // The data ranges are in `ranges`; a finding reports why they cannot be read.
         }

@@ -6,7 +6,7 @@
 import type { VerifyProgress, VerifySummary } from '../../shared/api.ts';
 
 /** The inspector methods a host answers (one image's session, or a diff of two paths). */
-export const HOST_METHODS = ['openImage', 'closeImage', 'children', 'node', 'lookup', 'bytes', 'check', 'setObjectStores', 'verify', 'cancelVerify', 'diff', 'search', 'layoutAt', 'blockMap'] as const;
+export const HOST_METHODS = ['openImage', 'closeImage', 'children', 'node', 'lookup', 'bytes', 'check', 'setObjectStores', 'verify', 'cancelVerify', 'diff', 'search', 'layoutAt', 'blockMap', 'content'] as const;
 export type HostMethod = (typeof HOST_METHODS)[number];
 
 export interface HostRequest {

@@ -16,6 +16,8 @@ import { createRegistry } from './sessions.ts';
 import { treePages } from './tree-pages.ts';
 import { createSearchService } from './search.ts';
 import { layoutViews } from './layout-view.ts';
+import { previewSlice } from './preview.ts';
+import { createResolver } from '../verity/store.ts';
 import { MEASURE_ON_SELECT_MAX, verifyJobs } from './verify-jobs.ts';
 
 // The pieces, for callers and tests that name them through this module.
@@ -59,9 +61,8 @@ export function createInspector(options: InspectorOptions = {}): Inspector {
 
   const api: Inspector = {
     async openImage(path) {
-      const summary = await registry.open(path);
-      search.prepare(summary.imageId, registry.get(summary.imageId).reader);
-      return summary;
+      // The search index is built when the search box is first used, not here: opening stays cheap.
+      return registry.open(path);
     },
     async closeImage(imageId) {
       search.drop(imageId);
@@ -86,6 +87,10 @@ export function createInspector(options: InspectorOptions = {}): Inspector {
     blockMap: async (imageId, buckets) => {
       const s = registry.get(imageId);
       return layouts.blockMap(s.reader, buckets, s.check?.findings ?? []);
+    },
+    content: async (imageId, nodeId, offset, length) => {
+      const s = registry.get(imageId);
+      return previewSlice(s.reader, createResolver(s.summary.objectStores), nodeId, offset, length);
     },
     search: async (imageId, query, limit) => search.search(imageId, registry.get(imageId).reader, query, limit),
     async closeAll() {

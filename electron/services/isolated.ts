@@ -257,6 +257,7 @@ export function createIsolatedInspector(options: IsolationOptions = {}): Inspect
     },
     layoutAt: (imageId, offset) => call(imageId, 'layoutAt', [offset]),
     blockMap: (imageId, buckets) => call(imageId, 'blockMap', [buckets]),
+    content: (imageId, nodeId, offset, length) => call(imageId, 'content', [nodeId, offset, length]),
     search: (imageId, query, limit) => call(imageId, 'search', [query, limit]),
     onVerifyProgress: (cb) => progress.on(cb),
     onVerifyDone: (cb) => done.on(cb),

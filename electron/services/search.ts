@@ -15,8 +15,8 @@ import { walk } from '../../shared/walk.ts';
 
 /** Results one search returns at most; the count is always the full one. */
 export const SEARCH_RESULT_LIMIT = 1000;
-/** Entries walked between yields, so the index build never holds up other requests for long. */
-const YIELD_EVERY = 2000;
+/** Longest stretch the index build runs before letting other requests in, in milliseconds. */
+const SLICE_MS = 8;
 
 export interface SearchIndex {
   readonly entries: number;
@@ -46,7 +46,8 @@ export async function buildSearchIndex(reader: ImageReader, signal?: AbortSignal
   const cols: Columns = { paths: [], names: [], folded: [], ids: [], kinds: [] };
   let problems = 0;
   const pathOf = new Map<number, string>();
-  let sinceYield = 0;
+  let sliceStart = performance.now();
+  let count = 0;
   await walk(
     reader,
     (e) => {
@@ -64,9 +65,9 @@ export async function buildSearchIndex(reader: ImageReader, signal?: AbortSignal
       cols.folded.push(name.toLowerCase());
       cols.ids.push(e.id);
       cols.kinds.push(e.node.kind);
-      if (++sinceYield >= YIELD_EVERY) {
-        sinceYield = 0;
-        return new Promise<void>((r) => setImmediate(r));
+      // Checking the clock every 128 entries keeps its cost out of the walk.
+      if ((++count & 127) === 0 && performance.now() - sliceStart > SLICE_MS) {
+        return new Promise<void>((r) => setImmediate(r)).then(() => void (sliceStart = performance.now()));
       }
       return undefined;
     },
@@ -143,7 +144,11 @@ function runSearch(cols: Columns, raw: string, limit: number): SearchResult {
   return { query: raw, mode, total, hits };
 }
 
-/** One index per open image, built in the background from the moment it is prepared. */
+/**
+ * One index per open image, built in the background from the moment it is prepared: when the
+ * search box first gets focus (an empty query), not when the image opens, so opening and the
+ * first tree pages never share the thread with a whole-image walk nobody asked for.
+ */
 export function createSearchService() {
   const indexes = new Map<string, { ready: Promise<SearchIndex>; abort: AbortController }>();
   return {
@@ -155,8 +160,10 @@ export function createSearchService() {
       ready.catch(() => {}); // reported to the search that awaits it
       indexes.set(imageId, { ready, abort });
     },
+    /** An empty query only starts the index (the search box got focus) and answers at once. */
     async search(imageId: string, reader: ImageReader, query: string, limit?: number): Promise<SearchResult> {
       if (!indexes.has(imageId)) this.prepare(imageId, reader);
+      if (query.trim() === '') return { query, mode: 'name', total: 0, hits: [] };
       const index = await indexes.get(imageId)!.ready;
       return index.search(query, limit);
     },

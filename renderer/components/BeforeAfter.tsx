@@ -7,7 +7,7 @@
 import type { ReactNode } from 'react';
 import type { FieldChange, NodeDetails } from '../../shared/api.ts';
 import type { RowChange } from '../diff-tree.ts';
-import { KIND_TEXT, commonEnds, octalMode, sizeText, spacedHex } from '../format.ts';
+import { dataLabel, KIND_TEXT, commonEnds, octalMode, sizeText, spacedHex } from '../format.ts';
 import { useActions, useActive } from '../hooks.ts';
 
 /** Values longer than this mark the part that differs; shorter ones differ at a glance. */
@@ -78,7 +78,7 @@ function nodeRows(d: NodeDetails): { key: string; label: ReactNode; value: strin
   if (d.digest !== undefined) rows.push({ key: 'digest', label: 'fs-verity', value: d.digest });
   if (d.inlineHex !== undefined) {
     const more = d.inlineHex.length > INLINE_SHOWN * 2 ? ' …' : '';
-    rows.push({ key: 'data', label: 'Inline data', value: spacedHex(d.inlineHex.slice(0, INLINE_SHOWN * 2)) + more });
+    rows.push({ key: 'data', label: dataLabel(d.dataKind), value: spacedHex(d.inlineHex.slice(0, INLINE_SHOWN * 2)) + more });
   }
   if (d.whiteout) rows.push({ key: 'whiteout', label: 'Whiteout', value: 'true' });
   if (d.opaque) rows.push({ key: 'opaque', label: 'Opaque', value: 'true' });

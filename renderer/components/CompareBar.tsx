@@ -1,7 +1,8 @@
 /** The active comparison: which images, how many changes of each kind, and what the diff ignores. */
 import { useEffect, useState } from 'react';
 import type { ChangeKind, DiffOptions } from '../../shared/api.ts';
-import { useActions, useActive } from '../hooks.ts';
+import { useActions, useActive, useApp } from '../hooks.ts';
+import { labelsFor } from '../disambiguate.ts';
 
 export const CHANGE_KINDS: ChangeKind[] = ['added', 'removed', 'modified', 'renamed'];
 export const CHANGE_TONE: Record<ChangeKind, string> = { added: 'chip-ok', removed: 'chip-bad', modified: 'chip-warn', renamed: 'chip-renamed' };
@@ -15,7 +16,10 @@ export const parsePatterns = (text: string): string[] =>
 
 export function CompareBar() {
   const diff = useActive((v) => v.diff);
-  const name = useActive((v) => v.summary.name);
+  const images = useApp((s) => s.images);
+  const activeId = useApp((s) => s.activeId);
+  const labels = labelsFor(images);
+  const name = activeId ? labels[activeId] : undefined;
   const actions = useActions();
   const options = diff?.options ?? {};
   const shownPatterns = (options.ignoreXattrs ?? []).join(', ');
@@ -40,7 +44,7 @@ export function CompareBar() {
       <span className="small compare-title">
         <span className="dim">comparing</span>{' '}
         <span className="mono">
-          {name} → {diff.otherName}
+          {name} → {labels[diff.other] ?? diff.otherName}
         </span>
       </span>
       <span className="compare-counts small" data-testid="compare-counts">

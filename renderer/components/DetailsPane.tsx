@@ -9,6 +9,8 @@ import { KindIcon } from './icons.tsx';
 import { ChangeBadge, SeverityDot, VerityBadge } from './badges.tsx';
 import { XattrTable } from './XattrTable.tsx';
 import { BeforeAfter } from './BeforeAfter.tsx';
+import { Breadcrumb } from './Breadcrumb.tsx';
+import { ContentPreview } from './ContentPreview.tsx';
 
 const Field = ({ label, children, testId }: { label: string; children: ReactNode; testId?: string }) => (
   <>
@@ -72,7 +74,7 @@ export function DetailsPane() {
         <div className="details-title">
           <h2 className="mono" data-testid="details-name">{d.name}</h2>
           {/* Below a renamed folder one node shows at two paths: name the row that was chosen. */}
-          <div className="dim mono small" data-testid="details-path">{compare?.change?.moved && selected ? selected.path : d.path}</div>
+          <Breadcrumb path={compare?.change?.moved && selected ? selected.path : d.path} testId="details-path" />
         </div>
         <span className="chip">{KIND_TEXT[d.kind]}</span>
         {d.whiteout ? <span className="chip chip-warn">whiteout</span> : null}
@@ -139,11 +141,6 @@ export function DetailsPane() {
             {v?.message ? <div className="small dim">{v.message}</div> : null}
           </Field>
         ) : null}
-        {d.inlineHex !== undefined ? (
-          <Field label="Inline data">
-            <span className="mono small wrap">{spacedHex(d.inlineHex.slice(0, 512))}{d.inlineHex.length > 512 ? ' …' : ''}</span>
-          </Field>
-        ) : null}
         {d.hardlinks && d.hardlinks.length > 0 ? (
           <Field label="Hardlinks" testId="hardlinks">
             {d.hardlinks.map((p) => (
@@ -165,6 +162,7 @@ export function DetailsPane() {
       </dl>
 
       <XattrTable xattrs={d.xattrs} />
+      {d.kind === 'file' && !d.whiteout ? <ContentPreview nodeId={d.id} size={d.size} /> : null}
       {d.path === '/' ? <ImageFacts /> : null}
     </section>
   );

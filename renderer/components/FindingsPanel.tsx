@@ -10,6 +10,7 @@ import { useActions, useActive } from '../hooks.ts';
 import { hex } from '../format.ts';
 import { SeverityDot } from './badges.tsx';
 import { ChangesPanel } from './ChangesPanel.tsx';
+import { SaveReport } from './SaveReport.tsx';
 
 export function FindingsPanel() {
   const check = useActive((v) => v.check);
@@ -91,6 +92,7 @@ export function FindingsPanel() {
         ) : (
           <span className="counts" />
         )}
+        <SaveReport what={tab === 'findings' ? 'check' : 'diff'} />
         {tab === 'findings' ? (
           <button className="btn small" onClick={() => void actions.runCheck()} disabled={checking}>
             {checking ? 'Checking…' : 'Re-check'}

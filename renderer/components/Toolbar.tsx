@@ -2,6 +2,8 @@
 import { errorCount } from './BrokenBanner.tsx';
 import { useActions, useApp } from '../hooks.ts';
 import type { Theme } from '../store.ts';
+import { labelsFor } from '../disambiguate.ts';
+import { ShortcutHelp } from './Shortcuts.tsx';
 
 const THEMES: Theme[] = ['system', 'light', 'dark'];
 
@@ -12,10 +14,12 @@ export function Toolbar() {
   const theme = useApp((s) => s.theme);
   const actions = useActions();
   const active = activeId ? images[activeId] : undefined;
+  const labels = labelsFor(images);
   const info = active?.summary.info;
 
   return (
     <header className="toolbar">
+      <ShortcutHelp />
       <span className="brand">cfs-inspect</span>
       <nav className="tabs" role="tablist" aria-label="Open images">
         {order.map((id) => {
@@ -24,14 +28,14 @@ export function Toolbar() {
           return (
             <div key={id} role="tab" aria-selected={id === activeId} className={`tab${id === activeId ? ' active' : ''}`}>
               <button className="tab-name mono" onClick={() => actions.activate(id)} title={s.path}>
-                {s.name}
+                {labels[id]}
               </button>
               {errors ? (
                 <span className="tab-broken" data-testid="tab-broken" title={`${errors} errors`} aria-label={`broken: ${errors} errors`}>
                   ●
                 </span>
               ) : null}
-              <button className="tab-close" aria-label={`Close ${s.name}`} onClick={() => void actions.close(id)}>
+              <button className="tab-close" aria-label={`Close ${labels[id]}`} onClick={() => void actions.close(id)}>
                 ×
               </button>
             </div>
@@ -61,7 +65,7 @@ export function Toolbar() {
             .filter((id) => id !== activeId)
             .map((id) => (
               <option key={id} value={id}>
-                {images[id]!.summary.name}
+                {labels[id]}
               </option>
             ))}
         </select>

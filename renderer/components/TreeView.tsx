@@ -3,7 +3,7 @@
  * rows on screen), loading directory pages as their placeholders scroll into view. Keyboard model as
  * in WAI-ARIA trees: arrows move and open/close, Home/End/PageUp/PageDown jump.
  */
-import { useEffect, useMemo, useRef, type KeyboardEvent } from 'react';
+import { useCallback, useEffect, useMemo, useRef, useState, type KeyboardEvent } from 'react';
 import { useActions, useActive, useApp } from '../hooks.ts';
 import { flattenTree, type TreeRow } from '../tree.ts';
 import { findingsByNode } from '../store.ts';
@@ -11,6 +11,10 @@ import { rollUp, type RollUp } from '../rollup.ts';
 import { useVirtualRows } from '../virtual.ts';
 import { KindIcon, Twisty } from './icons.tsx';
 import { ChangeBadge, VerityBadge } from './badges.tsx';
+import { SearchBox, SearchResults } from './Search.tsx';
+import { nextPrefix, typeAheadTarget, type TypeAhead } from '../typeahead.ts';
+import { CopyNotice, NodeMenu, type MenuAt } from './NodeMenu.tsx';
+import { nodeJson } from '../copy-slice.ts';
 
 const ROW_HEIGHT = 22;
 const NO_ROWS = flattenTree(0, new Map(), new Set());
@@ -28,6 +32,13 @@ export function TreeView() {
   const busy = useApp((s) => s.listingsLoading > 0 || s.opening !== undefined);
   const actions = useActions();
   const listRef = useRef<HTMLDivElement>(null);
+  const typed = useRef<TypeAhead | undefined>(undefined);
+  const [menu, setMenu] = useState<MenuAt | undefined>();
+  const closeMenu = useCallback(() => {
+    setMenu(undefined);
+    listRef.current?.focus();
+  }, []);
+  const details = useActive((v) => v.details);
   const win = useVirtualRows(listRef, rows.length, ROW_HEIGHT);
 
   const problems = useMemo(() => findingsByNode(check), [check]);
@@ -101,14 +112,37 @@ export function TreeView() {
       Enter: () => r && toggle(r),
     };
     const move = moves[e.key];
+    if ((e.ctrlKey || e.metaKey) && e.key.toLowerCase() === 'c' && selected) {
+      e.preventDefault();
+      if (e.shiftKey) {
+        if (details && details.path === selected.path) void actions.copyText('node as JSON', nodeJson(details));
+      } else void actions.copyText('path', selected.path);
+      return;
+    }
+    if (e.key === 'ContextMenu' || (e.shiftKey && e.key === 'F10')) {
+      e.preventDefault();
+      const el = document.getElementById(`row-${i}`)?.getBoundingClientRect();
+      if (el) setMenu({ x: el.left + 24, y: el.bottom });
+      return;
+    }
     if (move) {
       e.preventDefault();
       move();
+      typed.current = undefined;
+    } else if (e.key.length === 1 && e.key !== ' ' && !e.ctrlKey && !e.metaKey && !e.altKey) {
+      e.preventDefault();
+      typed.current = nextPrefix(typed.current, e.key, e.timeStamp);
+      const k = typeAheadTarget(rows.length, (j) => rows.at(j).entry?.name, i, typed.current.prefix);
+      if (k >= 0) selectIndex(k);
     }
   };
 
   return (
     <section className="tree-pane" aria-label="Image tree">
+      <div className="pane-head search-head">
+        <SearchBox />
+      </div>
+      <SearchResults />
       <div className="pane-head">
         <input
           className="filter"
@@ -143,6 +177,7 @@ export function TreeView() {
         aria-busy={busy}
         tabIndex={0}
         onKeyDown={onKeyDown}
+        onMouseDown={() => (typed.current = undefined)}
         aria-activedescendant={selectedIndex >= 0 ? `row-${selectedIndex}` : undefined}
       >
         <div style={{ height: win.height, position: 'relative' }}>
@@ -176,6 +211,11 @@ export function TreeView() {
                   className={`tree-row${i === selectedIndex ? ' selected' : ''}${e.hidden ? ' hidden-entry' : ''}${e.whiteout ? ' whiteout' : ''}${status ? ` change-${status}` : ''}${ghost ? ' ghost' : ''}`}
                   style={{ paddingLeft: 6 + r.depth * 14 }}
                   onClick={() => void actions.select(e.id, r.path)}
+                  onContextMenu={(ev) => {
+                    ev.preventDefault();
+                    void actions.select(e.id, r.path);
+                    setMenu({ x: ev.clientX, y: ev.clientY });
+                  }}
                   onDoubleClick={() => toggle(r)}
                 >
                   <span
@@ -212,9 +252,11 @@ export function TreeView() {
             })}
           </div>
         </div>
+        {menu ? <NodeMenu at={menu} onClose={closeMenu} /> : null}
         {rows.length === 1 && filter ? <div className="empty">No names match “{filter}”.</div> : null}
         {rows.length === 1 && !filter && comparing && changedOnly ? <div className="empty">Nothing changed.</div> : null}
       </div>
+      <CopyNotice />
     </section>
   );
 }

@@ -3,6 +3,7 @@ import { useState } from 'react';
 import type { VerityStatus } from '../../shared/api.ts';
 import { useActions, useActive } from '../hooks.ts';
 import { verityTone } from './badges.tsx';
+import { SaveReport } from './SaveReport.tsx';
 
 const ORDER: VerityStatus[] = ['verified', 'mismatch', 'size-mismatch', 'missing', 'no-store', 'unreadable', 'escape', 'no-digest', 'inline', 'empty'];
 
@@ -82,6 +83,7 @@ export function VerifyBar() {
               {summary ? 'Verify again' : 'Verify objects'}
             </button>
           </form>
+          <SaveReport what="verify" />
         </>
       )}
     </div>

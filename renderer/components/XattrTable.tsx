@@ -8,6 +8,8 @@ const MAX_SHOWN = 4096;
 
 export function XattrTable({ xattrs }: { xattrs: XattrView[] }) {
   const [mode, setMode] = useState<'text' | 'hex'>('text');
+  // A binary value can be switched on its own, whatever the table shows.
+  const [rowMode, setRowMode] = useState<Record<number, 'text' | 'hex'>>({});
   const actions = useActions();
   if (xattrs.length === 0) return <div className="dim pad">No extended attributes.</div>;
   return (
@@ -26,7 +28,9 @@ export function XattrTable({ xattrs }: { xattrs: XattrView[] }) {
       <table className="xattr-table">
         <tbody>
           {xattrs.map((x, i) => {
-            const value = mode === 'hex' ? spacedHex(x.hex) : x.text;
+            const shown = rowMode[i] ?? mode;
+            const binary = x.text.includes('\\x');
+            const value = shown === 'hex' ? spacedHex(x.hex) : x.text;
             const clipped = value.length > MAX_SHOWN ? value.slice(0, MAX_SHOWN) + ' …' : value;
             return (
               <tr
@@ -45,6 +49,24 @@ export function XattrTable({ xattrs }: { xattrs: XattrView[] }) {
                 </td>
                 <td className="xmeta dim small">
                   {x.size} B{x.shared ? <div className="tag">shared</div> : null}
+                  <div className="row-actions" onClick={(e) => e.stopPropagation()}>
+                    {binary ? (
+                      <button
+                        className="link-btn"
+                        aria-label={`Show ${x.name} as ${shown === 'hex' ? 'text' : 'hex'}`}
+                        onClick={() => setRowMode({ ...rowMode, [i]: shown === 'hex' ? 'text' : 'hex' })}
+                      >
+                        {shown === 'hex' ? 'text' : 'hex'}
+                      </button>
+                    ) : null}
+                    <button
+                      className="link-btn"
+                      aria-label={`Copy the value of ${x.name} as ${shown}`}
+                      onClick={() => void actions.copyText(`${x.name} value (${shown})`, shown === 'hex' ? x.hex : x.text)}
+                    >
+                      copy
+                    </button>
+                  </div>
                 </td>
               </tr>
             );

@@ -25,9 +25,10 @@ let t0 = process.hrtime.bigint();
 const summary = await inspector.openImage(image);
 const opened = ms(t0);
 t0 = process.hrtime.bigint();
+await inspector.search(summary.imageId, ''); // what focusing the search box does: start the index
 const first = await inspector.search(summary.imageId, 'x');
 const indexed = ms(t0);
-console.log(`open ${opened.toFixed(0)} ms; index ready ${indexed.toFixed(0)} ms later (built in the background; first query waits for it)`);
+console.log(`open ${opened.toFixed(0)} ms; index ready ${indexed.toFixed(0)} ms after the search box got focus (built in the background; a query typed sooner waits for it)`);
 
 // Each query as it is typed, one character at a time.
 const typed = ['f', 'fi', 'file-01', 'file-0123', '*-0123-*.dat', 'FILE', '/d07/sub4', '/d07/sub47/file-01', 'sub', 'zzzz-no-match'];

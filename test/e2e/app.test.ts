@@ -95,9 +95,9 @@ describe('browsing a corpus image', { skip }, () => {
     assert.ok((await rows.count()) >= 38);
     const selinux = h.page.locator('.xattr-table tr', { hasText: 'security.selinux' });
     assert.equal(await selinux.count(), 1);
-    await h.page.getByRole('button', { name: 'Hex' }).click();
+    await h.page.getByRole('button', { name: 'Hex', exact: true }).click();
     assert.match((await selinux.locator('.xvalue').textContent()) ?? '', /^[0-9a-f]{2}( [0-9a-f]{2})+$/);
-    await h.page.getByRole('button', { name: 'Text' }).click();
+    await h.page.getByRole('button', { name: 'Text', exact: true }).click();
     await h.screenshot('xattrs');
     await selectRow(h, '/xattrs/ovl-escape');
     const foo = h.page.locator('.xattr-table tr', { hasText: 'trusted.overlay.foo' });

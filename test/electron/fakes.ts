@@ -108,6 +108,7 @@ export function recordingInspector(opened = new Map<string, ImageSummary>()) {
     cancelVerify: record('cancelVerify'),
     diff: record('diff'),
     search: record('search'),
+    content: record('content'),
     onVerifyProgress(cb: (p: VerifyProgress) => void) {
       listeners.progress.add(cb);
       return () => void listeners.progress.delete(cb);

@@ -8,6 +8,7 @@ import { describeError } from '../image.ts';
 import { createProgress } from '../progress.ts';
 import { cliBlobDirs } from '../blob-dirs.ts';
 import { blobDirsFor, blobResolver } from '../../services/nydus-blobs.ts';
+import { checkReport, reportFormat, toHtml, toMarkdown } from '../../../shared/report.ts';
 
 /** One finding per line: where, how bad, what, whose, why, and the values that disagree. */
 export function findingLine(f: Finding, label: string = f.severity): string {
@@ -41,17 +42,28 @@ export function groupedLines(findings: Finding[], prefix = ''): string {
   return out;
 }
 
+/** The output format, or a usage error naming the choices. */
+export function formatOf(format: string | undefined, json: boolean) {
+  try {
+    return reportFormat(format, json);
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
+}
+
 const OPTIONS: OptionSpec[] = [
   { name: 'json', help: 'print the findings as JSON (one document, or an array for several images)' },
   { name: 'max-findings', value: 'N', help: 'stop after N findings per image' },
+  { name: 'format', value: 'json|md|html', help: 'print as JSON (the --json shape), Markdown, or one self-contained HTML page' },
 ];
 
 const command: Command = {
-  usage: 'check IMAGE... [--json] [--max-findings N]',
+  usage: 'check IMAGE... [--json | --format json|md|html] [--max-findings N]',
   options: OPTIONS,
   summary: 'find every corruption: findings sorted by offset; exit 0 clean, 1 findings, 2 unreadable, 3 clean but parts unsupported (skipped)',
   async run({ args, out }) {
     const { positional, flags } = parseOptions(args, OPTIONS);
+    const format = formatOf(flags.get('format')?.at(-1), flags.has('json'));
     if (positional.length === 0) throw new UsageError('needs an IMAGE');
     const maxText = flags.get('max-findings')?.at(-1);
     const maxFindings = maxText === undefined ? undefined : Number(maxText);
@@ -76,8 +88,10 @@ const command: Command = {
         await src.close?.();
       }
     }
-    if (flags.has('json')) {
+    if (format === 'json') {
       out.text(JSON.stringify(positional.length === 1 ? reports[0] : reports, null, 2) + '\n');
+    } else if (format === 'md' || format === 'html') {
+      for (const r of reports) out.text((format === 'md' ? toMarkdown : toHtml)(checkReport(r)));
     } else {
       for (const r of reports) {
         const prefix = positional.length > 1 ? `${r.image}: ` : '';

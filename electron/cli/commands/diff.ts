@@ -10,6 +10,8 @@ import type { ImageReader } from '../../../shared/model.ts';
 import { CliError, UsageError, parseOptions, type Command, type OptionSpec } from '../io.ts';
 import { describeError, openForCli } from '../image.ts';
 import { createProgress } from '../progress.ts';
+import { diffReport, toHtml, toMarkdown } from '../../../shared/report.ts';
+import { formatOf } from './check.ts';
 
 /** `--ignore mtime|ownership|xattr:PATTERN`, repeatable; a comma also separates classes. */
 export function ignoreOptions(values: string[]): DiffOptions {
@@ -26,14 +28,16 @@ export function ignoreOptions(values: string[]): DiffOptions {
 const OPTIONS: OptionSpec[] = [
   { name: 'json', help: 'print counts and changes as JSON' },
   { name: 'ignore', value: 'mtime|ownership|xattr:PATTERN', repeatable: true, help: 'leave out mtimes, owners, or xattrs whose name matches PATTERN (* and ?)' },
+  { name: 'format', value: 'json|md|html', help: 'print as JSON (the --json shape), Markdown, or one self-contained HTML page' },
 ];
 
 const command: Command = {
-  usage: 'diff A B [--json] [--ignore mtime|ownership|xattr:PATTERN ...]',
+  usage: 'diff A B [--json | --format json|md|html] [--ignore mtime|ownership|xattr:PATTERN ...]',
   options: OPTIONS,
   summary: 'what changed from image A to image B (exit 0 equal, 1 different, 2 error)',
   async run({ args, out }) {
     const { positional, flags } = parseOptions(args, OPTIONS);
+    const format = formatOf(flags.get('format')?.at(-1), flags.has('json'));
     if (positional.length !== 2) throw new UsageError('needs two images, A (old) and B (new)');
     const [pathA, pathB] = positional as [string, string];
     const options = ignoreOptions(flags.get('ignore') ?? []);
@@ -50,8 +54,10 @@ const command: Command = {
         throw new CliError(side ? describeError(side === 'a' ? pathA : pathB, e) : `${pathA} vs ${pathB}: ${describeError('diff', e)}`);
       });
       const { counts, changes } = result;
-      if (flags.has('json')) {
+      if (format === 'json') {
         out.text(JSON.stringify({ a: pathA, b: pathB, options, counts, changes }, null, 2) + '\n');
+      } else if (format === 'md' || format === 'html') {
+        out.text((format === 'md' ? toMarkdown : toHtml)(diffReport({ a: pathA, b: pathB, counts, changes })));
       } else {
         out.text(`${counts.added} added, ${counts.removed} removed, ${counts.modified} modified, ${counts.renamed} renamed\n`);
         for (const c of changes) out.text(formatChange(c) + '\n');

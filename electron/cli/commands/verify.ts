@@ -3,6 +3,8 @@ import { normalizeDigest, verifyImage, type VerifyCounters } from '../../verity/
 import { CliError, UsageError, checkStoreDirs, parseOptions, type Command, type OptionSpec } from '../io.ts';
 import { withImage } from '../image.ts';
 import { createProgress } from '../progress.ts';
+import { toHtml, toMarkdown, verifyReport } from '../../../shared/report.ts';
+import { formatOf } from './check.ts';
 
 /** Summary order: good news first, then problems from the most to the least alarming. */
 const STATUS_ORDER: VerityStatus[] = ['verified', 'inline', 'empty', 'escape', 'mismatch', 'size-mismatch', 'missing', 'unreadable', 'no-digest'];
@@ -32,14 +34,16 @@ const OPTIONS: OptionSpec[] = [
   { name: 'basedir', value: 'DIR', repeatable: true, help: 'object store to look in; stores are tried in order' },
   { name: 'digest', value: 'HEX', help: 'the fs-verity digest the image itself must have (exit 1 if not)' },
   { name: 'json', help: 'print every result as JSON' },
+  { name: 'format', value: 'json|md|html', help: 'print as JSON (the --json shape), Markdown, or one self-contained HTML page' },
 ];
 
 const command: Command = {
-  usage: 'verify IMAGE --basedir DIR [--basedir DIR2] [--digest HEX] [--json]',
+  usage: 'verify IMAGE --basedir DIR [--basedir DIR2] [--digest HEX] [--json | --format json|md|html]',
   options: OPTIONS,
   summary: 'check every backing object against its fs-verity digest (exit 1 on any problem)',
-  async run({ args, out, err }) {
+  async run({ args, out, err, stderrIsTTY }) {
     const { positional, flags } = parseOptions(args, OPTIONS);
+    const format = formatOf(flags.get('format')?.at(-1), flags.has('json'));
     if (positional.length !== 1) throw new UsageError('needs exactly one IMAGE');
     const image = positional[0]!;
     const stores = flags.get('basedir') ?? [];
@@ -54,7 +58,7 @@ const command: Command = {
         throw new UsageError((e as Error).message);
       }
     }
-    const json = flags.has('json');
+    const json = format === 'json';
 
     // Ctrl-C stops the digests and still prints what was found so far.
     const abort = new AbortController();
@@ -78,7 +82,9 @@ const command: Command = {
     const imageMismatch = expectedImageDigest !== undefined && outcome.imageDigest !== expectedImageDigest;
     const failed = problems.length > 0 || outcome.problems.length > 0 || imageMismatch;
 
-    if (json) {
+    if (format === 'md' || format === 'html') {
+      out.text((format === 'md' ? toMarkdown : toHtml)(verifyReport({ image, stores, ...outcome })));
+    } else if (json) {
       const doc = {
         image,
         stores,

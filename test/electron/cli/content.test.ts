@@ -355,3 +355,23 @@ test('mtimes before 1970 with nanoseconds are written as exact decimals for touc
   assert.equal(decimalTime(-2, 0), '-2.000000000');
   assert.equal(decimalTime(0, 1), '0.000000001');
 });
+
+test('check, verify and diff --format json print what --json prints; md and html are reports', { skip: corpusSkip }, () => {
+  const image = corpusPath('01-readme', 'image.cfs');
+  const store = corpusPath('01-readme', 'objects');
+  const v1 = corpusPath('03-diff', 'v1', 'image.cfs');
+  const v2 = corpusPath('03-diff', 'v2', 'image.cfs');
+  for (const args of [['check', image], ['verify', image, '--basedir', store], ['diff', v1, v2]]) {
+    const j = run(...args, '--json');
+    const f = run(...args, '--format', 'json');
+    assert.equal(text(f.stdout), text(j.stdout), args[0]);
+    assert.equal(f.status, j.status);
+    const html = run(...args, '--format', 'html');
+    assert.equal(html.status, j.status);
+    assert.match(text(html.stdout), new RegExp(`^<!doctype html>[\\s\\S]*<h1>cfs-inspect ${args[0]}: `));
+    const md = run(...args, '--format', 'md');
+    assert.match(text(md.stdout), new RegExp(`^# cfs-inspect ${args[0]}: `));
+  }
+  const d = text(run('diff', v1, v2, '--format', 'md').stdout);
+  assert.match(d, /^\| modified \| \/etc\/link \| symlink \| target: target-old → target-new \|$/m);
+});
