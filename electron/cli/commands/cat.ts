@@ -12,7 +12,7 @@ import { findObjectStores } from '../../object-store.ts';
 import { ContentError, contentOrigin, lookupImagePath, readContent } from '../../services/content.ts';
 import { digestFileSync } from '../../verity/node-hash.ts';
 import { createResolver, type Resolver } from '../../verity/store.ts';
-import { CliError, UsageError, parseArgs, type Command } from '../io.ts';
+import { CliError, UsageError, parseOptions, type Command, type OptionSpec } from '../io.ts';
 import { withImage } from '../image.ts';
 
 /** The stores named with --basedir (each must be a directory), else `objects/` found beside the image. */
@@ -45,11 +45,17 @@ export function writeAll(fd: number, bytes: Uint8Array): boolean {
   return true;
 }
 
+const OPTIONS: OptionSpec[] = [
+  { name: 'basedir', value: 'DIR', repeatable: true, help: 'object store holding the backing objects (tried in order)' },
+  { name: 'verify', help: 'refuse an object whose fs-verity digest does not match the image' },
+];
+
 const command: Command = {
-  usage: 'cat IMAGE PATH [--basedir DIR ...] [--verify]',
+  usage: 'cat IMAGE PATH [--basedir DIR] [--basedir DIR2] [--verify]',
+  options: OPTIONS,
   summary: "write a file's content to stdout (--verify: refuse an object whose digest does not match)",
   async run({ args, out, err }) {
-    const { positional, flags } = parseArgs(args, ['basedir'], ['verify']);
+    const { positional, flags } = parseOptions(args, OPTIONS);
     if (positional.length !== 2) throw new UsageError('needs an IMAGE and a PATH in it');
     const [image, path] = positional as [string, string];
     const resolver = await storesFor(image, flags.get('basedir') ?? []);

@@ -6,7 +6,7 @@
  */
 import { displayBytes } from '../../../shared/diff/text.ts';
 import { ExtractRefused, extractImage, type ExtractCounters } from '../../services/extract.ts';
-import { CliError, UsageError, parseArgs, type Command } from '../io.ts';
+import { CliError, UsageError, parseOptions, type Command, type OptionSpec } from '../io.ts';
 import { withImage } from '../image.ts';
 import { storesFor } from './cat.ts';
 
@@ -33,11 +33,18 @@ function progressLine(enabled: boolean) {
 
 const SHOWN = 20;
 
+const OPTIONS: OptionSpec[] = [
+  { name: 'basedir', value: 'DIR', repeatable: true, help: 'object store holding the backing objects (tried in order)' },
+  { name: 'path', value: 'SUBTREE', help: 'extract only this path of the image' },
+  { name: 'force', help: 'write into a DEST that is not empty' },
+];
+
 const command: Command = {
-  usage: 'extract IMAGE DEST [--basedir DIR ...] [--path SUBTREE] [--force]',
+  usage: 'extract IMAGE DEST [--basedir DIR] [--basedir DIR2] [--path SUBTREE] [--force]',
+  options: OPTIONS,
   summary: 'rebuild the tree under DEST (exit 1 when objects are missing or damaged)',
   async run({ args, out, err, stderrIsTTY }) {
-    const { positional, flags } = parseArgs(args, ['basedir', 'path'], ['force']);
+    const { positional, flags } = parseOptions(args, OPTIONS);
     if (positional.length !== 2) throw new UsageError('needs an IMAGE and a DEST directory');
     const [image, dest] = positional as [string, string];
     const resolver = await storesFor(image, flags.get('basedir') ?? []);

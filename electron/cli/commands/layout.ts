@@ -5,14 +5,19 @@
  */
 import { buildLayout } from '../../../shared/layout/index.ts';
 import { layoutJson, writeLayoutText } from '../../../shared/layout/text.ts';
-import { UsageError, parseArgs, type Command } from '../io.ts';
+import { UsageError, parseOptions, type Command, type OptionSpec } from '../io.ts';
 import { withImage } from '../image.ts';
+
+const OPTIONS: OptionSpec[] = [
+  { name: 'json', help: 'print the map as JSON' },
+];
 
 const command: Command = {
   usage: 'layout IMAGE [--json]',
+  options: OPTIONS,
   summary: 'map every byte to its structure, path and fields; exit 1 on unaccounted bytes or overlaps',
   async run({ args, out }) {
-    const { positional, flags } = parseArgs(args, [], ['json']);
+    const { positional, flags } = parseOptions(args, OPTIONS);
     if (positional.length !== 1) throw new UsageError('needs exactly one IMAGE');
     return withImage(positional[0]!, async (r) => {
       const map = await buildLayout(r);

@@ -10,7 +10,7 @@ import { DEFAULT_UNIT_OPTIONS } from '../../../shared/share/units.ts';
 import { shareText, bytesText, type ShareParameters } from '../../../shared/share/text.ts';
 import type { SkippedFile } from '../../services/share-source.ts';
 import { runShare } from '../../services/share-runner.ts';
-import { CliError, UsageError, parseArgs, type Command } from '../io.ts';
+import { CliError, UsageError, parseOptions, type Command, type OptionSpec } from '../io.ts';
 import { describeError } from '../image.ts';
 
 /** The object stores for one image: the --basedir list, or objects/ beside the image. */
@@ -56,11 +56,18 @@ function reportSkipped(skipped: (SkippedFile & { image: string })[], err: (line:
   }
 }
 
+const OPTIONS: OptionSpec[] = [
+  { name: 'basedir', value: 'DIR', repeatable: true, help: 'object store for every image (default: objects/ beside each image)' },
+  { name: 'block-size', value: 'N', help: 'block size of the block scheme, a power of two from 512 to 1048576 (default 4096)' },
+  { name: 'json', help: 'print every figure as JSON' },
+];
+
 const command: Command = {
-  usage: 'share IMAGE IMAGE... [--basedir DIR ...] [--block-size N] [--json]',
+  usage: 'share IMAGE IMAGE... [--basedir DIR] [--basedir DIR2] [--block-size N] [--json]',
+  options: OPTIONS,
   summary: 'what file-, block- and chunk-level deduplication would store and download across images (oldest first)',
   async run({ args, out, err, stderrIsTTY }) {
-    const { positional, flags } = parseArgs(args, ['basedir', 'block-size'], ['json']);
+    const { positional, flags } = parseOptions(args, OPTIONS);
     if (positional.length < 2) throw new UsageError('needs two or more IMAGEs, oldest first');
     const basedirs = flags.get('basedir') ?? [];
     for (const d of basedirs) {
