@@ -1,0 +1,148 @@
+/**
+ * The sharing analysis of the open images: per image and scheme a stacked bar (download delta,
+ * then the rest of what the image stores itself, then what deduplication removed inside it), a
+ * pairwise matrix for one scheme, and the files where blocks or chunks fetch less than whole files.
+ * Props in, one action out (reveal a file); the numbers come from the service as they are.
+ */
+import { useState } from 'react';
+import type { ShareReport } from '../../shared/share/analysis.ts';
+import { SCHEMES, type Scheme } from '../../shared/share/units.ts';
+
+const SCHEME_LABEL: Record<Scheme, string> = {
+  file: 'whole files',
+  block: '4 KiB blocks',
+  casync: 'casync chunks',
+  fastcdc: 'FastCDC chunks',
+};
+
+const UNITS = ['KiB', 'MiB', 'GiB', 'TiB'];
+export function shortBytes(n: number): string {
+  if (n < 1024) return `${n} B`;
+  let v = n;
+  let u = -1;
+  while (v >= 1024 && u < UNITS.length - 1) {
+    v /= 1024;
+    u++;
+  }
+  return `${v.toFixed(v < 10 ? 1 : 0)} ${UNITS[u]}`;
+}
+
+const pct = (part: number, whole: number) => (whole > 0 ? (100 * part) / whole : 0);
+
+function Bar({ logical, unique, delta }: { logical: number; unique: number; delta: number }) {
+  const d = pct(delta, logical);
+  const kept = pct(unique - delta, logical);
+  return (
+    <div className="share-bar" role="img" aria-label={`download ${shortBytes(delta)}, stored ${shortBytes(unique)} of ${shortBytes(logical)}`}>
+      <div className="share-seg share-delta" style={{ width: `${d}%` }} />
+      <div className="share-seg share-shared" style={{ width: `${kept}%` }} />
+    </div>
+  );
+}
+
+export interface SharingViewProps {
+  report: ShareReport;
+  /** Which open image each report image is, for revealing files. */
+  imageIds: string[];
+  onReveal(imageId: string, path: string): void;
+}
+
+export function SharingView({ report, imageIds, onReveal }: SharingViewProps) {
+  const [scheme, setScheme] = useState<Scheme>('casync');
+  const n = report.images.length;
+  const matrix = report.pairwise[scheme];
+  return (
+    <div className="sharing" data-testid="sharing-report">
+      <table className="share-table">
+        <caption className="small dim">
+          Bars: <span className="share-key share-delta" /> download delta given the images before it,{' '}
+          <span className="share-key share-shared" /> stored but already held by an earlier image; the rest of the bar is what deduplication removes inside the image.
+        </caption>
+        <thead>
+          <tr>
+            <th scope="col">image</th>
+            <th scope="col">logical</th>
+            {SCHEMES.map((s) => (
+              <th key={s} scope="col">{SCHEME_LABEL[s]}</th>
+            ))}
+          </tr>
+        </thead>
+        <tbody>
+          {report.images.map((img, k) => (
+            <tr key={k} data-testid={`share-row-${k}`}>
+              <th scope="row" className="mono">[{k + 1}] {img.name}</th>
+              <td className="mono small">{shortBytes(img.logical)}</td>
+              {SCHEMES.map((s) => (
+                <td key={s}>
+                  <Bar logical={img.logical} unique={img.schemes[s].unique} delta={img.schemes[s].delta} />
+                  <span className="mono small" data-testid={`share-delta-${k}-${s}`}>
+                    {shortBytes(img.schemes[s].delta)}
+                  </span>
+                  <span className="small dim"> of {shortBytes(img.schemes[s].unique)}</span>
+                </td>
+              ))}
+            </tr>
+          ))}
+        </tbody>
+      </table>
+
+      <p className="small" data-testid="share-set">
+        All {n} images: {shortBytes(report.set.logical)} of file data; stored as whole files {shortBytes(report.set.unique.file)}, as blocks{' '}
+        {shortBytes(report.set.unique.block)}, as casync chunks {shortBytes(report.set.unique.casync)}, as FastCDC chunks{' '}
+        {shortBytes(report.set.unique.fastcdc)}. Running them all at once: {shortBytes(report.set.pageCache.resident)} in the page cache,{' '}
+        {shortBytes(report.set.pageCache.shared)} shared (only whole-file objects share pages).
+      </p>
+
+      <div className="share-matrix-head">
+        <span className="small">Shared bytes, pairwise, as</span>
+        <div role="radiogroup" aria-label="Scheme" className="seg">
+          {SCHEMES.map((s) => (
+            <button key={s} role="radio" aria-checked={s === scheme} className={`btn small${s === scheme ? ' primary' : ''}`} onClick={() => setScheme(s)}>
+              {SCHEME_LABEL[s]}
+            </button>
+          ))}
+        </div>
+      </div>
+      <table className="share-matrix" data-testid="share-matrix">
+        <thead>
+          <tr>
+            <td />
+            {report.images.map((_, j) => (
+              <th key={j} scope="col">[{j + 1}]</th>
+            ))}
+          </tr>
+        </thead>
+        <tbody>
+          {report.images.map((_, i) => (
+            <tr key={i}>
+              <th scope="row">[{i + 1}]</th>
+              {report.images.map((__, j) => (
+                <td key={j} className={`mono small${i === j ? ' dim' : ''}`} title={i === j ? 'stored by this image' : `of [${i + 1}]'s data, held by [${j + 1}] too`}>
+                  {shortBytes(matrix[i]![j]!)}
+                </td>
+              ))}
+            </tr>
+          ))}
+        </tbody>
+      </table>
+
+      <h3 className="small">Where blocks or chunks fetch less than whole files</h3>
+      <ul className="share-wins" data-testid="share-wins">
+        {report.images.flatMap((img, k) =>
+          (['casync', 'fastcdc', 'block'] as const).flatMap((s) =>
+            img.topSavings[s].slice(0, 5).map((f) => (
+              <li key={`${k}-${s}-${f.path}`}>
+                <button className="link-btn mono" onClick={() => onReveal(imageIds[k]!, f.path)} title={`Show ${f.path} in [${k + 1}]`}>
+                  [{k + 1}] {f.path}
+                </button>{' '}
+                <span className="small">
+                  {SCHEME_LABEL[s]}: {shortBytes(f.schemeDelta)} instead of {shortBytes(f.fileDelta)}
+                </span>
+              </li>
+            )),
+          ),
+        )}
+      </ul>
+    </div>
+  );
+}
