@@ -72,7 +72,7 @@ describe('the same condition, the same message', () => {
     const file = join(dir, 'file');
     writeFileSync(file, 'x');
     const missing = join(dir, 'nope');
-    for (const [store, message] of [[missing, `cfs-inspect: ${missing}: no such directory\n`], [file, `cfs-inspect: ${file}: not a directory\n`]] as const) {
+    for (const [store, message] of [[missing, `cfs-inspect: ${missing}: no such directory\n`], [file, `cfs-inspect: ${file}: is a regular file, not a directory\n`]] as const) {
       for (const cmd of ['verify', 'missing-objects']) {
         const r = cli(cmd, image, '--basedir', store);
         assert.equal(r.status, 2, `${cmd}: ${r.stderr}`);
