@@ -217,7 +217,9 @@ describe('Save report…', { skip }, () => {
     const h = app();
     await open(h, join(REPO_ROOT, 'samples', 'demo', 'broken.cfs'), '/etc');
     await h.page.getByTestId('save-report-check').waitFor({ timeout: 60_000 });
-    const [download] = await Promise.all([h.page.waitForEvent('download'), h.page.getByTestId('save-report-check').click()]);
+    // dispatchEvent: with the problems list and block map of a broken image the findings pane's
+    // header can sit below the 900 px viewport (the pane layout is issue 13's open work).
+    const [download] = await Promise.all([h.page.waitForEvent('download'), h.page.getByTestId('save-report-check').dispatchEvent('click')]);
     assert.equal(download.suggestedFilename(), 'broken-check.html');
     const html = readFileSync((await download.path())!, 'utf8');
     assert.match(html, /^<!doctype html>/);
