@@ -133,6 +133,26 @@ export const ruleError = (explanation: string): CodeInfo => ({ severity: 'error'
 export const ruleWarning = (explanation: string): CodeInfo => ({ severity: 'warning', explanation });
 export const ruleInfo = (explanation: string): CodeInfo => ({ severity: 'info', explanation });
 
+/** What a finding may carry besides its code, range and message; severity defaults to the code table's. */
+export interface FindingExtra {
+  severity?: Severity;
+  nodeId?: number;
+  path?: string;
+  expected?: string;
+  actual?: string;
+}
+
+/** A finding for a code listed in `table`; only the extra fields that are set are copied. */
+export function tableFinding(table: Record<string, CodeInfo>, code: string, offset: number, length: number, message: string, extra: FindingExtra = {}): Finding {
+  const { severity = table[code]!.severity, ...rest } = extra;
+  const out: Finding = { code, severity, offset, length, message };
+  if (rest.nodeId !== undefined) out.nodeId = rest.nodeId;
+  if (rest.path !== undefined) out.path = rest.path;
+  if (rest.expected !== undefined) out.expected = rest.expected;
+  if (rest.actual !== undefined) out.actual = rest.actual;
+  return out;
+}
+
 /** Label/value facts about the image for `info` and the UI's summary. */
 export interface InfoField {
   label: string;

@@ -5,7 +5,7 @@
  */
 import { BUDGET_CODES } from '../budgets.ts';
 import { LEGACY_CODES } from '../legacy/codes.ts';
-import { ruleError as e, ruleInfo as i, ruleWarning as w, type CodeInfo, type Finding, type Severity } from '../model.ts';
+import { ruleError as e, ruleInfo as i, ruleWarning as w, tableFinding, type CodeInfo, type Finding, type FindingExtra } from '../model.ts';
 import { OCI_CODES } from '../oci/codes.ts';
 import { NYDUS_CODES } from '../nydus/codes.ts';
 
@@ -170,21 +170,9 @@ export function explainCode(code: string): string | undefined {
   return Object.hasOwn(ALL_CODES, code) ? ALL_CODES[code]!.explanation : familyOf(code)?.explanation;
 }
 
-export interface FindingExtra {
-  severity?: Severity;
-  nodeId?: number;
-  path?: string;
-  expected?: string;
-  actual?: string;
-}
+export type { FindingExtra };
 
 /** A finding for a listed code: severity defaults to the table's, the range is [offset, offset+length). */
 export function finding(code: CheckCode, offset: number, length: number, message: string, extra: FindingExtra = {}): Finding {
-  const { severity = CHECK_CODES[code].severity, ...rest } = extra;
-  const out: Finding = { code, severity, offset, length, message };
-  if (rest.nodeId !== undefined) out.nodeId = rest.nodeId;
-  if (rest.path !== undefined) out.path = rest.path;
-  if (rest.expected !== undefined) out.expected = rest.expected;
-  if (rest.actual !== undefined) out.actual = rest.actual;
-  return out;
+  return tableFinding(CHECK_CODES, code, offset, length, message, extra);
 }

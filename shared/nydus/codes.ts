@@ -4,7 +4,7 @@
  * the validate() functions of rafs/src/metadata/layout/v5.rs and v6.rs, direct_v5.rs, and
  * storage/src/meta.
  */
-import { ruleError as e, ruleInfo as i, ruleWarning as w, type CodeInfo, type Finding, type Severity } from '../model.ts';
+import { ruleError as e, ruleInfo as i, ruleWarning as w, tableFinding, type CodeInfo, type Finding, type FindingExtra } from '../model.ts';
 
 export const NYDUS_CODES = {
   // Both versions.
@@ -54,20 +54,8 @@ export const NYDUS_CODES = {
 
 export type NydusCode = keyof typeof NYDUS_CODES;
 
-export interface NydusExtra {
-  severity?: Severity;
-  nodeId?: number;
-  path?: string;
-  expected?: string;
-  actual?: string;
-}
+export type NydusExtra = FindingExtra;
 
 export function nydusFinding(code: NydusCode, offset: number, length: number, message: string, extra: NydusExtra = {}): Finding {
-  const { severity = NYDUS_CODES[code].severity, ...rest } = extra;
-  const out: Finding = { code, severity, offset, length, message };
-  if (rest.nodeId !== undefined) out.nodeId = rest.nodeId;
-  if (rest.path !== undefined) out.path = rest.path;
-  if (rest.expected !== undefined) out.expected = rest.expected;
-  if (rest.actual !== undefined) out.actual = rest.actual;
-  return out;
+  return tableFinding(NYDUS_CODES, code, offset, length, message, extra);
 }
