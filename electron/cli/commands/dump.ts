@@ -1,4 +1,4 @@
-import { dumpLine, formatDumpLine, needsContent, walkComposefs } from '../../../shared/composefs/dump.ts';
+import { needsContent, walkComposefs, writeDumpLine } from '../../../shared/composefs/dump.ts';
 import { bytesEqual, stringToBytes } from '../../../shared/model.ts';
 import { UsageError, parseArgs, type Command } from '../io.ts';
 import { withImage } from '../image.ts';
@@ -21,21 +21,32 @@ const command: Command = {
           (f.length > path.length && bytesEqual(f.subarray(0, path.length), path) && (f[path.length] === 0x2f || path.length === 1)),
       );
     const problems = problemCollector();
-    for (const path of positional) {
-      await withImage(path, async (r) => {
-        const memo = new WeakMap();
-        if ('prefetchAll' in r) await (r as { prefetchAll(): Promise<boolean> }).prefetchAll();
-        await walkComposefs(
-          r,
-          (e) => {
-            if (!keep(e.path)) return;
-            // Only files whose content is printed need a read; every other line is formatted without an await.
-            if (!needsContent(e)) return void out.raw(formatDumpLine(e, undefined, memo));
-            return dumpLine(r, e, memo).then((line) => void out.raw(line));
-          },
-          problems.add(path),
-        );
-      });
+    const w = out.writer();
+    try {
+      for (const path of positional) {
+        await withImage(path, async (r) => {
+          const memo = new WeakMap();
+          if ('prefetchAll' in r) await (r as { prefetchAll(): Promise<boolean> }).prefetchAll();
+          await walkComposefs(
+            r,
+            (e) => {
+              if (!keep(e.path)) return;
+              // Only files whose content is printed need a read; every other line is written without an await.
+              if (!needsContent(e)) {
+                writeDumpLine(w, e, undefined, memo);
+                return void w.maybeFlush();
+              }
+              return r.readData(e.id, 0, e.view.size).then((content) => {
+                writeDumpLine(w, e, content, memo);
+                w.maybeFlush();
+              });
+            },
+            problems.add(path),
+          );
+        });
+      }
+    } finally {
+      w.flush(); // what was written before a failure still goes out
     }
     return failOnProblems(problems, err);
   },
