@@ -5,6 +5,7 @@ import { assertDirectory, describeOpenError } from '../services/file-source.ts';
 import { openImageFile, type OpenFileOptions } from '../services/open-file.ts';
 import { BUDGETS, outputLimit } from '../../shared/budgets.ts';
 import { CliError, type Output } from './io.ts';
+import { ByteWriter } from '../../shared/bytes/writer.ts';
 import { cliBlobDirs } from './blob-dirs.ts';
 
 export function describeError(path: string, e: unknown): string {
@@ -44,6 +45,13 @@ export async function requireStoreDir(path: string): Promise<void> {
   }
 }
 
+function spend(written: number, n: number, limit: number): number {
+  if (written + n > limit) {
+    throw new DecodeError(`the listing passed ${limit} bytes, the inspector's output budget for this image (BUDGETS.outputBytes, or ${BUDGETS.outputPerImageByte}x the image size); stopped`, 0, 0, 'budget.output-bytes');
+  }
+  return written + n;
+}
+
 /**
  * A listing's writer for one image under the output budget (BUDGETS.outputBytes, relative to the
  * image size): nested long names can make ls/dump print far more than any real image does.
@@ -51,10 +59,16 @@ export async function requireStoreDir(path: string): Promise<void> {
 export function budgetedOutput(out: Output, imageSize: number, limit = outputLimit(imageSize)): (s: string) => void {
   let written = 0;
   return (s) => {
-    written += s.length;
-    if (written > limit) {
-      throw new DecodeError(`the listing passed ${limit} bytes, the inspector's output budget for this image (BUDGETS.outputBytes, or ${BUDGETS.outputPerImageByte}x the image size); stopped`, 0, 0, 'budget.output-bytes');
-    }
+    written = spend(written, s.length, limit);
     out.raw(s);
   };
+}
+
+/** The same budget for bulk listings written as bytes: checked at each flush of the writer (every 64 KiB). */
+export function budgetedWriter(out: Output, imageSize: number, limit = outputLimit(imageSize)): ByteWriter {
+  let written = 0;
+  return new ByteWriter((b) => {
+    written = spend(written, b.length, limit);
+    out.bytes(b);
+  });
 }

@@ -1,5 +1,6 @@
 /** Shared plumbing for CLI commands: argument parsing, output, and the error contract (exit 2). */
 import { writeSync } from 'node:fs';
+import { ByteWriter } from '../../shared/bytes/writer.ts';
 
 export class UsageError extends Error {}
 
@@ -83,22 +84,26 @@ export function parseArgs(argv: string[], valued: string[], booleans: string[]):
 export function createOutput(fd = 1) {
   const chunks: string[] = [];
   let size = 0;
-  const flush = () => {
-    if (size === 0) return;
-    const data = Buffer.from(chunks.join(''), 'latin1');
-    chunks.length = 0;
-    size = 0;
+  let closed = false;
+  const writeAll = (data: Uint8Array) => {
     let off = 0;
-    while (off < data.length) {
+    while (off < data.length && !closed) {
       try {
         off += writeSync(fd, data, off, data.length - off);
       } catch (e) {
         const err = e as NodeJS.ErrnoException;
         if (err.code === 'EAGAIN') continue;
-        if (err.code === 'EPIPE') return; // reader went away (| head): stop quietly
-        throw e;
+        if (err.code === 'EPIPE') closed = true; // reader went away (| head): stop quietly
+        else throw e;
       }
     }
+  };
+  const flush = () => {
+    if (size === 0) return;
+    const data = Buffer.from(chunks.join(''), 'latin1');
+    chunks.length = 0;
+    size = 0;
+    writeAll(data);
   };
   return {
     /** Writes a string whose characters are all < 256 as raw bytes (latin1 = byte-exact). */
@@ -110,6 +115,15 @@ export function createOutput(fd = 1) {
     /** Writes Unicode text as UTF-8. */
     text(s: string) {
       this.raw(Buffer.from(s, 'utf8').toString('latin1'));
+    },
+    /** Writes bytes now (after any text still buffered); the caller may reuse them afterwards. */
+    bytes(b: Uint8Array) {
+      flush();
+      writeAll(b);
+    },
+    /** A ByteWriter for bulk listings: one synchronous write per 64 KiB, call its flush() at the end. */
+    writer(): ByteWriter {
+      return new ByteWriter((b) => this.bytes(b));
     },
     flush,
   };

@@ -56,7 +56,7 @@ const escape = (to: string) => fail('escape', `a symlink in the object store poi
  * two components) costs two syscalls, the last of which gives the object's type and size.
  * Returns undefined when the object is not in this store.
  */
-function resolveIn(root: string, components: string[]): ResolveResult | undefined {
+function resolveIn(root: string, components: string[], dirs: DirCache): ResolveResult | undefined {
   const pending = components.slice().reverse();
   let cur = root;
   let st: Stats | undefined;
@@ -70,12 +70,21 @@ function resolveIn(root: string, components: string[]): ResolveResult | undefine
       continue;
     }
     const next = cur === '/' ? `/${c}` : `${cur}/${c}`;
-    try {
-      // No exception for the common "not there": missing objects can be most of a big image.
-      st = lstatSync(next, { throwIfNoEntry: false });
-    } catch (e) {
-      if (errno(e) !== 'ENOTDIR') return fail('unreadable', (e as Error).message, next);
-      st = undefined; // a file where a directory should be: the object is not there
+    // Leading components are the store's few fan-out directories: each is looked up once per
+    // resolver, not once per object.
+    const cacheable = pending.length > 0;
+    const known = cacheable ? dirs.get(next) : undefined;
+    if (known !== undefined) {
+      st = known === null ? undefined : known;
+    } else {
+      try {
+        // No exception for the common "not there": missing objects can be most of a big image.
+        st = lstatSync(next, { throwIfNoEntry: false });
+      } catch (e) {
+        if (errno(e) !== 'ENOTDIR') return fail('unreadable', (e as Error).message, next);
+        st = undefined; // a file where a directory should be: the object is not there
+      }
+      if (cacheable && dirs.size < MAX_CACHED_DIRS) dirs.set(next, st ?? null);
     }
     if (!st) return inside(next, root) ? undefined : escape(next);
     if (!st.isSymbolicLink()) {
@@ -98,6 +107,10 @@ function resolveIn(root: string, components: string[]): ResolveResult | undefine
   return { ok: true, path: cur, size: st.size };
 }
 
+/** lstat results of non-final path components (null: not there), per resolver. */
+type DirCache = Map<string, Stats | null>;
+const MAX_CACHED_DIRS = 65536;
+
 export interface Resolver {
   /** The stores that exist, as real paths, in the order they are tried. */
   readonly roots: string[];
@@ -114,13 +127,14 @@ export function createResolver(stores: string[]): Resolver {
       // A store that is not there holds no objects; callers that want an error check up front.
     }
   }
+  const dirs: DirCache = new Map();
   return {
     roots,
     resolve(payload) {
       const parsed = payloadComponents(payload);
       if ('refused' in parsed) return fail('escape', parsed.refused);
       for (const root of roots) {
-        const r = resolveIn(root, parsed.components);
+        const r = resolveIn(root, parsed.components, dirs);
         if (r) return r;
       }
       const first = roots[0];

@@ -102,15 +102,12 @@ export async function verifyImage(reader: ImageReader, opts: VerifyOptions): Pro
     progress.bytesDone += n;
     report();
   };
-  const emit = (f: FileRec, status: VerityStatus, extra: Partial<VerityResult> = {}) => {
-    const r: VerityResult = {
-      nodeId: f.nodeId,
-      path: f.path,
-      status,
-      ...(f.digest ? { expected: toHex(f.digest) } : {}),
-      expectedSize: f.size,
-      ...extra,
-    };
+  const emit = (f: FileRec, status: VerityStatus, extra?: Partial<VerityResult>) => {
+    // Built field by field: object spreads are a runtime call each, at one result per file.
+    const r = { nodeId: f.nodeId, path: f.path, status } as VerityResult;
+    if (f.digest) r.expected = toHex(f.digest);
+    r.expectedSize = f.size;
+    if (extra) Object.assign(r, extra);
     results[f.index] = r;
     counts[status] = (counts[status] ?? 0) + 1;
     progress.filesDone++;
@@ -127,13 +124,18 @@ export async function verifyImage(reader: ImageReader, opts: VerifyOptions): Pro
   /** A pool that cannot run says nothing about the objects: stop and report it, not N unreadables. */
   let fatal: Error | undefined;
 
-  const verifyObject = async (group: FileRec[]): Promise<void> => {
+  /**
+   * Resolves a group's object and settles every file that needs no digest, synchronously: a store
+   * missing most objects must not cost a promise chain per object. Returns what is left to digest.
+   */
+  const resolveGroup = (group: FileRec[]): { path: string; size: number; files: FileRec[]; wanted: number } | undefined => {
     const wanted = group.some((f) => f.digest) ? group[0]!.size : 0;
     const r = resolver.resolve(group[0]!.payload!);
     if (!r.ok) {
-      for (const f of group) emit(f, r.reason, { message: r.message, ...(r.path ? { objectPath: r.path } : {}) });
+      const extra: Partial<VerityResult> = r.path ? { message: r.message, objectPath: r.path } : { message: r.message };
+      for (const f of group) emit(f, r.reason, extra);
       onBytes(wanted);
-      return;
+      return undefined;
     }
     const toDigest: FileRec[] = [];
     for (const f of group) {
@@ -144,14 +146,19 @@ export async function verifyImage(reader: ImageReader, opts: VerifyOptions): Pro
     }
     if (toDigest.length === 0) {
       onBytes(wanted);
-      return;
+      return undefined;
     }
+    return { path: r.path, size: r.size, files: toDigest, wanted };
+  };
+
+  const digestGroup = async (r: { path: string; size: number; files: FileRec[]; wanted: number }): Promise<void> => {
+    const toDigest = r.files;
     let pending = digests.get(r.path);
     if (!pending) {
       pending = pool.digestFile(r.path, { size: r.size, noFollow: true, onBytes, ...(signal ? { signal } : {}) });
       digests.set(r.path, pending);
     } else {
-      onBytes(wanted);
+      onBytes(r.wanted);
     }
     let measured: FileDigest;
     try {
@@ -190,21 +197,20 @@ export async function verifyImage(reader: ImageReader, opts: VerifyOptions): Pro
     }
     report(true);
     try {
+      // A bulk walk: one large read of the whole image beats thousands of small cached ones.
+      const bulk = reader as { prefetchAll?: () => Promise<boolean> };
+      if (bulk.prefetchAll) await bulk.prefetchAll();
       await walkComposefs(
         reader,
         (e) => {
           if (signal?.aborted) throw new AbortError();
           if (e.hardlinkOf || (e.view.mode & S_IFMT) !== S_IFREG) return;
           const digest = e.view.digest ?? e.view.legacyDigest;
-          files.push({
-            index: files.length,
-            nodeId: e.id,
-            path: displayBytes(e.path),
-            size: e.view.size,
-            ...(e.view.payload ? { payload: e.view.payload } : {}),
-            ...(digest ? { digest } : {}),
-            ...(imageDataLayout(reader.format, e.node, e.view) ? { inImage: true } : {}),
-          });
+          const f: FileRec = { index: files.length, nodeId: e.id, path: displayBytes(e.path), size: e.view.size };
+          if (e.view.payload) f.payload = e.view.payload;
+          if (digest) f.digest = digest;
+          if (imageDataLayout(reader.format, e.node, e.view)) f.inImage = true;
+          files.push(f);
         },
         (p) => problems.push(`${displayBytes(p.path)}: ${p.reason === 'decode' ? String((p.error as Error)?.message ?? p.error) : p.reason}`),
       );
@@ -245,13 +251,15 @@ export async function verifyImage(reader: ImageReader, opts: VerifyOptions): Pro
     let started = 0;
     for (const group of objects.values()) {
       if (signal?.aborted || fatal) break;
-      while (active >= MAX_IN_FLIGHT) await slotFreed();
-      active++;
-      verifyObject(group)
-        .catch((e: Error) => void (fatal ??= e))
-        .finally(settled);
       // Resolution is synchronous; give progress, results and cancellation a turn now and then.
       if (++started % 256 === 0) await nextTurn();
+      const job = resolveGroup(group);
+      if (!job) continue;
+      while (active >= MAX_IN_FLIGHT) await slotFreed();
+      active++;
+      digestGroup(job)
+        .catch((e: Error) => void (fatal ??= e))
+        .finally(settled);
     }
     while (active > 0) await slotFreed();
     if (fatal) throw fatal;

@@ -1,12 +1,14 @@
 /**
  * composefs-info's listings (`ls`, `dump`, `objects`, `missing-objects`) over any ImageReader,
  * byte-exact, except that redirects are printed correctly where composefs-info reads past them.
- * Lines are latin1 strings (one char per byte) so callers can write them byte-exact.
+ * Lines are written as bytes into a ByteWriter (bulk output), or as latin1 strings (one char per
+ * byte) for callers that want one line.
  */
 import { S_IFDIR, S_IFLNK, S_IFMT, S_IFREG, toHex, type ImageReader, type Xattr } from '../model.ts';
 import { walk, type WalkEntry, type WalkProblem } from '../walk.ts';
 import { composefsView, isBookkeepingWhiteout, type ComposefsView } from './overlay.ts';
-import { cstr, ESCAPE_EQUAL, ESCAPE_LONE_DASH, ESCAPE_STANDARD, NOESCAPE_SPACE, escapeBytes, latin1 } from './escape.ts';
+import { ByteWriter } from '../bytes/writer.ts';
+import { cstr, ESCAPE_EQUAL, ESCAPE_LONE_DASH, ESCAPE_STANDARD, NOESCAPE_SPACE, latin1, writeEscaped } from './escape.ts';
 
 export interface ComposefsEntry extends WalkEntry {
   view: ComposefsView;
@@ -35,21 +37,41 @@ export async function walkComposefs(
   });
 }
 
+/** The `ls` line, into a ByteWriter. */
+export function writeLsLine(w: ByteWriter, e: ComposefsEntry): void {
+  writeEscaped(w, e.path, NOESCAPE_SPACE);
+  if (!e.hardlinkOf) {
+    const type = e.view.mode & S_IFMT;
+    if (type === S_IFDIR) w.latin1('/\t');
+    else if (type === S_IFLNK) {
+      w.latin1('\t-> ');
+      writeEscaped(w, cstr(e.node.target ?? EMPTY), ESCAPE_STANDARD);
+    } else if (type === S_IFREG && e.view.payload) {
+      w.latin1('\t@ ');
+      writeEscaped(w, cstr(e.view.payload), ESCAPE_STANDARD);
+    }
+  }
+  w.byte(0x0a);
+}
+
+const EMPTY = new Uint8Array(0);
+
+/** One line as a latin1 string (one char per byte), through a scratch writer. */
+function lineString(write: (w: ByteWriter) => void): string {
+  const w = new ByteWriter();
+  write(w);
+  return latin1(w.view());
+}
+
 export function lsLine(e: ComposefsEntry): string {
-  let s = escapeBytes(e.path, NOESCAPE_SPACE);
-  if (e.hardlinkOf) return s + '\n';
-  const type = e.view.mode & S_IFMT;
-  if (type === S_IFDIR) s += '/\t';
-  else if (type === S_IFLNK) s += '\t-> ' + escapeBytes(cstr(e.node.target ?? new Uint8Array()), ESCAPE_STANDARD);
-  else if (type === S_IFREG && e.view.payload) s += '\t@ ' + escapeBytes(cstr(e.view.payload), ESCAPE_STANDARD);
-  return s + '\n';
+  return lineString((w) => writeLsLine(w, e));
 }
 
 /**
- * One dump line. `memo` (owned by the caller, one per walk) caches the text of shared xattrs, which
- * the reader hands out as the same object for every inode that references them.
+ * One dump line. `memo` (owned by the caller, one per walk) caches the bytes of shared xattrs,
+ * which the reader hands out as the same object for every inode that references them.
  */
-export async function dumpLine(reader: ImageReader, e: ComposefsEntry, memo?: WeakMap<Xattr, string>): Promise<string> {
+export async function dumpLine(reader: ImageReader, e: ComposefsEntry, memo?: WeakMap<Xattr, Uint8Array>): Promise<string> {
   return formatDumpLine(e, needsContent(e) ? await reader.readData(e.id, 0, e.view.size) : undefined, memo);
 }
 
@@ -57,26 +79,57 @@ export async function dumpLine(reader: ImageReader, e: ComposefsEntry, memo?: We
 export const needsContent = (e: ComposefsEntry): boolean => hasFlatContent(e);
 
 /** The dump line, given the file content when needsContent(e). */
-export function formatDumpLine(e: ComposefsEntry, content: Uint8Array | undefined, memo?: WeakMap<Xattr, string>): string {
+export function formatDumpLine(e: ComposefsEntry, content: Uint8Array | undefined, memo?: WeakMap<Xattr, Uint8Array>): string {
+  return lineString((w) => writeDumpLine(w, e, content, memo));
+}
+
+/** The dump line into a ByteWriter, given the file content when needsContent(e). */
+export function writeDumpLine(w: ByteWriter, e: ComposefsEntry, content: Uint8Array | undefined, memo?: WeakMap<Xattr, Uint8Array>): void {
   const v = e.view;
   const n = e.node;
   const type = v.mode & S_IFMT;
-  let s = escapeBytes(e.path, ESCAPE_STANDARD);
-  s += ` ${v.size} ${e.hardlinkOf ? '@' : ''}${v.mode.toString(8)} ${n.nlink} ${n.uid} ${n.gid} ${v.rdev >>> 0} ${n.mtime.sec}.${n.mtime.nsec} `;
+  writeEscaped(w, e.path, ESCAPE_STANDARD);
+  w.byte(0x20);
+  w.dec(v.size);
+  w.byte(0x20);
+  if (e.hardlinkOf) w.byte(0x40);
+  w.oct(v.mode);
+  w.byte(0x20);
+  w.dec(n.nlink);
+  w.byte(0x20);
+  w.dec(n.uid);
+  w.byte(0x20);
+  w.dec(n.gid);
+  w.byte(0x20);
+  w.dec(v.rdev >>> 0);
+  w.byte(0x20);
+  w.dec(n.mtime.sec);
+  w.byte(0x2e);
+  w.dec(n.mtime.nsec);
+  w.byte(0x20);
   const payload = e.hardlinkOf ?? (type === S_IFLNK ? n.target : type === S_IFREG ? v.payload : undefined);
-  s += payload ? escapeBytes(cstr(payload), ESCAPE_LONE_DASH) : '-';
-  s += ' ';
-  s += content ? escapeBytes(content, ESCAPE_LONE_DASH) : '-';
-  s += v.digest ? ' ' + toHex(v.digest) : ' -';
+  if (payload) writeEscaped(w, cstr(payload), ESCAPE_LONE_DASH);
+  else w.byte(0x2d);
+  w.byte(0x20);
+  if (content) writeEscaped(w, content, ESCAPE_LONE_DASH);
+  else w.byte(0x2d);
+  w.byte(0x20);
+  if (v.digest) w.hex(v.digest);
+  else w.byte(0x2d);
   for (const x of v.xattrs) {
-    let t = x.shared ? memo?.get(x) : undefined;
-    if (t === undefined) {
-      t = ' ' + escapeBytes(cstr(x.name), ESCAPE_EQUAL) + '=' + escapeBytes(x.value, ESCAPE_EQUAL);
-      if (x.shared) memo?.set(x, t);
+    const known = x.shared ? memo?.get(x) : undefined;
+    if (known) {
+      w.bytes(known);
+      continue;
     }
-    s += t;
+    const from = w.len;
+    w.byte(0x20);
+    writeEscaped(w, cstr(x.name), ESCAPE_EQUAL);
+    w.byte(0x3d);
+    writeEscaped(w, x.value, ESCAPE_EQUAL);
+    if (x.shared) memo?.set(x, w.buf.slice(from, w.len));
   }
-  return s + '\n';
+  w.byte(0x0a);
 }
 
 /**

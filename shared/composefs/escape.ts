@@ -3,12 +3,54 @@
  * bytes outside isgraph (or isprint where spaces may stay) as \xNN, '=' as \x3d in xattrs, and a
  * lone '-' as \x2d where '-' means "none".
  */
+import type { ByteWriter } from '../bytes/writer.ts';
+
 export const ESCAPE_STANDARD = 0;
 export const NOESCAPE_SPACE = 1 << 0;
 export const ESCAPE_EQUAL = 1 << 1;
 export const ESCAPE_LONE_DASH = 1 << 2;
 
 const HEX = '0123456789abcdef';
+
+/** How each byte is written: 0 as itself, 1 as \xNN, or the two-byte escape (\\ \n \r \t). */
+function escapeTable(flags: number): Uint8Array {
+  const t = new Uint8Array(256);
+  for (let c = 0; c < 256; c++) {
+    if (flags & NOESCAPE_SPACE ? c < 0x20 || c > 0x7e : c <= 0x20 || c > 0x7e) t[c] = 1;
+  }
+  t[0x5c] = 0x5c;
+  t[0x0a] = 0x6e; // n
+  t[0x0d] = 0x72; // r
+  t[0x09] = 0x74; // t
+  if (flags & ESCAPE_EQUAL) t[0x3d] = 1;
+  return t;
+}
+const TABLES = [0, 1, 2, 3, 4, 5, 6, 7].map(escapeTable);
+const HEX_BYTES = new Uint8Array([...HEX].map((c) => c.charCodeAt(0)));
+
+/** escapeBytes written straight into a ByteWriter (the same bytes, no string). */
+export function writeEscaped(w: ByteWriter, val: Uint8Array, flags: number): void {
+  if (flags & ESCAPE_LONE_DASH && val.length === 1 && val[0] === 0x2d) return w.latin1('\\x2d');
+  const t = TABLES[flags & 7]!;
+  w.ensure(val.length * 4);
+  const b = w.buf;
+  let p = w.len;
+  for (let i = 0; i < val.length; i++) {
+    const c = val[i]!;
+    const k = t[c]!;
+    if (k === 0) b[p++] = c;
+    else if (k === 1) {
+      b[p++] = 0x5c;
+      b[p++] = 0x78;
+      b[p++] = HEX_BYTES[c >> 4]!;
+      b[p++] = HEX_BYTES[c & 15]!;
+    } else {
+      b[p++] = 0x5c;
+      b[p++] = k;
+    }
+  }
+  w.len = p;
+}
 
 /** Returns a latin1 string (one char per output byte) so output can be written byte-exact. */
 export function escapeBytes(val: Uint8Array, flags: number): string {

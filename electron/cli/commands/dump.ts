@@ -1,7 +1,7 @@
-import { dumpLine, formatDumpLine, needsContent, walkComposefs } from '../../../shared/composefs/dump.ts';
+import { needsContent, walkComposefs, writeDumpLine } from '../../../shared/composefs/dump.ts';
 import { bytesEqual, stringToBytes } from '../../../shared/model.ts';
 import { UsageError, parseOptions, type Command, type OptionSpec } from '../io.ts';
-import { budgetedOutput, withImage } from '../image.ts';
+import { budgetedWriter, withImage } from '../image.ts';
 import { createProgress } from '../progress.ts';
 import { failOnProblems, problemCollector } from '../problems.ts';
 
@@ -31,20 +31,30 @@ const command: Command = {
       await withImage(path, async (r) => {
         const memo = new WeakMap();
         if ('prefetchAll' in r) await (r as { prefetchAll(): Promise<boolean> }).prefetchAll();
-        const emit = budgetedOutput(out, r.size);
+        const w = budgetedWriter(out, r.size);
         const total = r.info().inodes;
         let entries = 0;
-        await walkComposefs(
-          r,
-          (e) => {
-            if (progress.enabled && (++entries & 1023) === 0) progress.update(() => `dumping ${path}: ${entries}${total ? ` of about ${total}` : ''} entries`);
-            if (!keep(e.path)) return;
-            // Only files whose content is printed need a read; every other line is formatted without an await.
-            if (!needsContent(e)) return void emit(formatDumpLine(e, undefined, memo));
-            return dumpLine(r, e, memo).then((line) => void emit(line));
-          },
-          problems.add(path),
-        );
+        try {
+          await walkComposefs(
+            r,
+            (e) => {
+              if (progress.enabled && (++entries & 1023) === 0) progress.update(() => `dumping ${path}: ${entries}${total ? ` of about ${total}` : ''} entries`);
+              if (!keep(e.path)) return;
+              // Only files whose content is printed need a read; every other line is written without an await.
+              if (!needsContent(e)) {
+                writeDumpLine(w, e, undefined, memo);
+                return void w.maybeFlush();
+              }
+              return r.readData(e.id, 0, e.view.size).then((content) => {
+                writeDumpLine(w, e, content, memo);
+                w.maybeFlush();
+              });
+            },
+            problems.add(path),
+          );
+        } finally {
+          w.flush(); // what was written before a failure still goes out
+        }
       }, devices ? { devices } : {}).finally(() => progress.clear());
     }
     return failOnProblems(problems, err);

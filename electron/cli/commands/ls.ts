@@ -1,6 +1,6 @@
-import { lsLine, walkComposefs } from '../../../shared/composefs/dump.ts';
+import { walkComposefs, writeLsLine } from '../../../shared/composefs/dump.ts';
 import { UsageError, parseOptions, type Command } from '../io.ts';
-import { budgetedOutput, withImage } from '../image.ts';
+import { budgetedWriter, withImage } from '../image.ts';
 import { failOnProblems, problemCollector } from '../problems.ts';
 
 const command: Command = {
@@ -14,8 +14,20 @@ const command: Command = {
     for (const path of positional) {
       await withImage(path, async (r) => {
         if ('prefetchAll' in r) await (r as { prefetchAll(): Promise<boolean> }).prefetchAll();
-        const emit = budgetedOutput(out, r.size);
-        await walkComposefs(r, (e) => (e.depth > 0 ? emit(lsLine(e)) : undefined), problems.add(path));
+        const w = budgetedWriter(out, r.size);
+        try {
+          await walkComposefs(
+            r,
+            (e) => {
+              if (e.depth === 0) return;
+              writeLsLine(w, e);
+              w.maybeFlush();
+            },
+            problems.add(path),
+          );
+        } finally {
+          w.flush(); // what was written before a failure still goes out
+        }
       }, devices ? { devices } : {});
     }
     return failOnProblems(problems, err);
