@@ -220,6 +220,7 @@ const DESCRIBE: Record<string, (b: Uint8Array) => LayoutField[]> = {
   'erofs.data': content,
   'erofs.chunk-data': content,
   'composefs.detached-chunk-map': blockMap,
+  'erofs.slot-slack': content,
   'erofs.pcluster': content,
   'erofs.pcluster.inline': content,
   'cfs.superblock': (b) => bySchema(CFS_SUPER, b),

@@ -16,10 +16,6 @@ import { CORPUS, corpusSkip } from '../helpers/corpus.ts';
 /** Corpus cases we cannot read yet, or not exactly yet, with the issue that will. */
 const NOT_YET: Record<string, string> = {
   '11-nydus': 'issue 15: Nydus RAFS is not read yet',
-  '15-erofs-utils-1.9/deflate/image.erofs': 'issue 18: erofs-utils 1.9 inline tails leave bytes we do not account for',
-  '15-erofs-utils-1.9/lzma/image.erofs': 'issue 18: erofs-utils 1.9 inline tails leave bytes we do not account for',
-  '15-erofs-utils-1.9/zstd/image.erofs': 'issue 18: erofs-utils 1.9 inline tails leave bytes we do not account for',
-  '15-erofs-utils-1.9/lz4-48bit/image.erofs': 'issue 18: 48-bit block addresses and big pclusters are not mapped yet',
 };
 
 function images(dir: string): string[] {
