@@ -25,7 +25,7 @@ const contains = (outer: { offset: number; length: number }, inner: { offset: nu
  * unsupported and maps none of it, so an unclaimed byte there is a gap in the map, not hidden data.
  */
 function mapCoversEveryByte(reader: ImageReader): boolean {
-  if (reader.format !== 'composefs' && reader.format !== 'erofs') return reader.format === 'legacy-cfs' || reader.format === 'oci-tar';
+  if (reader.format !== 'composefs' && reader.format !== 'erofs') return ['legacy-cfs', 'oci-tar', 'nydus-v5', 'nydus-v6'].includes(reader.format);
   return !((reader as ErofsReader).sb.featureIncompat & EROFS_FEATURE_INCOMPAT_METABOX);
 }
 

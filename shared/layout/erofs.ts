@@ -48,9 +48,11 @@ interface Visit {
 
 const message = (e: unknown) => (e instanceof Error ? e.message : String(e));
 
-export async function buildErofsLayout(r: ErofsReader, signal?: AbortSignal): Promise<LayoutMap> {
+/** `extra` adds what a format built on EROFS keeps beside it (RAFS v6's tables). */
+export async function buildErofsLayout(r: ErofsReader, signal?: AbortSignal, extra?: (b: LayoutBuilder) => void): Promise<LayoutMap> {
   const b = new LayoutBuilder(r.format, r.size);
   await r.prefetchAll();
+  extra?.(b);
   const sb = r.sb;
   const bs = r.blockSize;
   if (r.header) b.add({ kind: 'composefs.header', name: 'composefs header', offset: 0, length: LCFS_EROFS_HEADER_SIZE });

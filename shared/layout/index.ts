@@ -2,6 +2,8 @@
 import type { ErofsReader } from '../erofs/reader.ts';
 import type { LegacyReader } from '../legacy/reader.ts';
 import type { ImageReader } from '../model.ts';
+import type { NydusV5Reader } from '../nydus/reader-v5.ts';
+import type { NydusV6Reader } from '../nydus/reader-v6.ts';
 import type { OciTarReader } from '../oci/reader.ts';
 import type { LayoutMap } from './model.ts';
 
@@ -22,6 +24,14 @@ export async function buildLayout(reader: ImageReader, signal?: AbortSignal): Pr
     case 'oci-tar': {
       const { buildOciLayout } = await import('./oci.ts');
       return buildOciLayout(reader as OciTarReader, signal);
+    }
+    case 'nydus-v5': {
+      const { buildNydusV5Layout } = await import('./nydus.ts');
+      return buildNydusV5Layout(reader as NydusV5Reader, signal);
+    }
+    case 'nydus-v6': {
+      const { buildNydusV6Layout } = await import('./nydus.ts');
+      return buildNydusV6Layout(reader as NydusV6Reader, signal);
     }
     default:
       throw new Error(`no layout map for ${reader.format} images yet`);

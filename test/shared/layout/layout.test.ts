@@ -1,6 +1,7 @@
 /** The layout map on small images made by our own writers: exact structures, gaps, overlaps and text. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { memorySource } from '../../../shared/bytes/source.ts';
 import { buildLayout } from '../../../shared/layout/index.ts';
 import type { LayoutMap } from '../../../shared/layout/model.ts';
@@ -8,6 +9,7 @@ import { finishLayout, LayoutBuilder, structuresAt } from '../../../shared/layou
 import { describeFields } from '../../../shared/layout/fields.ts';
 import { structureHeading, writeLayoutText } from '../../../shared/layout/text.ts';
 import { openImage } from '../../../shared/open.ts';
+import { corpusPath, corpusSkip } from '../../helpers/corpus.ts';
 import { buildImage } from '../../helpers/image-builder.ts';
 import { buildLegacy } from '../legacy/build.ts';
 import { entry, tar } from '../oci/tar-builder.ts';
@@ -171,4 +173,47 @@ test('the structure budget stops a map from growing and the map says it is incom
   assert.equal(map.truncated, true);
   assert.deepEqual(map.structures.map((s) => `${s.offset} ${s.paths.join(',')}`), ['0 /f0,/g', '10 /f1']);
   assert.deepEqual(map.gaps, [{ kind: 'padding', offset: 20, length: 80 }]);
+});
+
+test('a Nydus RAFS v6 bootstrap: the EROFS map plus the RAFS superblock extension, blob and chunk tables', { skip: corpusSkip }, async () => {
+  const { map } = await layoutOf(new Uint8Array(readFileSync(corpusPath('11-nydus/rafs-v6/bootstrap'))));
+  assert.deepEqual(map.structures.map(structureHeading), [
+    '0x00000400 +128 erofs.superblock "superblock"',
+    '0x00000480 +256 nydus.v6.superblock-ext "RAFS v6 superblock extension"',
+    '0x00000580 +128 erofs.device-slot "device slot 1"',
+    '0x00001000 +256 nydus.v6.blob "blob table entry 0"',
+    '0x00003000 +64 erofs.inode.extended "inode 128" "/"',
+    '0x00003040 +67 erofs.dirent-block "dirent block of inode 128" "/"',
+    '0x000030a0 +64 erofs.inode.extended "inode 133" "/lib.rs"',
+    '0x000030e0 +8 erofs.chunk-indexes "chunk map of inode 133" "/lib.rs"',
+    '0x00003100 +64 erofs.inode.extended "inode 136" "/sync_io.rs"',
+    '0x00003140 +8 erofs.chunk-indexes "chunk map of inode 136" "/sync_io.rs"',
+    '0x00004000 +80 nydus.chunk-info "chunk table entry 0"',
+    '0x00004050 +80 nydus.chunk-info "chunk table entry 1"',
+  ]);
+  assert.equal(map.totals.unaccounted, 0);
+  assert.deepEqual(map.overlaps, []);
+});
+
+test('a Nydus RAFS v5 bootstrap: superblock, tables, and each inode record with its name, target and chunk records', { skip: corpusSkip }, async () => {
+  const { map } = await layoutOf(new Uint8Array(readFileSync(corpusPath('11-nydus/rafs-v5-sha256-nocompress/bootstrap'))));
+  assert.deepEqual(map.structures.slice(0, 12).map(structureHeading), [
+    '0x00000000 +8192 nydus.v5.superblock "RAFS v5 superblock"',
+    '0x00002000 +216 nydus.v5.inode-table "inode table"',
+    '0x000020d8 +72 nydus.v5.blob-table "blob table"',
+    '0x00002120 +64 nydus.v5.ext-blob-table "extended blob table"',
+    '0x00002160 +128 nydus.v5.inode "inode 1" "/"',
+    '0x000021e0 +1 nydus.v5.name "name of inode 1" "/"',
+    '0x000021e8 +128 nydus.v5.inode "inode 2" "/hardlink-test"',
+    '0x00002268 +13 nydus.v5.name "name of inode 2" "/hardlink-test"',
+    '0x00002278 +128 nydus.v5.inode "inode 3" "/normal-file-test"',
+    '0x000022f8 +16 nydus.v5.name "name of inode 3" "/normal-file-test"',
+    '0x00002308 +128 nydus.v5.inode "inode 4" "/symlink-test"',
+    '0x00002388 +12 nydus.v5.name "name of inode 4" "/symlink-test"',
+  ]);
+  const inode5 = map.structures.find((s) => s.name === 'chunk records of inode 5')!;
+  assert.deepEqual([inode5.offset, inode5.length, inode5.paths, inode5.sizedBy], [0x2420, 80, ['/hardlink-test/foo'], { name: 'i_child_count', offset: 0x2398 + 96, length: 4 }]);
+  assert.deepEqual(Object.keys(map.totals.byKind).sort(), ['nydus.chunk-infos', 'nydus.v5.blob-table', 'nydus.v5.ext-blob-table', 'nydus.v5.inode', 'nydus.v5.inode-table', 'nydus.v5.name', 'nydus.v5.superblock', 'nydus.v5.symlink']);
+  assert.equal(map.totals.unaccounted, 0);
+  assert.deepEqual(map.overlaps, []);
 });
