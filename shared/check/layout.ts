@@ -23,6 +23,8 @@ const contains = (outer: { offset: number; length: number }, inner: { offset: nu
 /**
  * Can the map speak for every byte? Not for metadata compression (metabox): the reader lists it as
  * unsupported and maps none of it, so an unclaimed byte there is a gap in the map, not hidden data.
+ * casync archives are mapped by `layout` but not judged here yet: past damage the walk stops and
+ * everything after it would read as unaccounted, which the casync rules already explain.
  */
 function mapCoversEveryByte(reader: ImageReader): boolean {
   if (reader.format !== 'composefs' && reader.format !== 'erofs') return ['legacy-cfs', 'oci-tar', 'nydus-v5', 'nydus-v6'].includes(reader.format);

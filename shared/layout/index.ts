@@ -1,4 +1,5 @@
 /** buildLayout: the layout map of any image the core reads, by its reader's format. */
+import type { CasyncReader } from '../casync/reader.ts';
 import type { ErofsReader } from '../erofs/reader.ts';
 import type { LegacyReader } from '../legacy/reader.ts';
 import type { ImageReader } from '../model.ts';
@@ -32,6 +33,10 @@ export async function buildLayout(reader: ImageReader, signal?: AbortSignal): Pr
     case 'nydus-v6': {
       const { buildNydusV6Layout } = await import('./nydus.ts');
       return buildNydusV6Layout(reader as NydusV6Reader, signal);
+    }
+    case 'casync': {
+      const { buildCasyncLayout } = await import('./casync.ts');
+      return buildCasyncLayout(reader as CasyncReader, signal);
     }
     default:
       throw new Error(`no layout map for ${reader.format} images yet`);
