@@ -62,17 +62,20 @@ export async function buildNydusV5Layout(r: NydusV5Reader, signal?: AbortSignal)
       b.problem(e.offset, e.length, `${path}: ${e.message}`);
       continue;
     }
-    addV5Inode(b, ino, path, entry);
+    addV5Inode(b, ino, path, entry, r.inodeLayout === 'v5' ? 'nydus.v5.inode' : 'nydus.pre-v5.inode');
   }
   return finishLayout(b, (o, l) => r.bytes(o, l));
 }
 
-/** The record and everything after it, each as its own structure. */
-function addV5Inode(b: LayoutBuilder, ino: RafsV5Inode, path: string, placedBy: FieldRef): void {
+/**
+ * The record and everything after it, each as its own structure. Records of the pre-v5 layout (see
+ * v5-inode.ts) are their own kind: their fields sit elsewhere, so the v5 field table does not apply.
+ */
+function addV5Inode(b: LayoutBuilder, ino: RafsV5Inode, path: string, placedBy: FieldRef, kind: string): void {
   const at = ino.offset;
   const field = (name: keyof typeof INODE_FIELD): FieldRef => ({ name, offset: at + INODE_FIELD[name][0], length: INODE_FIELD[name][1] });
   const name = `inode ${ino.ino}`;
-  b.add({ kind: 'nydus.v5.inode', name, offset: at, length: RAFSV5_INODE_SIZE, placedBy }, path);
+  b.add({ kind, name, offset: at, length: RAFSV5_INODE_SIZE, placedBy }, path);
   let pos = at + RAFSV5_INODE_SIZE;
   if (ino.nameSize) b.add({ kind: 'nydus.v5.name', name: `name of ${name}`, offset: pos, length: ino.nameSize, sizedBy: field('i_name_size') }, path);
   pos += rafsv5Align(ino.nameSize);

@@ -176,7 +176,14 @@ test('the structure budget stops a map from growing and the map says it is incom
 });
 
 test('a Nydus RAFS v6 bootstrap: the EROFS map plus the RAFS superblock extension, blob and chunk tables', { skip: corpusSkip }, async () => {
-  const { map } = await layoutOf(new Uint8Array(readFileSync(corpusPath('11-nydus/rafs-v6/bootstrap'))));
+  const bytes = new Uint8Array(readFileSync(corpusPath('11-nydus/rafs-v6/bootstrap')));
+  const { map } = await layoutOf(bytes);
+  const ext = map.structures.find((s) => s.kind === 'nydus.v6.superblock-ext')!;
+  assert.deepEqual(
+    describeFields(ext, bytes.subarray(ext.offset, ext.offset + ext.length)).map((f) => `${f.offset} ${f.name} ${f.value}`),
+    ['0 s_flags 0x194', '8 s_blob_table_offset 4096', '16 s_blob_table_size 256', '20 s_chunk_size 1048576', '24 s_chunk_table_offset 16384',
+      '32 s_chunk_table_size 160', '40 s_prefetch_table_offset 0', '48 s_prefetch_table_size 0', '52 s_padding 0', '56 s_reserved 200 zero bytes'],
+  );
   assert.deepEqual(map.structures.map(structureHeading), [
     '0x00000400 +128 erofs.superblock "superblock"',
     '0x00000480 +256 nydus.v6.superblock-ext "RAFS v6 superblock extension"',
