@@ -14,12 +14,13 @@ const BUCKETS = 256;
 /** Colour family of a kind: the part before the first dot after the format ("erofs.inode.compact" -> inode). */
 export function kindFamily(kind: string): string {
   if (kind === 'padding' || kind === 'unaccounted') return kind;
-  const parts = kind.split('.');
+  // Version segments ("nydus.v5.inode", "nydus.pre-v5.inode") say which layout, not what it is.
+  const parts = kind.split('.').filter((p, i) => i === 0 || !/^(pre-)?v\d+$/.test(p));
   const k = parts[1] ?? parts[0]!;
-  if (k.startsWith('inode')) return 'inode';
-  if (k.startsWith('xattr')) return 'xattr';
-  if (k.startsWith('dirent') || k === 'dirents') return 'dirent';
-  if (k === 'superblock' || k === 'header' || k === 'device-slot' || k === 'compr-cfg') return 'super';
+  if (k === 'superblock' || k === 'header' || k === 'device-slot' || k === 'compr-cfg' || k === 'superblock-ext' || k.endsWith('-table') || k === 'blob') return 'super';
+  if (k.startsWith('inode') || k === 'entry' || k === 'payload-header' || k === 'slot-slack') return 'inode';
+  if (k.startsWith('xattr') || k === 'user' || k === 'group' || k === 'selinux' || k.startsWith('acl') || k === 'fcaps') return 'xattr';
+  if (k.startsWith('dirent') || k === 'dirents' || k === 'name' || k === 'filename' || k === 'goodbye' || k === 'symlink') return 'dirent';
   if (k.startsWith('chunk') || k.startsWith('zmap') || k === 'detached-chunk-map') return 'map';
   return 'data';
 }
