@@ -28,6 +28,7 @@ export function kindFamily(kind: string): string {
 export function BlockMap() {
   const imageId = useActive((v) => v.summary.imageId);
   const check = useActive((v) => v.check);
+  const cancelled = useActive((v) => v.checkCancelled);
   const actions = useActions();
   const map = useStore(layoutStore, (s) => (imageId ? s.images[imageId]?.blockMap : undefined));
 
@@ -37,7 +38,10 @@ export function BlockMap() {
     if (imageId && check) void layoutStore.getState().loadBlockMap(imageId, BUCKETS);
   }, [imageId, check]);
 
-  if (!map || !imageId) return <div className="block-map empty-map dim small">{check ? 'mapping the image…' : 'the block map follows the check'}</div>;
+  if (!map || !imageId) {
+    const why = check ? 'mapping the image…' : cancelled ? 'the check was cancelled: Re-check to map the image' : 'the block map follows the check';
+    return <div className="block-map empty-map dim small">{why}</div>;
+  }
   return (
     <div className="block-map" data-testid="block-map" role="group" aria-label="Block map of the whole image">
       {map.kinds.map((kind, i) => {

@@ -50,6 +50,7 @@ describe('check progress and cancel', { skip }, () => {
     assert.equal(await h.page.getByTestId('check-progress').count(), 0);
     assert.equal(await h.page.getByText('No findings: every structure checked out.').count(), 0);
     assert.equal(await h.page.getByRole('button', { name: 'Re-check' }).count(), 1);
+    assert.equal(await h.page.getByText('the check was cancelled: Re-check to map the image').count(), 1);
     await h.screenshot('check-cancelled');
   });
 
