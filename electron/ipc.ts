@@ -98,6 +98,7 @@ export function createBackend(inspector: InspectorCore, host: HostServices): Bac
     lookup: (...a) => inspector.lookup(...a),
     bytes: (...a) => inspector.bytes(...a),
     check: (id) => inspector.check(id),
+    cancelCheck: (id) => inspector.cancelCheck(id),
     layoutAt: (...a) => inspector.layoutAt(...a),
     blockMap: (...a) => inspector.blockMap(...a),
     setObjectStores,
@@ -186,13 +187,18 @@ export function registerIpc(
   return () => methods.forEach((m) => ipcMain.removeHandler(CHANNELS[m]));
 }
 
-/** Relays the inspector's verify events to the renderer; returns the unsubscribe. */
-export function forwardVerifyEvents(inspector: Pick<InspectorCore, 'onVerifyProgress' | 'onVerifyDone'>, send: (channel: string, payload: unknown) => void): Unsubscribe {
+/** Relays the inspector's verify events (and check progress) to the renderer; returns the unsubscribe. */
+export function forwardVerifyEvents(
+  inspector: Pick<InspectorCore, 'onVerifyProgress' | 'onVerifyDone'> & Partial<Pick<InspectorCore, 'onCheckProgress'>>,
+  send: (channel: string, payload: unknown) => void,
+): Unsubscribe {
   const offProgress = inspector.onVerifyProgress((p) => send(EVENTS.verifyProgress, p));
   const offDone = inspector.onVerifyDone((s) => send(EVENTS.verifyDone, s));
+  const offCheck = inspector.onCheckProgress?.((p) => send(EVENTS.checkProgress, p));
   return () => {
     offProgress();
     offDone();
+    offCheck?.();
   };
 }
 

@@ -57,6 +57,7 @@ export function createPreloadApi(ipc: IpcRendererLike, pathForFile: (file: File)
     ...methods,
     onVerifyProgress: subscriber(ipc, EVENTS.verifyProgress),
     onVerifyDone: subscriber(ipc, EVENTS.verifyDone),
+    onCheckProgress: subscriber(ipc, EVENTS.checkProgress),
     onOpenRequest(cb) {
       if (typeof cb !== 'function') throw new TypeError(`${EVENTS.openRequest}: listener must be a function`);
       openListeners.add(cb);

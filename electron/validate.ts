@@ -163,6 +163,7 @@ const SPECS: { [M in Method]: Spec[] } = {
   lookup: [imageIdArg, req('path', imagePath)],
   bytes: [imageIdArg, req('offset', nonNegativeInteger()), req('length', nonNegativeInteger(LIMITS.bytesLength))],
   check: [imageIdArg],
+  cancelCheck: [imageIdArg],
   layoutAt: [imageIdArg, req('offset', nonNegativeInteger())],
   blockMap: [imageIdArg, req('buckets', nonNegativeInteger(LIMITS.blockMapBuckets))],
   setObjectStores: [imageIdArg, req('dirs', arrayOf(hostPath, LIMITS.objectStores))],

@@ -19,7 +19,7 @@ import type {
   VerityResult,
 } from '../shared/api.ts';
 import type { Finding } from '../shared/model.ts';
-import { isServiceStopped } from '../shared/api.ts';
+import { CHECK_CANCELLED, isServiceStopped } from '../shared/api.ts';
 import { errorText } from './api.ts';
 import {
   PAGE_SIZE,
@@ -61,6 +61,10 @@ export interface ImageView {
   serviceError?: string;
   check?: CheckReport;
   checking: boolean;
+  /** How far the running check has got (inodes checked of the image's count), from the service's events. */
+  checkProgress?: { checked: number; total: number };
+  /** The last check was cancelled: there are no findings to show, and none is claimed. */
+  checkCancelled?: boolean;
   checkError?: string;
   verity: Map<number, VerityResult>;
   verifyJob?: { jobId: string; progress?: VerifyProgress };
@@ -137,6 +141,8 @@ export interface AppActions extends SearchActions, ContentActions, CopyActions {
   setShowHidden(show: boolean): void;
   setTheme(theme: Theme): void;
   runCheck(): Promise<void>;
+  /** Stops the active image's running check. */
+  cancelCheck(): Promise<void>;
   /** Starts verifying every object; with a digest, the image file's own fs-verity digest is checked too. */
   startVerify(expectedImageDigest?: string): Promise<void>;
   cancelVerify(): Promise<void>;
@@ -428,6 +434,9 @@ export function createAppStore(api: InspectorApi): AppStore {
       relayout(id); // badges are drawn per row: a new rows object repaints them
       void refreshDetails(id, { keepHex: true });
     });
+    api.onCheckProgress((p) => {
+      if (view(p.imageId)?.checking) patch(p.imageId, () => ({ checkProgress: { checked: p.checked, total: p.total } }));
+    });
     api.onOpenRequest((summary) => void get().adopt(summary));
 
     return {
@@ -626,14 +635,25 @@ export function createAppStore(api: InspectorApi): AppStore {
       async runCheck() {
         const id = get().activeId;
         if (!id) return;
-        patch(id, () => ({ checking: true, checkError: undefined }));
+        patch(id, () => ({ checking: true, checkError: undefined, checkCancelled: false, checkProgress: undefined }));
         try {
           const check = await api.check(id);
-          patch(id, () => ({ check, checking: false }));
+          patch(id, () => ({ check, checking: false, checkProgress: undefined }));
           void refreshDetails(id, { keepHex: true });
         } catch (e) {
           serviceStopped(id, e);
-          patch(id, () => ({ checking: false, checkError: errorText(e) }));
+          const cancelled = errorText(e).includes(CHECK_CANCELLED);
+          patch(id, () => ({ checking: false, checkProgress: undefined, ...(cancelled ? { checkCancelled: true } : { checkError: errorText(e) }) }));
+        }
+      },
+
+      async cancelCheck() {
+        const id = get().activeId;
+        if (!id || !view(id)?.checking) return;
+        try {
+          await api.cancelCheck(id);
+        } catch (e) {
+          set({ error: errorText(e) });
         }
       },
 

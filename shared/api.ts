@@ -127,6 +127,16 @@ export interface CheckReport {
   truncated: boolean;
 }
 
+/** How far the running check of an image has got: inodes checked of the image's inode count. */
+export interface CheckProgress {
+  imageId: ImageId;
+  checked: number;
+  total: number;
+}
+
+/** check() of an image whose check was cancelled rejects with a message starting with this. */
+export const CHECK_CANCELLED = 'check cancelled';
+
 /** One structure of the layout map as the hex view shows it: its fields with raw bytes and its findings. */
 export interface StructureView {
   kind: string;
@@ -290,6 +300,9 @@ export interface InspectorApi {
   bytes(imageId: ImageId, offset: number, length: number): Promise<Uint8Array>;
 
   check(imageId: ImageId): Promise<CheckReport>;
+  /** Stops the image's running check (if any): its check() rejects with CHECK_CANCELLED. */
+  cancelCheck(imageId: ImageId): Promise<void>;
+  onCheckProgress(cb: (p: CheckProgress) => void): Unsubscribe;
   /** The structure(s) owning the byte at `offset`, with decoded fields (the layout map, built on first use). */
   layoutAt(imageId: ImageId, offset: number): Promise<LayoutAt>;
   /** The block-map strip of the whole image. */
@@ -326,6 +339,7 @@ export const CHANNELS = {
   lookup: 'cfs:lookup',
   bytes: 'cfs:bytes',
   check: 'cfs:check',
+  cancelCheck: 'cfs:cancelCheck',
   layoutAt: 'cfs:layoutAt',
   blockMap: 'cfs:blockMap',
   setObjectStores: 'cfs:setObjectStores',
@@ -339,6 +353,7 @@ export const CHANNELS = {
 
 export const EVENTS = {
   verifyProgress: 'cfs:event:verifyProgress',
+  checkProgress: 'cfs:event:checkProgress',
   verifyDone: 'cfs:event:verifyDone',
   openRequest: 'cfs:event:openRequest',
 } as const;

@@ -14,6 +14,7 @@ const send = (m: HostMessage) => port.postMessage(m);
 
 inspector.onVerifyProgress((value) => send({ kind: 'verifyProgress', value }));
 inspector.onVerifyDone((value) => send({ kind: 'verifyDone', value }));
+inspector.onCheckProgress((value) => send({ kind: 'checkProgress', value }));
 
 port.on('message', async (req: HostRequest) => {
   try {

@@ -74,6 +74,8 @@ export function createInspector(options: InspectorOptions = {}): Inspector {
     lookup: tree.lookup,
     bytes: tree.bytes,
     check: checks.check,
+    cancelCheck: checks.cancelCheck,
+    onCheckProgress: checks.onCheckProgress,
     setObjectStores: verify.setObjectStores,
     verify: verify.verify,
     cancelVerify: verify.cancelVerify,

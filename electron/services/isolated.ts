@@ -12,7 +12,7 @@
 import { isAbsolute, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import { SERVICE_STOPPED, type CheckReport, type DiffOptions, type DiffReport, type ImageId, type ImageSummary, type Unsubscribe, type VerifyProgress, type VerifySummary } from '../../shared/api.ts';
+import { SERVICE_STOPPED, type CheckProgress, type CheckReport, type DiffOptions, type DiffReport, type ImageId, type ImageSummary, type Unsubscribe, type VerifyProgress, type VerifySummary } from '../../shared/api.ts';
 import type { HostMessage, HostMethod } from './host-protocol.ts';
 import type { Inspector, InspectorOptions } from './inspector.ts';
 
@@ -61,6 +61,7 @@ interface Host {
 interface HostEvents {
   onProgress(p: VerifyProgress): void;
   onDone(s: VerifySummary): void;
+  onCheckProgress?(p: CheckProgress): void;
   onStopped(reason: string): void;
 }
 
@@ -90,6 +91,7 @@ function startHost(bootstrap: string, heapMb: number, options: IsolationOptions[
     if (m.kind === 'ready') return markReady();
     if (m.kind === 'verifyProgress') return events.onProgress(m.value);
     if (m.kind === 'verifyDone') return events.onDone(m.value);
+    if (m.kind === 'checkProgress') return events.onCheckProgress?.(m.value);
     const p = pending.get(m.id);
     if (!p) return;
     pending.delete(m.id);
@@ -165,6 +167,7 @@ export function createIsolatedInspector(options: IsolationOptions = {}): Inspect
   const opening = new Map<string, Promise<ImageSummary>>();
   const progress = listeners<VerifyProgress>();
   const done = listeners<VerifySummary>();
+  const checkProgress = listeners<CheckProgress>();
   let nextImage = 1;
 
   const entry = (imageId: ImageId): Entry => {
@@ -188,6 +191,7 @@ export function createIsolatedInspector(options: IsolationOptions = {}): Inspect
         e.jobs.delete(s.jobId);
         done.emit({ ...s, jobId, imageId: e.imageId });
       },
+      onCheckProgress: (p) => checkProgress.emit({ ...p, imageId }),
       onStopped: () => {
         // Jobs that were running end, cancelled, so the verify bar does not wait forever.
         for (const jobId of e?.jobs.values() ?? []) done.emit({ jobId, imageId, cancelled: true, counts: {}, results: [] });
@@ -238,6 +242,8 @@ export function createIsolatedInspector(options: IsolationOptions = {}): Inspect
       const r = await call<CheckReport>(imageId, 'check', [], jobMs);
       return { ...r, imageId };
     },
+    cancelCheck: (imageId) => call(imageId, 'cancelCheck', []),
+    onCheckProgress: (cb) => checkProgress.on(cb),
     async setObjectStores(imageId, dirs) {
       const e = entry(imageId);
       e.summary = ours(e, await call<ImageSummary>(imageId, 'setObjectStores', [dirs]));

@@ -14,12 +14,13 @@ const BUCKETS = 256;
 /** Colour family of a kind: the part before the first dot after the format ("erofs.inode.compact" -> inode). */
 export function kindFamily(kind: string): string {
   if (kind === 'padding' || kind === 'unaccounted') return kind;
-  const parts = kind.split('.');
+  // Version segments ("nydus.v5.inode", "nydus.pre-v5.inode") say which layout, not what it is.
+  const parts = kind.split('.').filter((p, i) => i === 0 || !/^(pre-)?v\d+$/.test(p));
   const k = parts[1] ?? parts[0]!;
-  if (k.startsWith('inode')) return 'inode';
-  if (k.startsWith('xattr')) return 'xattr';
-  if (k.startsWith('dirent') || k === 'dirents') return 'dirent';
-  if (k === 'superblock' || k === 'header' || k === 'device-slot' || k === 'compr-cfg') return 'super';
+  if (k === 'superblock' || k === 'header' || k === 'device-slot' || k === 'compr-cfg' || k === 'superblock-ext' || k.endsWith('-table') || k === 'blob') return 'super';
+  if (k.startsWith('inode') || k === 'entry' || k === 'payload-header' || k === 'slot-slack') return 'inode';
+  if (k.startsWith('xattr') || k === 'user' || k === 'group' || k === 'selinux' || k.startsWith('acl') || k === 'fcaps') return 'xattr';
+  if (k.startsWith('dirent') || k === 'dirents' || k === 'name' || k === 'filename' || k === 'goodbye' || k === 'symlink') return 'dirent';
   if (k.startsWith('chunk') || k.startsWith('zmap') || k === 'detached-chunk-map') return 'map';
   return 'data';
 }
@@ -27,6 +28,7 @@ export function kindFamily(kind: string): string {
 export function BlockMap() {
   const imageId = useActive((v) => v.summary.imageId);
   const check = useActive((v) => v.check);
+  const cancelled = useActive((v) => v.checkCancelled);
   const actions = useActions();
   const map = useStore(layoutStore, (s) => (imageId ? s.images[imageId]?.blockMap : undefined));
 
@@ -36,7 +38,10 @@ export function BlockMap() {
     if (imageId && check) void layoutStore.getState().loadBlockMap(imageId, BUCKETS);
   }, [imageId, check]);
 
-  if (!map || !imageId) return <div className="block-map empty-map dim small">{check ? 'mapping the image…' : 'the block map follows the check'}</div>;
+  if (!map || !imageId) {
+    const why = check ? 'mapping the image…' : cancelled ? 'the check was cancelled: Re-check to map the image' : 'the block map follows the check';
+    return <div className="block-map empty-map dim small">{why}</div>;
+  }
   return (
     <div className="block-map" data-testid="block-map" role="group" aria-label="Block map of the whole image">
       {map.kinds.map((kind, i) => {

@@ -15,6 +15,7 @@ import { SaveReport } from './SaveReport.tsx';
 export function FindingsPanel() {
   const check = useActive((v) => v.check);
   const checking = useActive((v) => v.checking);
+  const cancelled = useActive((v) => v.checkCancelled);
   const error = useActive((v) => v.checkError);
   const activeFinding = useActive((v) => v.activeFinding);
   const tab = useActive((v) => v.bottomTab) ?? 'findings';
@@ -93,9 +94,10 @@ export function FindingsPanel() {
           <span className="counts" />
         )}
         <SaveReport what={tab === 'findings' ? 'check' : 'diff'} />
-        {tab === 'findings' ? (
-          <button className="btn small" onClick={() => void actions.runCheck()} disabled={checking}>
-            {checking ? 'Checking…' : 'Re-check'}
+        {tab === 'findings' && checking ? <CheckProgress onCancel={() => void actions.cancelCheck()} /> : null}
+        {tab === 'findings' && !checking ? (
+          <button className="btn small" onClick={() => void actions.runCheck()}>
+            Re-check
           </button>
         ) : null}
       </div>
@@ -106,6 +108,11 @@ export function FindingsPanel() {
           <div className="empty ok">No findings: every structure checked out.</div>
         ) : null}
         {!check && checking ? <div className="empty dim">Checking the image…</div> : null}
+        {!check && !checking && cancelled ? (
+          <div className="empty dim" data-testid="check-cancelled">
+            Check cancelled: nothing is known about this image's structures. Re-check to run it again.
+          </div>
+        ) : null}
         {failed.filter((r) => (severities.size === 0 || severities.has('error')) && (!needle || r.path.toLowerCase().includes(needle) || r.status.includes(needle))).map((r) => (
           <div key={`v${r.nodeId}`} className="finding verify-problem" data-testid="verify-problem" role="option" aria-selected={false} onClick={() => void actions.select(r.nodeId, r.path)}>
             <SeverityDot severity="error" />
@@ -202,5 +209,21 @@ function FindingRow({ f, i, active, onPick }: { f: Finding; i: number; active: n
         ) : null}
       </span>
     </div>
+  );
+}
+
+/** "Checking… 45%" from the service's progress events, and the button that stops the check. */
+function CheckProgress({ onCancel }: { onCancel: () => void }) {
+  const progress = useActive((v) => v.checkProgress);
+  const pct = progress && progress.total > 0 ? Math.min(99, Math.floor((progress.checked * 100) / progress.total)) : undefined;
+  return (
+    <span className="check-progress small" data-testid="check-progress">
+      <span role="progressbar" aria-label="Check progress" aria-valuemin={0} aria-valuemax={100} {...(pct !== undefined ? { 'aria-valuenow': pct } : {})}>
+        {pct !== undefined ? `Checking… ${pct}%` : progress ? `Checking… ${progress.checked.toLocaleString('en-US')} inodes` : 'Checking…'}
+      </span>
+      <button className="btn small" onClick={onCancel} data-testid="cancel-check">
+        Cancel
+      </button>
+    </span>
   );
 }

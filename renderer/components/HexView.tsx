@@ -5,7 +5,7 @@
  * and field of the byte pointed at.
  * Bytes arrive in 4 KiB blocks and are kept per image while the view lives.
  */
-import { useEffect, useMemo, useRef, useState } from 'react';
+import { memo, useEffect, useMemo, useRef, useState } from 'react';
 import type { ByteRange } from '../../shared/model.ts';
 import { getApi } from '../api.ts';
 import { useActive, useActions } from '../hooks.ts';
@@ -32,16 +32,65 @@ export function HexView() {
   const imageId = useActive((v) => v.summary.imageId);
   const size = useActive((v) => v.summary.info.size) ?? 0;
   const focus = useActive((v) => v.hex);
+  const actions = useActions();
+  const [goto, setGoto] = useState('');
+
+  const focusLabel =
+    focus && focus.length > 0 ? `${hex(focus.offset)} – ${hex(focus.offset + focus.length - 1)} (${focus.length} B)` : '';
+
+  return (
+    <section className="hex-pane" aria-label="Hex view">
+      <div className="pane-head">
+        <h3>Image bytes</h3>
+        <span className="dim small mono" data-testid="hex-focus">{focusLabel}</span>
+        <span className="legend small">
+          <span className="swatch hb-node" /> node
+          <span className="swatch hb-bad" /> root cause
+          <span className="swatch hb-region" /> affected
+        </span>
+        <form
+          className="goto"
+          onSubmit={(e) => {
+            e.preventDefault();
+            const n = Number(goto.trim().startsWith('0x') ? goto.trim() : '0x' + goto.trim());
+            if (Number.isFinite(n) && n >= 0 && n < size) {
+              actions.focusHex(n, 1);
+              if (imageId) void layoutStore.getState().inspect(imageId, n, 'goto');
+            }
+          }}
+        >
+          <input
+            className="mono"
+            placeholder="go to offset (hex)"
+            aria-label="Go to offset"
+            value={goto}
+            onChange={(e) => setGoto(e.target.value)}
+          />
+        </form>
+      </div>
+      <BlockMap />
+      <div className="hex-body">
+        <HexRows imageId={imageId} size={size} />
+        <StructurePanel />
+      </div>
+    </section>
+  );
+}
+
+/**
+ * The scrolling rows. Scroll position lives here, not in HexView: a scroll re-renders only the rows
+ * in view, never the block map, the structure panel or the pane head beside them.
+ */
+const HexRows = memo(function HexRows({ imageId, size }: { imageId: string | undefined; size: number }) {
+  const focus = useActive((v) => v.hex);
   const nodeRanges = useActive((v) => v.details?.ranges) ?? NO_RANGES;
   const check = useActive((v) => v.check);
-  const actions = useActions();
   const scrollRef = useRef<HTMLDivElement>(null);
   const totalRows = Math.ceil(size / BYTES_PER_ROW);
   const win = useVirtualRows(scrollRef, totalRows, ROW_HEIGHT);
   const [blocks, setBlocks] = useState(() => new Map<number, Uint8Array>());
   const [loadError, setLoadError] = useState<string>();
   const pending = useRef(new Set<number>());
-  const [goto, setGoto] = useState('');
   /** Names the structure and field of the byte under the pointer (cells carry their offset). */
   const pointAt = (target: EventTarget, via: 'hover' | 'click') => {
     const off = (target as HTMLElement).dataset?.off;
@@ -138,46 +187,14 @@ export function HexView() {
     );
   }
 
-  const focusLabel =
-    focus && focus.length > 0 ? `${hex(focus.offset)} – ${hex(focus.offset + focus.length - 1)} (${focus.length} B)` : '';
-
   return (
-    <section className="hex-pane" aria-label="Hex view">
-      <div className="pane-head">
-        <h3>Image bytes</h3>
-        <span className="dim small mono" data-testid="hex-focus">{focusLabel}</span>
-        <span className="legend small">
-          <span className="swatch hb-node" /> node
-          <span className="swatch hb-bad" /> root cause
-          <span className="swatch hb-region" /> affected
-        </span>
-        <form
-          className="goto"
-          onSubmit={(e) => {
-            e.preventDefault();
-            const n = Number(goto.trim().startsWith('0x') ? goto.trim() : '0x' + goto.trim());
-            if (Number.isFinite(n) && n >= 0 && n < size) {
-              actions.focusHex(n, 1);
-              if (imageId) void layoutStore.getState().inspect(imageId, n, 'goto');
-            }
-          }}
-        >
-          <input
-            className="mono"
-            placeholder="go to offset (hex)"
-            aria-label="Go to offset"
-            value={goto}
-            onChange={(e) => setGoto(e.target.value)}
-          />
-        </form>
-      </div>
+    <div className="hex-rows">
       {loadError ? <div className="error-box small">{loadError}</div> : null}
-      <BlockMap />
-      <div className="hex-body">
       <div
         ref={scrollRef}
         className="hex-scroll mono"
         tabIndex={0}
+        data-testid="hex-scroll"
         onMouseOver={(e) => pointAt(e.target, 'hover')}
         onClick={(e) => pointAt(e.target, 'click')}
       >
@@ -185,8 +202,6 @@ export function HexView() {
           <div style={{ position: 'absolute', top: win.top, left: 0, right: 0 }}>{rows}</div>
         </div>
       </div>
-      <StructurePanel />
-      </div>
-    </section>
+    </div>
   );
-}
+});

@@ -11,14 +11,7 @@ import type { Finding, ImageReader } from '../model.ts';
 import { buildLayout } from '../layout/index.ts';
 import type { FieldRef, LayoutMap, LayoutStructure } from '../layout/model.ts';
 import { finding } from './codes.ts';
-import {
-  EROFS_FEATURE_INCOMPAT_CHUNKED_FILE,
-  EROFS_FEATURE_INCOMPAT_COMPR_CFGS,
-  EROFS_FEATURE_INCOMPAT_DEVICE_TABLE,
-  EROFS_FEATURE_INCOMPAT_XATTR_PREFIXES,
-  EROFS_FEATURE_INCOMPAT_ZERO_PADDING,
-  EROFS_FEATURE_INCOMPAT_ZTAILPACKING,
-} from '../erofs/erofs_fs.ts';
+import { EROFS_FEATURE_INCOMPAT_METABOX } from '../erofs/erofs_fs.ts';
 
 /** Findings each of these kinds adds at most; past that, more of the same explains nothing new. */
 const MAX_UNACCOUNTED = 256;
@@ -27,22 +20,15 @@ const MAX_OVERLAP_FINDINGS = 256;
 const contains = (outer: { offset: number; length: number }, inner: { offset: number; length: number }) =>
   inner.offset >= outer.offset && inner.offset + inner.length <= outer.offset + outer.length;
 
-/** Incompat features whose structures the EROFS layout map assigns byte for byte. */
-const MAPPED_INCOMPAT =
-  EROFS_FEATURE_INCOMPAT_ZERO_PADDING | EROFS_FEATURE_INCOMPAT_COMPR_CFGS | EROFS_FEATURE_INCOMPAT_CHUNKED_FILE |
-  EROFS_FEATURE_INCOMPAT_DEVICE_TABLE | EROFS_FEATURE_INCOMPAT_ZTAILPACKING | EROFS_FEATURE_INCOMPAT_XATTR_PREFIXES;
-const Z_EROFS_COMPRESSION_LZ4_BIT = 1;
-
 /**
- * Can the map speak for every byte? Not yet for the layouts erofs-utils 1.6+ writes (fragments,
- * dedupe, 48-bit, algorithms other than LZ4: issues 12 and 18): there an unclaimed byte is a gap in
- * the map, not hidden data, so no unaccounted or overlap finding is raised for such images.
+ * Can the map speak for every byte? Not for metadata compression (metabox): the reader lists it as
+ * unsupported and maps none of it, so an unclaimed byte there is a gap in the map, not hidden data.
+ * casync archives are mapped by `layout` but not judged here yet: past damage the walk stops and
+ * everything after it would read as unaccounted, which the casync rules already explain.
  */
 function mapCoversEveryByte(reader: ImageReader): boolean {
-  if (reader.format !== 'composefs' && reader.format !== 'erofs') return reader.format === 'legacy-cfs' || reader.format === 'oci-tar';
-  const sb = (reader as ErofsReader).sb;
-  if (sb.featureIncompat & ~MAPPED_INCOMPAT) return false;
-  return !(sb.featureIncompat & EROFS_FEATURE_INCOMPAT_COMPR_CFGS) || (sb.u1 & ~Z_EROFS_COMPRESSION_LZ4_BIT) === 0;
+  if (reader.format !== 'composefs' && reader.format !== 'erofs') return ['legacy-cfs', 'oci-tar', 'nydus-v5', 'nydus-v6'].includes(reader.format);
+  return !((reader as ErofsReader).sb.featureIncompat & EROFS_FEATURE_INCOMPAT_METABOX);
 }
 
 export async function checkLayout(reader: ImageReader, findings: Finding[], signal?: AbortSignal): Promise<LayoutMap | undefined> {

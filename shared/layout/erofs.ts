@@ -17,6 +17,7 @@ import {
   EROFS_INODE_COMPRESSED_FULL,
   EROFS_INODE_FLAT_INLINE,
   EROFS_INODE_FLAT_PLAIN,
+  EROFS_ISLOTBITS,
   EROFS_SB_SIZE,
   EROFS_SUPER_OFFSET,
   EROFS_XATTR_IBODY_HEADER_SIZE,
@@ -26,7 +27,7 @@ import type { ErofsReader } from '../erofs/reader.ts';
 import { decodeLongPrefixes, longPrefixTableMaxBytes, longPrefixTableStart } from '../erofs/xattr-prefixes.ts';
 import { decodeZMapHeader, zIndexLayout, zMapHeaderOffset, Z_EROFS_ALGORITHM_NAMES, Z_EROFS_MAP_HEADER_SIZE, type ZIndexLayout } from '../erofs/zmap.ts';
 import { bytesEqual } from '../model.ts';
-import { finishLayout, LayoutBuilder, pacer, type FieldRef, type LayoutMap } from './model.ts';
+import { finishLayout, LayoutBuilder, pacer, type FieldRef, type LayoutMap, type LayoutStructure } from './model.ts';
 
 /** Each superblock extension slot is 16 bytes (EROFS_SB_EXTSLOT_SIZE). */
 const EROFS_SB_EXTSLOT_SIZE = 16;
@@ -47,9 +48,11 @@ interface Visit {
 
 const message = (e: unknown) => (e instanceof Error ? e.message : String(e));
 
-export async function buildErofsLayout(r: ErofsReader, signal?: AbortSignal): Promise<LayoutMap> {
+/** `extra` adds what a format built on EROFS keeps beside it (RAFS v6's tables). */
+export async function buildErofsLayout(r: ErofsReader, signal?: AbortSignal, extra?: (b: LayoutBuilder) => void): Promise<LayoutMap> {
   const b = new LayoutBuilder(r.format, r.size);
   await r.prefetchAll();
+  extra?.(b);
   const sb = r.sb;
   const bs = r.blockSize;
   if (r.header) b.add({ kind: 'composefs.header', name: 'composefs header', offset: 0, length: LCFS_EROFS_HEADER_SIZE });
@@ -97,7 +100,46 @@ export async function buildErofsLayout(r: ErofsReader, signal?: AbortSignal): Pr
   }
   const bytesAt = (o: number, l: number) => r.bytes(o, l);
   const map = await finishLayout(b, bytesAt);
-  return detached.length ? finishLayout(await claimDetachedMaps(b, map, detached, bytesAt, bs), bytesAt) : map;
+  const claimed = claimSlotSlack(b, map) + (detached.length ? await claimDetachedMaps(b, map, detached, bytesAt, bs) : 0);
+  return claimed ? finishLayout(b, bytesAt) : map;
+}
+
+/** Structures that live in an inode's run of 32-byte metadata slots, right after its core. */
+const SLOT_KINDS = new Set([
+  'erofs.inode.compact', 'erofs.inode.extended', 'erofs.xattr.ibody-header', 'erofs.xattr.entry',
+  'erofs.inline-data', 'erofs.zmap.header', 'erofs.zmap.indexes', 'erofs.zmap.compact-indexes', 'erofs.pcluster.inline',
+  'erofs.chunk-indexes', 'erofs.chunk-block-map',
+]);
+const EROFS_SLOT_SIZE = 1 << EROFS_ISLOTBITS;
+
+/**
+ * An inode's metadata ends where its last structure ends, but the next inode can only start at a
+ * 32-byte slot (nids count slots), and extent records start at their record-size alignment after
+ * the z-map header. No reader looks at the bytes in between. mkfs.erofs 1.9 does not zero them: it
+ * leaves whatever its buffer held (ends of earlier files, heap addresses). So non-zero bytes there
+ * belong to the inode as slack, not to "hidden content"; anything reaching past the slot boundary
+ * still does. Returns how many slack structures it added.
+ */
+function claimSlotSlack(b: LayoutBuilder, map: LayoutMap): number {
+  let added = 0;
+  let i = 0;
+  let reach: LayoutStructure | undefined; // the structure reaching furthest before the gap
+  for (const g of map.gaps) {
+    if (g.kind !== 'unaccounted') continue;
+    for (; i < map.structures.length && map.structures[i]!.offset < g.offset; i++) {
+      const s = map.structures[i]!;
+      if (!reach || s.offset + s.length > reach.offset + reach.length) reach = s;
+    }
+    if (!reach) continue;
+    const end = reach.offset + reach.length;
+    const inlineDirents = reach.kind === 'erofs.dirent-block' && !reach.placedBy;
+    if (!SLOT_KINDS.has(reach.kind) && !inlineDirents) continue;
+    if (g.offset + g.length > Math.ceil(end / EROFS_SLOT_SIZE) * EROFS_SLOT_SIZE) continue;
+    const owner = reach.name.match(/inode \d+/)?.[0] ?? 'an inode';
+    b.add({ kind: 'erofs.slot-slack', name: `unused end of ${owner}'s last slot (not zeroed by the writer)`, offset: g.offset, length: g.length }, reach.paths[0]);
+    added++;
+  }
+  return added;
 }
 
 /**
@@ -114,7 +156,7 @@ function detachedChunkMap(ino: RawInode, bs: number): boolean {
   return used + count * 4 > bs;
 }
 
-async function claimDetachedMaps(b: LayoutBuilder, map: LayoutMap, owners: string[], bytesAt: (o: number, l: number) => Promise<Uint8Array>, bs: number): Promise<LayoutBuilder> {
+async function claimDetachedMaps(b: LayoutBuilder, map: LayoutMap, owners: string[], bytesAt: (o: number, l: number) => Promise<Uint8Array>, bs: number): Promise<number> {
   let k = 0;
   for (const g of map.gaps) {
     if (g.kind !== 'unaccounted') continue;
@@ -123,7 +165,7 @@ async function claimDetachedMaps(b: LayoutBuilder, map: LayoutMap, owners: strin
       if (block.every((x) => x === 0xff)) b.add({ kind: 'composefs.detached-chunk-map', name: 'null chunk map (mkcomposefs, unreferenced)', offset: at, length: bs }, owners[k++]);
     }
   }
-  return b;
+  return k;
 }
 
 async function addLongPrefixes(b: LayoutBuilder, r: ErofsReader, placedBy: FieldRef): Promise<void> {

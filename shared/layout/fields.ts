@@ -18,7 +18,8 @@ export interface LayoutField {
   value: string;
 }
 
-type FieldType = 'u8' | 'u16' | 'u32' | 'u64' | 'hex' | 'text' | 'mode16' | 'mode32' | 'magic';
+/** 'reserved': expected zero; said so in a few words when it is, shown in hex when it is not. */
+type FieldType = 'u8' | 'u16' | 'u32' | 'u64' | 'hex' | 'text' | 'mode16' | 'mode32' | 'magic' | 'reserved';
 type Schema = readonly (readonly [name: string, size: number, type: FieldType])[];
 
 const le = (b: Uint8Array, p: number, n: number): bigint => {
@@ -37,6 +38,8 @@ function value(b: Uint8Array, p: number, size: number, type: FieldType): string 
       return raw.length < size ? `(cut short) ${toHex(raw)}` : le(b, p, size).toString();
     case 'hex':
       return toHex(raw);
+    case 'reserved':
+      return raw.every((x) => x === 0) ? `${raw.length} zero bytes` : toHex(raw);
     case 'mode16':
     case 'mode32':
       return raw.length < size ? `(cut short) ${toHex(raw)}` : '0o' + le(b, p, size).toString(8);
@@ -83,6 +86,51 @@ export const EROFS_INODE_EXTENDED: Schema = [
 
 const DEVICE_SLOT: Schema = [['tag', 64, 'text'], ['blocks', 4, 'u32'], ['mapped_blkaddr', 4, 'u32'], ['reserved', 56, 'hex']];
 const ZMAP_HEADER: Schema = [['h_fragmentoff_or_reserved', 4, 'u32'], ['h_advise', 2, 'u16'], ['h_algorithmtype', 1, 'u8'], ['h_clusterbits', 1, 'u8']];
+
+/** RafsV5ChunkInfo / RafsV6 chunk table records (80 bytes, layout/v5.rs). */
+const RAFS_CHUNK_INFO: Schema = [
+  ['block_id', 32, 'hex'], ['blob_index', 4, 'u32'], ['flags', 4, 'magic'], ['compressed_size', 4, 'u32'], ['uncompressed_size', 4, 'u32'],
+  ['compressed_offset', 8, 'u64'], ['uncompressed_offset', 8, 'u64'], ['file_offset', 8, 'u64'], ['index', 4, 'u32'], ['reserved', 4, 'hex'],
+];
+const RAFS_V5_SUPER: Schema = [
+  ['s_magic', 4, 'magic'], ['s_fs_version', 4, 'magic'], ['s_sb_size', 4, 'u32'], ['s_block_size', 4, 'u32'], ['s_flags', 8, 'magic'],
+  ['s_inodes_count', 8, 'u64'], ['s_inode_table_offset', 8, 'u64'], ['s_prefetch_table_offset', 8, 'u64'], ['s_blob_table_offset', 8, 'u64'],
+  ['s_inode_table_entries', 4, 'u32'], ['s_prefetch_table_entries', 4, 'u32'], ['s_blob_table_size', 4, 'u32'],
+  ['s_extended_blob_table_entries', 4, 'u32'], ['s_extended_blob_table_offset', 8, 'u64'], ['s_reserved', 8112, 'reserved'],
+];
+const RAFS_V5_INODE: Schema = [
+  ['i_digest', 32, 'hex'], ['i_parent', 8, 'u64'], ['i_ino', 8, 'u64'], ['i_uid', 4, 'u32'], ['i_gid', 4, 'u32'], ['i_projid', 4, 'u32'],
+  ['i_mode', 4, 'mode32'], ['i_size', 8, 'u64'], ['i_blocks', 8, 'u64'], ['i_flags', 8, 'magic'], ['i_nlink', 4, 'u32'],
+  ['i_child_index', 4, 'u32'], ['i_child_count', 4, 'u32'], ['i_name_size', 2, 'u16'], ['i_symlink_size', 2, 'u16'], ['i_rdev', 4, 'u32'],
+  ['i_mtime_nsec', 4, 'u32'], ['i_mtime', 8, 'u64'], ['i_reserved', 8, 'hex'],
+];
+const RAFS_V6_SB_EXT: Schema = [
+  ['s_flags', 8, 'magic'], ['s_blob_table_offset', 8, 'u64'], ['s_blob_table_size', 4, 'u32'], ['s_chunk_size', 4, 'u32'],
+  ['s_chunk_table_offset', 8, 'u64'], ['s_chunk_table_size', 8, 'u64'], ['s_prefetch_table_offset', 8, 'u64'], ['s_prefetch_table_size', 4, 'u32'],
+  ['s_padding', 4, 'u32'], ['s_reserved', 200, 'reserved'],
+];
+const RAFS_V6_BLOB: Schema = [
+  ['blob_id', 64, 'text'], ['blob_index', 4, 'u32'], ['chunk_size', 4, 'u32'], ['chunk_count', 4, 'u32'], ['compression_algo', 4, 'u32'],
+  ['digest_algo', 4, 'u32'], ['features', 4, 'magic'], ['compressed_size', 8, 'u64'], ['uncompressed_size', 8, 'u64'], ['blob_toc_size', 4, 'u32'],
+  ['ci_compressor', 4, 'u32'], ['ci_offset', 8, 'u64'], ['ci_compressed_size', 8, 'u64'], ['ci_uncompressed_size', 8, 'u64'],
+  ['blob_toc_digest', 32, 'hex'], ['blob_meta_digest', 32, 'hex'], ['blob_meta_size', 8, 'u64'], ['cipher_iv', 8, 'hex'], ['cipher_algo', 4, 'u32'],
+  ['reserved2', 36, 'reserved'],
+];
+/** casync (caformat.h): every record starts with struct CaFormatHeader. */
+const CA_HEADER: Schema = [['size', 8, 'u64'], ['type', 8, 'magic']];
+const CA_ENTRY: Schema = [...CA_HEADER, ['feature_flags', 8, 'magic'], ['mode', 8, 'mode32'], ['flags', 8, 'magic'], ['uid', 8, 'u64'], ['gid', 8, 'u64'], ['mtime', 8, 'u64']];
+
+/** Records of one fixed size, end to end: name[i].field. */
+const records = (schema: Schema, size: number, name: string) => (b: Uint8Array): LayoutField[] => {
+  const out: LayoutField[] = [];
+  for (let p = 0, i = 0; p < b.length; p += size, i++) out.push(...bySchema(schema, b, `${name}[${i}].`, p));
+  return out;
+};
+/** A casync record: its header, then the rest as text (names, targets) or raw bytes. */
+const caRecord = (rest: 'text' | 'hex') => (b: Uint8Array): LayoutField[] => [
+  ...bySchema(CA_HEADER, b),
+  ...(b.length > 16 ? [{ name: rest === 'text' ? 'name' : 'data', offset: 16, size: b.length - 16, value: value(b, 16, b.length - 16, rest) }] : []),
+];
 
 const CFS_SUPER: Schema = [['version', 4, 'u32'], ['magic', 4, 'magic'], ['vdata_offset', 8, 'u64'], ['unused', 112, 'hex']];
 const CFS_INODE: Schema = [
@@ -220,6 +268,7 @@ const DESCRIBE: Record<string, (b: Uint8Array) => LayoutField[]> = {
   'erofs.data': content,
   'erofs.chunk-data': content,
   'composefs.detached-chunk-map': blockMap,
+  'erofs.slot-slack': content,
   'erofs.pcluster': content,
   'erofs.pcluster.inline': content,
   'cfs.superblock': (b) => bySchema(CFS_SUPER, b),
@@ -233,6 +282,24 @@ const DESCRIBE: Record<string, (b: Uint8Array) => LayoutField[]> = {
   'tar.extended-data': bytesField('records'),
   'tar.data': content,
   'tar.end-marker': content,
+  'nydus.v5.superblock': (b) => bySchema(RAFS_V5_SUPER, b),
+  'nydus.v5.inode': (b) => bySchema(RAFS_V5_INODE, b),
+  'nydus.v5.name': bytesField('name'),
+  'nydus.v5.symlink': bytesField('target'),
+  'nydus.chunk-infos': records(RAFS_CHUNK_INFO, 80, 'chunk'),
+  'nydus.chunk-info': (b) => bySchema(RAFS_CHUNK_INFO, b),
+  'nydus.v6.superblock-ext': (b) => bySchema(RAFS_V6_SB_EXT, b),
+  'nydus.v6.blob': (b) => bySchema(RAFS_V6_BLOB, b),
+  'nydus.prefetch-table': records([['ino', 4, 'u32']], 4, 'prefetch'),
+  'catar.entry': (b) => bySchema(CA_ENTRY, b),
+  'catar.filename': caRecord('text'),
+  'catar.symlink': caRecord('text'),
+  'catar.user': caRecord('text'),
+  'catar.group': caRecord('text'),
+  'catar.selinux': caRecord('text'),
+  'catar.payload-header': (b) => bySchema(CA_HEADER, b),
+  'catar.xattr': caRecord('hex'),
+  'catar.goodbye': caRecord('hex'),
 };
 
 /** The structure's fields from its bytes (`bytes.length` = its length); content for unknown kinds. */

@@ -1,6 +1,7 @@
 /**
- * Every byte of every corpus image is assigned to a structure, padding, or reported as unaccounted
- * content; images made by the real tools have no unaccounted content and no overlaps.
+ * Every byte of every corpus image of every format (composefs, EROFS, legacy descriptors, Nydus RAFS
+ * v5 and v6 bootstraps, an OCI layer tarball) is assigned to a structure, padding, or reported as
+ * unaccounted content; images made by the real tools have no unaccounted content and no overlaps.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -14,13 +15,7 @@ import { openImage } from '../../shared/open.ts';
 import { CORPUS, corpusSkip } from '../helpers/corpus.ts';
 
 /** Corpus cases we cannot read yet, or not exactly yet, with the issue that will. */
-const NOT_YET: Record<string, string> = {
-  '11-nydus': 'issue 15: Nydus RAFS is not read yet',
-  '15-erofs-utils-1.9/deflate/image.erofs': 'issue 18: erofs-utils 1.9 inline tails leave bytes we do not account for',
-  '15-erofs-utils-1.9/lzma/image.erofs': 'issue 18: erofs-utils 1.9 inline tails leave bytes we do not account for',
-  '15-erofs-utils-1.9/zstd/image.erofs': 'issue 18: erofs-utils 1.9 inline tails leave bytes we do not account for',
-  '15-erofs-utils-1.9/lz4-48bit/image.erofs': 'issue 18: 48-bit block addresses and big pclusters are not mapped yet',
-};
+const NOT_YET: Record<string, string> = {};
 
 function images(dir: string): string[] {
   const out: string[] = [];
@@ -28,7 +23,7 @@ function images(dir: string): string[] {
     const p = join(dir, name);
     if (statSync(p).isDirectory()) {
       if (name !== 'objects' && name !== 'files') out.push(...images(p));
-    } else if (/^image\.(cfs|erofs)(\.gz)?$/.test(name) && !(name.endsWith('.cfs') && existsSync(p + '.gz'))) {
+    } else if (/^(image\.(cfs|erofs)(\.gz)?|bootstrap|layer\.tar)$/.test(name) && !(name.endsWith('.cfs') && existsSync(p + '.gz'))) {
       out.push(p);
     }
   }
@@ -55,7 +50,8 @@ function assertPartition(map: LayoutMap, what: string): void {
 
 test('every byte of every corpus image is a structure, padding or unaccounted; real-tool images have neither unaccounted bytes nor overlaps', { skip: corpusSkip }, async (t) => {
   const found = images(CORPUS!);
-  assert.ok(found.length >= 40, `found only ${found.length} corpus images`);
+  assert.ok(found.length >= 50, `found only ${found.length} corpus images`);
+  const formats = new Set<string>();
   let clean = 0;
   for (const path of found) {
     const rel = relative(CORPUS!, path);
@@ -70,6 +66,7 @@ test('every byte of every corpus image is a structure, padding or unaccounted; r
       t.diagnostic(`${rel}: not read (${known[1]})`);
       continue;
     }
+    formats.add(map.format);
     assertPartition(map, rel);
     assert.equal(map.truncated, false, rel);
     if (known) {
@@ -83,5 +80,6 @@ test('every byte of every corpus image is a structure, padding or unaccounted; r
   }
   for (const [k, why] of Object.entries(NOT_YET)) if (!found.some((p) => relative(CORPUS!, p).startsWith(k))) t.diagnostic(`${k}: not swept (${why})`);
   t.diagnostic(`${clean} of ${found.length} corpus images mapped with every byte accounted for`);
-  assert.ok(clean >= 40);
+  assert.equal(clean, found.length);
+  assert.deepEqual([...formats].sort(), ['composefs', 'erofs', 'legacy-cfs', 'nydus-v5', 'nydus-v6', 'oci-tar']);
 });

@@ -110,6 +110,7 @@ const pageApi = (methods: Record<string, string>, events: Record<string, string>
   }
   api.onVerifyProgress = on(events.verifyProgress);
   api.onVerifyDone = on(events.verifyDone);
+  api.onCheckProgress = on(events.checkProgress);
   api.onOpenRequest = on(events.openRequest);
   // Stands in for Electron's webUtils.getPathForFile: the test says which dropped name means which path.
   window.__cfsDropPaths = {};

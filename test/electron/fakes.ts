@@ -104,6 +104,7 @@ export function recordingInspector(opened = new Map<string, ImageSummary>()) {
     lookup: record('lookup'),
     bytes: record('bytes'),
     check: record('check'),
+    cancelCheck: record('cancelCheck'),
     verify: record('verify'),
     cancelVerify: record('cancelVerify'),
     diff: record('diff'),

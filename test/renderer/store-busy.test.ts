@@ -17,6 +17,7 @@ test('listingsLoading rises while a page is fetched and laid out, and is 0 once 
     check: async (image: string) => ({ imageId: image, findings: [], nodesChecked: 0, truncated: false }),
     onVerifyProgress: () => () => {},
     onVerifyDone: () => () => {},
+    onCheckProgress: () => () => {},
     onOpenRequest: () => () => {},
   } as unknown as InspectorApi;
   const store = createAppStore(api);

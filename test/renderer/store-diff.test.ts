@@ -86,6 +86,7 @@ function fakeApi() {
     },
     onVerifyProgress: () => () => {},
     onVerifyDone: () => () => {},
+    onCheckProgress: () => () => {},
     onOpenRequest: () => () => {},
   };
   return { api: api as unknown as InspectorApi, calls, diffs };
