@@ -36,6 +36,7 @@ import { buildOverlay, changeAt, type DiffOverlay, type RowChange } from './diff
 import { INITIAL_SEARCH, searchSlice, type SearchActions, type SearchState } from './search-slice.ts';
 import { contentSlice, type ContentActions } from './content-slice.ts';
 import { copySlice, type CopyActions, type CopyState } from './copy-slice.ts';
+import { INITIAL_SHARING, shareSlice, type ShareActions, type ShareState } from './share-slice.ts';
 
 export type Theme = 'system' | 'light' | 'dark';
 
@@ -101,7 +102,7 @@ export interface CompareSelection {
   afterError?: string;
 }
 
-export interface AppState extends SearchState, CopyState {
+export interface AppState extends SearchState, CopyState, ShareState {
   images: Record<ImageId, ImageView>;
   order: ImageId[];
   activeId?: ImageId;
@@ -119,7 +120,7 @@ export interface AppState extends SearchState, CopyState {
   listingsLoading: number;
 }
 
-export interface AppActions extends SearchActions, ContentActions, CopyActions {
+export interface AppActions extends SearchActions, ContentActions, CopyActions, ShareActions {
   open(path: string): Promise<void>;
   openDialog(): Promise<void>;
   adopt(summary: ImageSummary): Promise<void>;
@@ -447,7 +448,9 @@ export function createAppStore(api: InspectorApi): AppStore {
       recent: [],
       listingsLoading: 0,
       search: INITIAL_SEARCH,
+      sharing: INITIAL_SHARING,
       ...searchSlice(api, set, get),
+      ...shareSlice(api, set, get),
       ...contentSlice(api, get),
       ...copySlice(set, get),
 
