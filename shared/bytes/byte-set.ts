@@ -16,45 +16,54 @@ export interface ByteSet {
 
 /** Arena page size; a member longer than a page gets a page of its own. */
 const PAGE = 1 << 20;
-const PAGE_BITS = 20;
 
-/** A lower-case hex digit's value, or -1. */
-const hexValue = (c: number): number => (c >= 0x30 && c <= 0x39 ? c - 0x30 : c >= 0x61 && c <= 0x66 ? c - 0x57 : -1);
-
-/** Is `b` "hh/" followed by an even number (at least 2) of lower-case hex digits? */
-function isObjectName(b: Uint8Array): boolean {
-  const n = b.length;
-  if (n < 5 || (n - 3) % 2 !== 0 || b[2] !== 0x2f || hexValue(b[0]!) < 0 || hexValue(b[1]!) < 0) return false;
-  for (let i = 3; i < n; i++) if (hexValue(b[i]!) < 0) return false;
-  return true;
-}
+/** Each byte's value as a lower-case hex digit, or -1. */
+const HEX = new Int8Array(256).fill(-1);
+for (let c = 0; c < 16; c++) HEX['0123456789abcdef'.charCodeAt(c)] = c;
 
 /**
  * Encodes `b` (at most MAX_ENCODED bytes) into `out` (room for b.length + 2) and returns the
- * encoded length. The header is tag = (payload length << 1 | packed): one byte when below 0x80,
- * else two (0x80 | tag >> 8, tag & 0xff). Headers of different tags differ, so equal encodings
- * are equal members and no member's encoding is a prefix of another's.
+ * encoded length. An object name ("hh/" and an even number, at least 2, of lower-case hex digits)
+ * is packed two digits to a byte, anything else kept as it is. The header is tag = (payload length
+ * << 1 | packed): one byte when below 0x80, else two (0x80 | tag >> 8, tag & 0xff). Headers of
+ * different tags differ, so equal encodings are equal members and no encoding is a prefix of another.
  */
 function encode(b: Uint8Array, out: Uint8Array): number {
-  const packed = isObjectName(b);
-  const payload = packed ? (b.length - 1) >> 1 : b.length;
-  const tag = (payload << 1) | (packed ? 1 : 0);
-  let at: number;
+  const n = b.length;
+  if (n >= 5 && (n & 1) === 1 && b[2] === 0x2f) {
+    // Packed optimistically after a two-byte header slot; plain on the first byte that is no hex digit.
+    const payload = (n - 1) >> 1;
+    const tag = (payload << 1) | 1;
+    let at = tag < 0x80 ? 1 : 2;
+    const hi0 = HEX[b[0]!]!;
+    const lo0 = HEX[b[1]!]!;
+    let ok = (hi0 | lo0) >= 0;
+    if (ok) out[at++] = (hi0 << 4) | lo0;
+    for (let i = 3; ok && i < n; i += 2) {
+      const hi = HEX[b[i]!]!;
+      const lo = HEX[b[i + 1]!]!;
+      ok = (hi | lo) >= 0;
+      out[at++] = (hi << 4) | lo;
+    }
+    if (ok) {
+      writeHeader(out, tag);
+      return at;
+    }
+  }
+  const tag = n << 1;
+  const at = writeHeader(out, tag);
+  out.set(b, at);
+  return at + n;
+}
+
+function writeHeader(out: Uint8Array, tag: number): number {
   if (tag < 0x80) {
     out[0] = tag;
-    at = 1;
-  } else {
-    out[0] = 0x80 | (tag >>> 8);
-    out[1] = tag & 0xff;
-    at = 2;
+    return 1;
   }
-  if (!packed) {
-    out.set(b, at);
-    return at + b.length;
-  }
-  out[at++] = (hexValue(b[0]!) << 4) | hexValue(b[1]!);
-  for (let i = 3; i < b.length; i += 2) out[at++] = (hexValue(b[i]!) << 4) | hexValue(b[i + 1]!);
-  return at;
+  out[0] = 0x80 | (tag >>> 8);
+  out[1] = tag & 0xff;
+  return 2;
 }
 
 /** Longest member kept encoded (a two-byte header holds its length); longer ones go to a plain Set of strings. */
@@ -64,7 +73,7 @@ export function createByteSet(): ByteSet {
   const pages: Uint8Array[] = [new Uint8Array(PAGE)];
   let page = pages[0]!;
   let used = 0;
-  // Each slot: (page << PAGE_BITS | offset) + 1 in the arena, 0 = empty.
+  // Each slot: page * PAGE + offset + 1 of the member's encoding in the arena, 0 = empty.
   let slots = new Float64Array(1 << 10);
   let hashes = new Int32Array(1 << 10);
   let size = 0;
