@@ -10,9 +10,9 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { ROOT } from './_bundle.ts';
-import { topSelf } from './_top.ts';
+import { moduleOfLine, topSelf } from './_top.ts';
 
 const WORK = join(ROOT, '.bench');
 const full = existsSync(join(WORK, 'store-share.cfs'));
@@ -41,6 +41,14 @@ const dist = mkdtempSync(join(tmpdir(), 'cfs-profile-'));
 try {
   const b = spawnSync(process.execPath, [join(ROOT, 'scripts/build.mjs'), '--only', 'cli', '--dev', '--outdir', dist], { stdio: 'inherit' });
   if (b.status !== 0) throw new Error('build failed');
+  const bundles = new Map<string, (line: number) => string | undefined>();
+  const where = (url: string, line: number): string => {
+    const file = url.startsWith('file://') ? new URL(url).pathname : url;
+    if (!file.startsWith(dist)) return `${basename(file)}:${line}`;
+    if (!bundles.has(file)) bundles.set(file, moduleOfLine(readFileSync(file, 'utf8')));
+    const mod = bundles.get(file)!(line);
+    return mod ? `${mod} (${basename(file)}:${line})` : `${basename(file)}:${line}`;
+  };
   for (const [goal, args] of Object.entries(COMMANDS)) {
     if (wanted.length && !wanted.includes(goal)) continue;
     const dir = join(dist, `prof-${goal}`);
@@ -52,7 +60,7 @@ try {
     for (const f of readdirSync(dir).sort()) {
       const thread = f.split('.').at(-3);
       console.log(`  ${thread === '0' ? 'main thread' : `worker thread ${thread}`}:`);
-      for (const line of topSelf(JSON.parse(readFileSync(join(dir, f), 'utf8')), top)) console.log(`    ${line}`);
+      for (const line of topSelf(JSON.parse(readFileSync(join(dir, f), 'utf8')), top, where)) console.log(`    ${line}`);
     }
   }
 } finally {

@@ -21,12 +21,16 @@ interface Profile {
   timeDeltas: number[];
 }
 
-export function topSelf(profile: Profile, n: number): string[] {
+/**
+ * `where(url, line)` may name a bundle line's source module (see moduleOfLine), so a function reads
+ * `set shared/walk.ts (cli.mjs:985)` rather than an anonymous bundle position.
+ */
+export function topSelf(profile: Profile, n: number, where: (url: string, line: number) => string = (url, line) => `${basename(url)}:${line}`): string[] {
   const key = new Map<number, string>();
   for (const node of profile.nodes) {
     const f = node.callFrame;
-    const where = f.url ? ` ${basename(f.url)}:${f.lineNumber + 1}` : '';
-    key.set(node.id, `${f.functionName || '(anonymous)'}${where}`);
+    const at = f.url ? ` ${where(f.url, f.lineNumber + 1)}` : '';
+    key.set(node.id, `${f.functionName || '(anonymous)'}${at}`);
   }
   const self = new Map<string, number>();
   let total = 0;
@@ -41,6 +45,28 @@ export function topSelf(profile: Profile, n: number): string[] {
     .slice(0, n)
     .map(([k, us]) => `${(us / 1000).toFixed(0).padStart(7)} ms ${((100 * us) / total).toFixed(1).padStart(5)}%  ${k}`)
     .concat([`${(total / 1000).toFixed(0).padStart(7)} ms total`]);
+}
+
+/** For an unminified esbuild bundle: the source module of each line, from esbuild's `// path` markers. */
+export function moduleOfLine(bundle: string): (line: number) => string | undefined {
+  const marks: [number, string][] = [];
+  bundle.split('\n').forEach((text, i) => {
+    const m = /^\/\/ ((?:shared|electron|node_modules)\/\S+)$/.exec(text);
+    if (m) marks.push([i + 1, m[1]!]);
+  });
+  return (line) => {
+    let lo = 0;
+    let hi = marks.length - 1;
+    let found: string | undefined;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      if (marks[mid]![0] <= line) {
+        found = marks[mid]![1];
+        lo = mid + 1;
+      } else hi = mid - 1;
+    }
+    return found;
+  };
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
