@@ -131,6 +131,17 @@ export function createOutput(fd = 1) {
 
 export type Output = ReturnType<typeof createOutput>;
 
+/** Lines of latin1 strings (one char per byte, as object names are kept), through one ByteWriter: no string per line. */
+export function writeLines(out: Output, lines: string[]): void {
+  const w = out.writer();
+  for (const line of lines) {
+    w.latin1(line);
+    w.byte(0x0a);
+    w.maybeFlush();
+  }
+  w.flush();
+}
+
 export interface CommandContext {
   args: string[];
   out: Output;

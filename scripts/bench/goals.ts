@@ -65,14 +65,18 @@ interface Row {
   figure: string;
   target: string;
   met: boolean;
+  /** 1-minute load average when the goal's figure was taken. */
+  load: number;
 }
 const rows: Row[] = [];
 const f2 = (x: number) => x.toFixed(2);
 
 function report(goal: string, value: number, limit: number, unit: string, detail: string): void {
   const met = value <= limit;
-  rows.push({ goal, figure: `${f2(value)}${unit}`, target: `<= ${limit}${unit}`, met });
-  console.log(`  ${goal.padEnd(46)} ${(f2(value) + unit).padStart(8)}  target <= ${limit}${unit}  ${met ? 'met' : 'MISSED'}   ${detail}`);
+  // Two decimals unless they would show a miss as the target itself (1.204x against <= 1.2x).
+  const shown = !met && f2(value) === f2(limit) ? value.toFixed(3) : f2(value);
+  rows.push({ goal, figure: `${shown}${unit}`, target: `<= ${limit}${unit}`, met, load: loadavg()[0]! });
+  console.log(`  ${goal.padEnd(46)} ${(shown + unit).padStart(8)}  target <= ${limit}${unit}  ${met ? 'met' : 'MISSED'}   ${detail}`);
 }
 
 /**
@@ -247,7 +251,8 @@ function measureLarge(i: Inputs): void {
  * file; fsck.erofs does that only with --extract (without a path it decodes and discards).
  */
 function checkCompressed(i: Inputs): void {
-  const p = pairs(HEAVY_PAIRS, () => run(TOOLS.fsckErofs, ['--extract', i.erofs]), () => run(node, [i.cli, 'check', i.erofs]));
+  // Exit 1 is a run that found warnings or errors (the image as mkfs.erofs 1.5 wrote it may draw some).
+  const p = pairs(HEAVY_PAIRS, () => run(TOOLS.fsckErofs, ['--extract', i.erofs]), () => run(node, [i.cli, 'check', i.erofs], { okStatus: [0, 1] }));
   report(`check lz4hc EROFS of ${tree}: CPU vs fsck.erofs`, p.cpuRatio, 3, 'x', cpuDetail(p, 'fsck.erofs --extract'));
 }
 
@@ -265,10 +270,22 @@ function diffRebuilt(i: Inputs): void {
   report('diff of a rebuild (one file added): wall', wall, 1.0, ' s', `CPU ${f2(median(runs.map((r) => r.cpu)))} s, RSS ${median(runs.map((r) => r.rssMB)).toFixed(0)} MB`);
 }
 
-/** Cold start of the bundled CLI over `node -e 0`: <= 0.1 s. */
+/**
+ * Cold start of the bundled CLI over `node -e 0`: <= 0.1 s. The goal is wall time; on a loaded
+ * machine a start's wall time is mostly waiting to be scheduled, so the figure is the median of the
+ * per-pair differences, and the CPU difference (which load does not inflate) is printed beside it.
+ */
 function coldStart(i: Inputs): void {
-  const p = pairs(QUICK ? 5 : 11, () => run(node, ['-e', '0']), () => run(node, [i.cli, 'ls', '--help']));
-  report('cold start over node -e 0', p.ours.wall - p.ref.wall, 0.1, ' s', `ours ${f2(p.ours.wall)} s / node -e 0 ${f2(p.ref.wall)} s wall`);
+  const n = QUICK ? 5 : 11;
+  const a: Run[] = [];
+  const b: Run[] = [];
+  for (let k = 0; k < n; k++) {
+    a.push(run(node, ['-e', '0']));
+    b.push(run(node, [i.cli, 'ls', '--help']));
+  }
+  const wall = median(a.map((x, k) => b[k]!.wall - x.wall));
+  const cpu = median(a.map((x, k) => b[k]!.cpu - x.cpu));
+  report('cold start over node -e 0: wall', wall, 0.1, ' s', `ours ${f2(median(b.map((x) => x.wall)))} s / node -e 0 ${f2(median(a.map((x) => x.wall)))} s wall; CPU +${cpu.toFixed(3)} s`);
 }
 
 const GOALS: [string, (i: Inputs) => void][] = [
@@ -291,18 +308,25 @@ async function main(): Promise<void> {
   }
   // `npm run bench -- goals --only=check,info` runs some goals only.
   const only = process.argv.find((a) => a.startsWith('--only='))?.slice(7).split(',');
-  const uptime = () => spawnSync('uptime', { encoding: 'utf8' }).stdout.trim();
-  console.log(`${QUICK ? 'quick' : 'full'} inputs; load before: ${uptime()}`);
+  const loadLine = () => `/proc/loadavg ${readFileSync('/proc/loadavg', 'utf8').trim()}`;
+  console.log(`${QUICK ? 'quick' : 'full'} inputs; load before: ${loadLine()}`);
   const i = await inputs();
   console.log(`  inputs: ${i.image}, store ${i.store} (${i.storeObjects} objects from ${tree}), ${i.erofs}, ${i.bigFile}`);
   const load: number[] = [];
   for (const [name, fn] of GOALS) {
     if (only && !only.includes(name)) continue;
     load.push(loadavg()[0]!);
-    fn(i);
+    try {
+      fn(i);
+    } catch (e) {
+      // One goal that cannot run must not hide the others' figures.
+      rows.push({ goal: name, figure: 'error', target: '', met: false, load: loadavg()[0]! });
+      console.log(`  ${name}: could not run: ${(e as Error).message.split('\n')[0]}`);
+    }
   }
-  console.log(`\nsummary (${rows.filter((r) => r.met).length} of ${rows.length} goals met; 1-min load during the run ${Math.min(...load).toFixed(2)}..${Math.max(...load).toFixed(2)}; after: ${uptime()})`);
-  for (const r of rows) console.log(`  ${r.met ? 'met   ' : 'MISSED'} ${r.goal.padEnd(46)} ${r.figure.padStart(8)}  ${r.target}`);
+  load.push(loadavg()[0]!);
+  console.log(`\nsummary (${rows.filter((r) => r.met).length} of ${rows.length} goals met; 1-min load during the run ${Math.min(...load).toFixed(2)}..${Math.max(...load).toFixed(2)}; after: ${loadLine()})`);
+  for (const r of rows) console.log(`  ${r.met ? 'met   ' : 'MISSED'} ${r.goal.padEnd(46)} ${r.figure.padStart(8)}  ${r.target.padEnd(10)}  load ${r.load.toFixed(1)}`);
 }
 
 await main();

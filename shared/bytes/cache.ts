@@ -14,7 +14,17 @@ export interface CachedSource extends ByteSource {
   has(offset: number, length: number): boolean;
   /** Bytes the cache can hold at once. */
   readonly capacity: number;
+  /**
+   * Reads a range without putting it in the block cache: file data read once (check's pass over
+   * compressed clusters) must neither evict the metadata nor be copied block by block. Reads that
+   * follow each other through the image are served from one read-ahead window of READ_AHEAD bytes.
+   */
+  readThrough(offset: number, length: number): Promise<Uint8Array>;
 }
+
+/** Read-ahead window of readThrough, and the gap a read may skip and still count as sequential. */
+export const READ_AHEAD = 1 << 20;
+const READ_AHEAD_GAP = 1 << 16;
 
 export function cachedSource(inner: ByteSource, blockSize = 4096, maxBlocks = 16384): CachedSource {
   const blocks = new Map<number, Uint8Array>();
@@ -67,6 +77,22 @@ export function cachedSource(inner: ByteSource, blockSize = 4096, maxBlocks = 16
     }
   };
 
+  // readThrough's window: the last bytes read ahead, and where the previous request ended.
+  let ahead: { offset: number; bytes: Uint8Array } | undefined;
+  let lastEnd = -1;
+  const readThrough = async (offset: number, length: number): Promise<Uint8Array> => {
+    if (offset < 0 || length < 0 || offset + length > size) throw outOfRange(offset, length, size);
+    if (whole) return whole.subarray(offset, offset + length);
+    const sequential = offset >= lastEnd && offset - lastEnd <= READ_AHEAD_GAP;
+    lastEnd = offset + length;
+    if (ahead && offset >= ahead.offset && offset + length <= ahead.offset + ahead.bytes.length) {
+      return ahead.bytes.subarray(offset - ahead.offset, offset - ahead.offset + length);
+    }
+    if (!sequential || length >= READ_AHEAD) return inner.read(offset, length);
+    ahead = { offset, bytes: await inner.read(offset, Math.min(size - offset, READ_AHEAD)) };
+    return ahead.bytes.subarray(0, length);
+  };
+
   const has = (offset: number, length: number): boolean => {
     if (offset < 0 || length < 0 || offset + length > size) return false;
     if (whole) return true;
@@ -110,6 +136,7 @@ export function cachedSource(inner: ByteSource, blockSize = 4096, maxBlocks = 16
       // A range larger than the cache can hold: read it directly.
       return got ?? inner.read(offset, length);
     },
+    readThrough,
     close: inner.close?.bind(inner),
   };
 }

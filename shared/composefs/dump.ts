@@ -150,7 +150,9 @@ export async function collectObjectNames(reader: ImageReader, onProblem?: (p: Wa
     },
     onProblem,
   );
-  return [...seen].sort();
+  const names = [...seen];
+  seen.clear(); // its table is as big as the array: not both through the sort and the output
+  return names.sort();
 }
 
 /** The distinct backing-object paths of regular files, sorted as strcmp sorts them. */

@@ -30,33 +30,31 @@ export interface Lz4Options {
  * `src[0]` in the image, used only in error messages and ranges.
  */
 export function lz4DecompressBlock(src: Uint8Array, dst: Uint8Array, base: number, options: Lz4Options = {}): number {
+  // No closures over ip/op: a variable a closure captures lives in a heap context, and every
+  // access to it in this loop would then be a memory load (the decoder ran at half speed).
   const partial = options.partial ?? false;
   const iend = src.length;
   const oend = dst.length;
   let ip = 0;
   let op = 0;
-  const fail = (what: string, at: number, len = 1): never => {
-    throw new DecodeError(`lz4 stream at ${hex(base)}: ${what} (input byte ${at}, output byte ${op})`, base + Math.min(at, iend), len, 'erofs.lz4.corrupt');
-  };
-  // Length extension: bytes of 255 continue, the first smaller byte ends it.
-  const extend = (len: number): number => {
-    for (;;) {
-      if (ip >= iend) fail('length extension runs past the end of the input', ip);
-      const b = src[ip++]!;
-      len += b;
-      if (b !== 255) return len;
-    }
-  };
 
   if (partial && oend === 0) return 0;
   for (;;) {
-    if (ip >= iend) fail('input ends before the final literals', ip);
+    if (ip >= iend) return lz4Fail(base, iend, op, 'input ends before the final literals', ip);
     const token = src[ip++]!;
     let litLen = token >>> 4;
-    if (litLen === RUN_MASK) litLen = extend(litLen);
-    if (ip + litLen > iend) fail(`literal run of ${litLen} bytes runs past the end of the input`, ip, litLen);
+    if (litLen === RUN_MASK) {
+      // Length extension: bytes of 255 continue, the first smaller byte ends it.
+      let b: number;
+      do {
+        if (ip >= iend) return lz4Fail(base, iend, op, 'length extension runs past the end of the input', ip);
+        b = src[ip++]!;
+        litLen += b;
+      } while (b === 255);
+    }
+    if (ip + litLen > iend) return lz4Fail(base, iend, op, `literal run of ${litLen} bytes runs past the end of the input`, ip, litLen);
     if (op + litLen > oend) {
-      if (!partial) fail(`literal run of ${litLen} bytes overflows the ${oend}-byte output`, ip, litLen);
+      if (!partial) return lz4Fail(base, iend, op, `literal run of ${litLen} bytes overflows the ${oend}-byte output`, ip, litLen);
       dst.set(src.subarray(ip, ip + (oend - op)), op);
       return oend;
     }
@@ -70,17 +68,24 @@ export function lz4DecompressBlock(src: Uint8Array, dst: Uint8Array, base: numbe
     if (ip === iend) return op; // the last sequence carries literals only
     if (partial && op === oend) return op;
 
-    if (ip + 2 > iend) fail('match offset runs past the end of the input', ip, iend - ip);
+    if (ip + 2 > iend) return lz4Fail(base, iend, op, 'match offset runs past the end of the input', ip, iend - ip);
     const offset = src[ip]! | (src[ip + 1]! << 8);
     const offsetAt = ip;
     ip += 2;
-    if (offset === 0 || offset > op) fail(`match offset ${offset} points before the start of the output (${op} bytes decoded)`, offsetAt, 2);
+    if (offset === 0 || offset > op) return lz4Fail(base, iend, op, `match offset ${offset} points before the start of the output (${op} bytes decoded)`, offsetAt, 2);
     let matchLen = token & RUN_MASK;
-    if (matchLen === RUN_MASK) matchLen = extend(matchLen);
+    if (matchLen === RUN_MASK) {
+      let b: number;
+      do {
+        if (ip >= iend) return lz4Fail(base, iend, op, 'length extension runs past the end of the input', ip);
+        b = src[ip++]!;
+        matchLen += b;
+      } while (b === 255);
+    }
     matchLen += LZ4_MINMATCH;
     let copyLen = matchLen;
     if (op + matchLen > oend) {
-      if (!partial) fail(`match of ${matchLen} bytes overflows the ${oend}-byte output`, offsetAt, 2);
+      if (!partial) return lz4Fail(base, iend, op, `match of ${matchLen} bytes overflows the ${oend}-byte output`, offsetAt, 2);
       copyLen = oend - op;
     }
     let from = op - offset;
@@ -94,4 +99,9 @@ export function lz4DecompressBlock(src: Uint8Array, dst: Uint8Array, base: numbe
     }
     if (op === oend && partial) return op;
   }
+}
+
+/** The decoder's one error: where in the input (absolute image offset) and how far the output got. */
+function lz4Fail(base: number, iend: number, op: number, what: string, at: number, len = 1): never {
+  throw new DecodeError(`lz4 stream at ${hex(base)}: ${what} (input byte ${at}, output byte ${op})`, base + Math.min(at, iend), len, 'erofs.lz4.corrupt');
 }

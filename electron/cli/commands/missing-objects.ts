@@ -13,7 +13,7 @@ import { lstatSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { collectObjectNames } from '../../../shared/composefs/dump.ts';
 import { createResolver, type Resolver } from '../../verity/store.ts';
-import { UsageError, checkStoreDirs, parseOptions, type Command, type OptionSpec } from '../io.ts';
+import { UsageError, checkStoreDirs, parseOptions, writeLines, type Command, type OptionSpec } from '../io.ts';
 import { withImage } from '../image.ts';
 import { failOnProblems, problemCollector } from '../problems.ts';
 
@@ -82,7 +82,7 @@ const command: Command = {
     }
     const sorted = positional.length > 1 ? [...missing].sort() : [...missing];
     if (flags.has('json')) out.text(JSON.stringify(sorted.map((k) => Buffer.from(k, 'latin1').toString('utf8')), null, 2) + '\n');
-    else for (const k of sorted) out.raw(k + '\n');
+    else writeLines(out, sorted);
     return failOnProblems(problems, err);
   },
 };

@@ -1,5 +1,5 @@
 import { collectObjectNames } from '../../../shared/composefs/dump.ts';
-import { UsageError, parseOptions, type Command, type OptionSpec } from '../io.ts';
+import { UsageError, parseOptions, writeLines, type Command, type OptionSpec } from '../io.ts';
 import { withImage } from '../image.ts';
 import { failOnProblems, problemCollector } from '../problems.ts';
 
@@ -22,7 +22,7 @@ const command: Command = {
       });
     }
     if (flags.has('json')) out.text(JSON.stringify(sorted.map((k) => Buffer.from(k, 'latin1').toString('utf8')), null, 2) + '\n');
-    else for (const k of sorted) out.raw(k + '\n');
+    else writeLines(out, sorted);
     return failOnProblems(problems, err);
   },
 };
