@@ -111,8 +111,6 @@ export function createBackend(inspector: InspectorCore, host: HostServices): Bac
     verify: (...a) => inspector.verify(...a),
     cancelVerify: (id) => inspector.cancelVerify(id),
     diff: (...a) => inspector.diff(...a),
-    share: (...a) => inspector.share(...a),
-    cancelShare: (id) => inspector.cancelShare(id),
     search: (...a) => inspector.search(...a),
     content: (...a) => inspector.content(...a),
   };
@@ -189,22 +187,18 @@ export function registerIpc(
   return () => methods.forEach((m) => ipcMain.removeHandler(CHANNELS[m]));
 }
 
-/** Relays the inspector's verify events (and check progress, share jobs) to the renderer; returns the unsubscribe. */
+/** Relays the inspector's verify events (and check progress) to the renderer; returns the unsubscribe. */
 export function forwardVerifyEvents(
-  inspector: Pick<InspectorCore, 'onVerifyProgress' | 'onVerifyDone'> & Partial<Pick<InspectorCore, 'onCheckProgress' | 'onShareProgress' | 'onShareDone'>>,
+  inspector: Pick<InspectorCore, 'onVerifyProgress' | 'onVerifyDone'> & Partial<Pick<InspectorCore, 'onCheckProgress'>>,
   send: (channel: string, payload: unknown) => void,
 ): Unsubscribe {
   const offProgress = inspector.onVerifyProgress((p) => send(EVENTS.verifyProgress, p));
   const offDone = inspector.onVerifyDone((s) => send(EVENTS.verifyDone, s));
   const offCheck = inspector.onCheckProgress?.((p) => send(EVENTS.checkProgress, p));
-  const offShareProgress = inspector.onShareProgress?.((p) => send(EVENTS.shareProgress, p));
-  const offShareDone = inspector.onShareDone?.((d) => send(EVENTS.shareDone, d));
   return () => {
     offProgress();
     offDone();
     offCheck?.();
-    offShareProgress?.();
-    offShareDone?.();
   };
 }
 

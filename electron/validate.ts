@@ -4,7 +4,7 @@
  * channel declares the exact tuple it accepts and anything else is refused before a service sees it.
  * Pure: no Electron, no Node I/O.
  */
-import type { DiffOptions, InspectorApi, ShareOptions } from '../shared/api.ts';
+import type { DiffOptions, InspectorApi } from '../shared/api.ts';
 import { CHANNELS } from '../shared/api.ts';
 
 /** Thrown for a malformed IPC argument; the message names the argument and what was wrong with it. */
@@ -33,8 +33,6 @@ export const LIMITS = {
   xattrPatternLength: 1024,
   searchQuery: 4096,
   searchResults: 1000,
-  /** Images in one sharing analysis. */
-  shareImages: 64,
 } as const;
 
 type Validator<T> = (value: unknown, what: string) => T;
@@ -143,19 +141,6 @@ export const diffOptions: Validator<DiffOptions> = (value, what) => {
   return out;
 };
 
-export const shareOptions: Validator<ShareOptions> = (value, what) => {
-  if (!isPlainObject(value)) return fail(what, 'an options object', value);
-  for (const key of Object.keys(value)) {
-    if (key !== 'blockSize') throw new ArgumentError(`${what} has an unknown option '${key.slice(0, 64)}'`);
-  }
-  if (value.blockSize === undefined) return {};
-  const b = value.blockSize;
-  if (typeof b !== 'number' || !Number.isInteger(b) || b < 512 || b > 1 << 20 || (b & (b - 1)) !== 0) {
-    return fail(`${what}.blockSize`, 'a power of two from 512 to 1048576', b);
-  }
-  return { blockSize: b };
-};
-
 /** Methods that are invoked over IPC (every CHANNELS key), with their argument tuples. */
 export type Method = keyof typeof CHANNELS;
 export type ArgsOf<M extends Method> = Parameters<InspectorApi[M]>;
@@ -186,8 +171,6 @@ const SPECS: { [M in Method]: Spec[] } = {
   verify: [imageIdArg, opt('expectedImageDigest', digestText)],
   cancelVerify: [req('jobId', opaqueId)],
   diff: [req('a', opaqueId), req('b', opaqueId), opt('options', diffOptions)],
-  share: [req('imageIds', arrayOf(opaqueId, LIMITS.shareImages)), opt('options', shareOptions)],
-  cancelShare: [req('jobId', opaqueId)],
   content: [imageIdArg, nodeIdArg, req('offset', nonNegativeInteger()), req('length', nonNegativeInteger(LIMITS.bytesLength))],
   search: [imageIdArg, req('query', boundedString(LIMITS.searchQuery, 0)), opt('limit', nonNegativeInteger(LIMITS.searchResults))],
 };

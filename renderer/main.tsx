@@ -14,11 +14,9 @@ import { BrokenBanner } from './components/BrokenBanner.tsx';
 import { VerifyBar } from './components/VerifyBar.tsx';
 import { CompareBar } from './components/CompareBar.tsx';
 import { OpenScreen } from './components/OpenScreen.tsx';
-import { SharingPanel } from './components/SharingPanel.tsx';
 
 function App() {
   const hasImage = useApp((s) => s.activeId !== undefined);
-  const sharing = useApp((s) => s.sharing.open);
   const theme = useApp((s) => s.theme);
   const error = useApp((s) => s.error);
   const actions = useActions();
@@ -60,8 +58,7 @@ function App() {
           <BrokenBanner />
           <VerifyBar />
           <CompareBar />
-          {sharing ? <SharingPanel /> : null}
-          <div className="workspace" hidden={sharing}>
+          <div className="workspace">
             <div className="top">
               <TreeView />
               <DetailsPane />

@@ -36,7 +36,6 @@ import { buildOverlay, changeAt, type DiffOverlay, type RowChange } from './diff
 import { INITIAL_SEARCH, searchSlice, type SearchActions, type SearchState } from './search-slice.ts';
 import { contentSlice, type ContentActions } from './content-slice.ts';
 import { copySlice, type CopyActions, type CopyState } from './copy-slice.ts';
-import { INITIAL_SHARING, shareSlice, type ShareActions, type ShareState } from './share-slice.ts';
 
 export type Theme = 'system' | 'light' | 'dark';
 
@@ -102,7 +101,7 @@ export interface CompareSelection {
   afterError?: string;
 }
 
-export interface AppState extends SearchState, CopyState, ShareState {
+export interface AppState extends SearchState, CopyState {
   images: Record<ImageId, ImageView>;
   order: ImageId[];
   activeId?: ImageId;
@@ -120,7 +119,7 @@ export interface AppState extends SearchState, CopyState, ShareState {
   listingsLoading: number;
 }
 
-export interface AppActions extends SearchActions, ContentActions, CopyActions, ShareActions {
+export interface AppActions extends SearchActions, ContentActions, CopyActions {
   open(path: string): Promise<void>;
   openDialog(): Promise<void>;
   adopt(summary: ImageSummary): Promise<void>;
@@ -448,9 +447,7 @@ export function createAppStore(api: InspectorApi): AppStore {
       recent: [],
       listingsLoading: 0,
       search: INITIAL_SEARCH,
-      sharing: INITIAL_SHARING,
       ...searchSlice(api, set, get),
-      ...shareSlice(api, set, get),
       ...contentSlice(api, get),
       ...copySlice(set, get),
 

@@ -4,7 +4,6 @@
  * renderer only ever calls it. Everything crossing it is structured-clone safe.
  */
 import type { ByteRange, Finding, ImageInfo, NodeKind } from './model.ts';
-import type { ShareReport } from './share/analysis.ts';
 
 export type ImageId = string;
 
@@ -278,31 +277,6 @@ export interface SearchResult {
 
 export type Unsubscribe = () => void;
 
-/** A sharing analysis job's progress: bytes read so far over all images, of the total known so far. */
-export interface ShareProgress {
-  jobId: string;
-  bytes: number;
-  total: number;
-}
-
-/** The end of a sharing analysis job: the report, or why there is none. */
-export interface ShareDone {
-  jobId: string;
-  imageIds: ImageId[];
-  /** Each image's name in the report, in the order of imageIds. */
-  names: string[];
-  report?: ShareReport;
-  /** Files left out of the analysis (no object found, unreadable), per image path. */
-  skipped: { image: string; path: string; reason: string }[];
-  cancelled?: boolean;
-  error?: string;
-}
-
-export interface ShareOptions {
-  /** Block size of the "blocks" scheme, a power of two from 512 to 1048576 bytes (4096 by default). */
-  blockSize?: number;
-}
-
 /**
  * Start of the message every request to an image's service gets once that service was stopped (its
  * watchdog or memory ceiling tripped, or it crashed): the renderer shows it in the tab with "Reopen".
@@ -344,12 +318,6 @@ export interface InspectorApi {
 
   diff(a: ImageId, b: ImageId, options?: DiffOptions): Promise<DiffReport>;
 
-  /** Starts the sharing analysis of open images (in this order) with their object stores. */
-  share(imageIds: ImageId[], options?: ShareOptions): Promise<{ jobId: string }>;
-  cancelShare(jobId: string): Promise<void>;
-  onShareProgress(cb: (p: ShareProgress) => void): Unsubscribe;
-  onShareDone(cb: (d: ShareDone) => void): Unsubscribe;
-
   /** Searches every path of the image (indexed once, in the background, when it opened). */
   search(imageId: ImageId, query: string, limit?: number): Promise<SearchResult>;
   /** Bytes [offset, offset+length) of a regular file (at most 1 MiB), wherever they live. */
@@ -379,8 +347,6 @@ export const CHANNELS = {
   verify: 'cfs:verify',
   cancelVerify: 'cfs:cancelVerify',
   diff: 'cfs:diff',
-  share: 'cfs:share',
-  cancelShare: 'cfs:cancelShare',
   search: 'cfs:search',
   content: 'cfs:content',
 } as const;
@@ -389,7 +355,5 @@ export const EVENTS = {
   verifyProgress: 'cfs:event:verifyProgress',
   checkProgress: 'cfs:event:checkProgress',
   verifyDone: 'cfs:event:verifyDone',
-  shareProgress: 'cfs:event:shareProgress',
-  shareDone: 'cfs:event:shareDone',
   openRequest: 'cfs:event:openRequest',
 } as const;

@@ -12,7 +12,6 @@ import { openImageFile, type OpenFileOptions } from './open-file.ts';
 import { checkJobs } from './check-jobs.ts';
 import { nodeDetails } from './details.ts';
 import { diffJobs } from './diff-jobs.ts';
-import { shareJobs } from './share-jobs.ts';
 import { createRegistry } from './sessions.ts';
 import { treePages } from './tree-pages.ts';
 import { createSearchService } from './search.ts';
@@ -57,7 +56,6 @@ export function createInspector(options: InspectorOptions = {}): Inspector {
   const details = nodeDetails(registry, verify.measureOne);
   const checks = checkJobs(registry, options.maxFindings ?? 10_000);
   const diffs = diffJobs(registry);
-  const shares = shareJobs((imageId) => registry.summaryOf(registry.get(imageId)));
   const search = createSearchService();
   const layouts = layoutViews();
 
@@ -84,10 +82,6 @@ export function createInspector(options: InspectorOptions = {}): Inspector {
     onVerifyProgress: verify.onVerifyProgress,
     onVerifyDone: verify.onVerifyDone,
     diff: diffs.diff,
-    share: shares.share,
-    cancelShare: shares.cancelShare,
-    onShareProgress: shares.onShareProgress,
-    onShareDone: shares.onShareDone,
     layoutAt: async (imageId, offset) => {
       const s = registry.get(imageId);
       return layouts.at(s.reader, offset, s.check?.findings ?? []);
@@ -103,7 +97,6 @@ export function createInspector(options: InspectorOptions = {}): Inspector {
     search: async (imageId, query, limit) => search.search(imageId, registry.get(imageId).reader, query, limit),
     async closeAll() {
       await Promise.all([...registry.sessions.keys()].map((id) => registry.close(id)));
-      shares.close();
       await verify.close();
     },
   };

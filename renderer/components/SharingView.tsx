@@ -75,7 +75,7 @@ export function SharingView({ report, imageIds, onReveal }: SharingViewProps) {
               {SCHEMES.map((s) => (
                 <td key={s}>
                   <Bar logical={img.logical} unique={img.schemes[s].unique} delta={img.schemes[s].delta} />
-                  <span className="mono small" data-testid={`share-delta-${k}-${s}`} data-bytes={img.schemes[s].delta}>
+                  <span className="mono small" data-testid={`share-delta-${k}-${s}`}>
                     {shortBytes(img.schemes[s].delta)}
                   </span>
                   <span className="small dim"> of {shortBytes(img.schemes[s].unique)}</span>
@@ -117,7 +117,7 @@ export function SharingView({ report, imageIds, onReveal }: SharingViewProps) {
             <tr key={i}>
               <th scope="row">[{i + 1}]</th>
               {report.images.map((__, j) => (
-                <td key={j} data-bytes={matrix[i]![j]!} className={`mono small${i === j ? ' dim' : ''}`} title={i === j ? 'stored by this image' : `of [${i + 1}]'s data, held by [${j + 1}] too`}>
+                <td key={j} className={`mono small${i === j ? ' dim' : ''}`} title={i === j ? 'stored by this image' : `of [${i + 1}]'s data, held by [${j + 1}] too`}>
                   {shortBytes(matrix[i]![j]!)}
                 </td>
               ))}

@@ -53,11 +53,6 @@ export function Toolbar() {
           {info.features.length ? ` · ${info.features.join(' ')}` : ''}
         </span>
       ) : null}
-      {activeId ? (
-        <button className="btn small" onClick={() => void actions.openSharing()} title="What file, block and chunk deduplication would share between the open images" data-testid="open-sharing">
-          Sharing
-        </button>
-      ) : null}
       {order.length > 1 && activeId ? (
         <select
           className="theme"

@@ -108,8 +108,6 @@ export function recordingInspector(opened = new Map<string, ImageSummary>()) {
     verify: record('verify'),
     cancelVerify: record('cancelVerify'),
     diff: record('diff'),
-    share: record('share'),
-    cancelShare: record('cancelShare'),
     search: record('search'),
     content: record('content'),
     onVerifyProgress(cb: (p: VerifyProgress) => void) {

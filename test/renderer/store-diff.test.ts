@@ -87,8 +87,6 @@ function fakeApi() {
     onVerifyProgress: () => () => {},
     onVerifyDone: () => () => {},
     onCheckProgress: () => () => {},
-    onShareProgress: () => () => {},
-    onShareDone: () => () => {},
     onOpenRequest: () => () => {},
   };
   return { api: api as unknown as InspectorApi, calls, diffs };

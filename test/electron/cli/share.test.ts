@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { REPO_ROOT } from '../../helpers/corpus.ts';
 import { buildImage, objectPath } from '../../helpers/image-builder.ts';
-import { distinctNames } from '../../../electron/services/share-runner.ts';
+import { distinctNames } from '../../../electron/cli/commands/share.ts';
 
 const cli = (...args: string[]) =>
   spawnSync(process.execPath, ['--import', 'tsx', join(REPO_ROOT, 'electron/cli/main.ts'), 'share', ...args], { encoding: 'utf8', cwd: REPO_ROOT });
