@@ -112,6 +112,8 @@ export function createBackend(inspector: InspectorCore, host: HostServices): Bac
     diff: (...a) => inspector.diff(...a),
     search: (...a) => inspector.search(...a),
     content: (...a) => inspector.content(...a),
+    share: (...a) => inspector.share(...a),
+    cancelShare: (id) => inspector.cancelShare(id),
   };
 }
 
@@ -187,10 +189,18 @@ export function registerIpc(
 }
 
 /** Relays the inspector's verify events to the renderer; returns the unsubscribe. */
-export function forwardVerifyEvents(inspector: Pick<InspectorCore, 'onVerifyProgress' | 'onVerifyDone'>, send: (channel: string, payload: unknown) => void): Unsubscribe {
+export function forwardVerifyEvents(
+  inspector: Pick<InspectorCore, 'onVerifyProgress' | 'onVerifyDone' | 'onShareProgress' | 'onShareDone'>,
+  send: (channel: string, payload: unknown) => void,
+): Unsubscribe {
   const offProgress = inspector.onVerifyProgress((p) => send(EVENTS.verifyProgress, p));
   const offDone = inspector.onVerifyDone((s) => send(EVENTS.verifyDone, s));
+  // Share jobs' events travel the same way.
+  const offShareProgress = inspector.onShareProgress((p) => send(EVENTS.shareProgress, p));
+  const offShareDone = inspector.onShareDone((d) => send(EVENTS.shareDone, d));
   return () => {
+    offShareProgress();
+    offShareDone();
     offProgress();
     offDone();
   };

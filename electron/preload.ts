@@ -57,6 +57,8 @@ export function createPreloadApi(ipc: IpcRendererLike, pathForFile: (file: File)
     ...methods,
     onVerifyProgress: subscriber(ipc, EVENTS.verifyProgress),
     onVerifyDone: subscriber(ipc, EVENTS.verifyDone),
+    onShareProgress: subscriber(ipc, EVENTS.shareProgress),
+    onShareDone: subscriber(ipc, EVENTS.shareDone),
     onOpenRequest(cb) {
       if (typeof cb !== 'function') throw new TypeError(`${EVENTS.openRequest}: listener must be a function`);
       openListeners.add(cb);
