@@ -190,14 +190,14 @@ export function registerIpc(
 
 /** Relays the inspector's verify events to the renderer; returns the unsubscribe. */
 export function forwardVerifyEvents(
-  inspector: Pick<InspectorCore, 'onVerifyProgress' | 'onVerifyDone' | 'onShareProgress' | 'onShareDone'>,
+  inspector: Pick<InspectorCore, 'onVerifyProgress' | 'onVerifyDone'> & Partial<Pick<InspectorCore, 'onShareProgress' | 'onShareDone'>>,
   send: (channel: string, payload: unknown) => void,
 ): Unsubscribe {
   const offProgress = inspector.onVerifyProgress((p) => send(EVENTS.verifyProgress, p));
   const offDone = inspector.onVerifyDone((s) => send(EVENTS.verifyDone, s));
-  // Share jobs' events travel the same way.
-  const offShareProgress = inspector.onShareProgress((p) => send(EVENTS.shareProgress, p));
-  const offShareDone = inspector.onShareDone((d) => send(EVENTS.shareDone, d));
+  // Share jobs' events travel the same way (test doubles of the inspector may have no share jobs).
+  const offShareProgress = inspector.onShareProgress?.((p) => send(EVENTS.shareProgress, p)) ?? (() => {});
+  const offShareDone = inspector.onShareDone?.((d) => send(EVENTS.shareDone, d)) ?? (() => {});
   return () => {
     offShareProgress();
     offShareDone();
