@@ -137,40 +137,88 @@ export class BuzhashChunker {
     let i = 0;
     while (i < p.length) {
       if (this.windowSize < CA_CHUNKER_WINDOW_SIZE) {
-        i += this.fill(p, i);
+        i += this.skip(p, i);
+        if (i < p.length) i += this.fill(p, i);
         continue;
       }
       i = this.roll(p, i);
     }
   }
 
-  /** The hot loop: rolls until a cut or the end of `p`, and returns where it stopped. */
+  /**
+   * No cut can come before the minimum size, and the hash is a function of the window's 48 bytes
+   * alone (every byte's table word is rotated once per roll, and 48 rolls bring it back to where
+   * the initial sum put it). So most of a new chunk's first min - 48 bytes need not be hashed at
+   * all: the window is filled from bytes just before the minimum, and the first test that can cut
+   * is at the minimum, as casync's is.
+   */
+  private skip(p: Uint8Array, at: number): number {
+    if (this.windowSize > 0) return 0;
+    // A multiple of 48, so the ring's oldest byte stays at chunkSize % 48 as roll() expects.
+    const W = CA_CHUNKER_WINDOW_SIZE;
+    const skippable = Math.floor(Math.max(0, this.min - W) / W) * W;
+    const n = Math.min(Math.max(0, skippable - this.chunkSize), p.length - at);
+    this.chunkSize += n;
+    return n;
+  }
+
+  /**
+   * The hot loop: rolls until a cut or the end of `p`, and returns where it stopped. The leaving
+   * byte comes from the ring for the first 48 bytes of `p`, then from `p` itself; the ring is
+   * brought up to date only when the loop stops.
+   */
   private roll(p: Uint8Array, from: number): number {
     const win = this.window;
     const disc = this.discriminator;
     const max = this.max;
     const min = this.min;
-    let h = this.h;
+    const W = CA_CHUNKER_WINDOW_SIZE;
     let size = this.chunkSize;
-    let idx = size % CA_CHUNKER_WINDOW_SIZE;
+    const idx0 = size % W;
     // h stays an int32 in the loop (no heap numbers); only the cut test needs it unsigned.
-    h |= 0;
+    let h = this.h | 0;
     const last = disc - 1;
-    for (let i = from; i < p.length; i++) {
-      const enter = p[i]!;
-      h = ((h << 1) | (h >>> 31)) ^ LEAVE[win[idx]!]! ^ TABLE32[enter]!;
+    // h mod disc for the unsigned h, in int32 operations only (a uint32 above 2^31 would make V8
+    // take the double-precision remainder): the low 31 bits' remainder, plus 2^31 mod disc when
+    // the top bit is set, is last exactly when it equals last or last + disc.
+    const high = 2 ** 31 % disc;
+    const lastHigh = last + disc;
+    let r = 0;
+    const ringEnd = Math.min(p.length, from + W);
+    let i = from;
+    let cut = false;
+    for (let idx = idx0; i < ringEnd; i++) {
+      h = ((h << 1) | (h >>> 31)) ^ LEAVE[win[idx]!]! ^ TABLE32[p[i]!]!;
       size++;
-      if (size >= min && (size >= max || (h >>> 0) % disc === last)) {
-        this.chunkSize = size;
-        this.h = h >>> 0;
-        this.cut();
-        return i + 1;
+      if (size >= min && (size >= max || (r = (h & 0x7fffffff) % disc + ((h >> 31) & high)) === last || r === lastHigh)) {
+        cut = true;
+        break;
       }
-      win[idx] = enter;
-      if (++idx === CA_CHUNKER_WINDOW_SIZE) idx = 0;
+      if (++idx === W) idx = 0;
     }
-    this.h = h >>> 0;
+    if (!cut) {
+      for (; i < p.length; i++) {
+        h = ((h << 1) | (h >>> 31)) ^ LEAVE[p[i - W]!]! ^ TABLE32[p[i]!]!;
+        size++;
+        if (size >= min && (size >= max || (r = (h & 0x7fffffff) % disc + ((h >> 31) & high)) === last || r === lastHigh)) {
+          cut = true;
+          break;
+        }
+      }
+    }
     this.chunkSize = size;
+    this.h = h >>> 0;
+    if (cut) {
+      this.cut();
+      return i + 1;
+    }
+    // The ring's oldest byte sits at size % 48: write the bytes rolled in back into it.
+    const took = i - from;
+    if (took >= W) {
+      for (let k = 0; k < W; k++) win[(size - W + k) % W] = p[i - W + k]!;
+    } else {
+      for (let k = 0; k < took; k++) win[(idx0 + k) % W] = p[from + k]!;
+    }
     return p.length;
   }
 
