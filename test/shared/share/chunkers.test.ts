@@ -159,3 +159,21 @@ test('FastCDC streaming gives the same cuts as one pass over the whole buffer', 
 test('FastCDC refuses sizes outside fastcdc-rs limits with a clear message', () => {
   assert.throws(() => new FastCdc({ min: 16, avg: 64, max: 128 }), /out of fastcdc-rs's limits/);
 });
+
+test('the casync chunker gives the same cuts for slices shorter than its window, at any minimum', () => {
+  const data = randomBytes(300_000, 9);
+  for (const sizes of [{ min: 16384, avg: 65536, max: 262144 }, { min: 40, avg: 256, max: 1024 }, { min: 1000, avg: 4096, max: 9000 }]) {
+    const whole = buzhashChunks(data, sizes);
+    const sliced: number[] = [];
+    const c = new BuzhashChunker((n) => sliced.push(n), sizes);
+    const r = mulberry32(10);
+    for (let at = 0; at < data.length; ) {
+      const n = Math.min(data.length - at, 1 + ((r() * 100) | 0));
+      c.push(data.subarray(at, at + n));
+      at += n;
+    }
+    c.finish();
+    assert.deepEqual(sliced, whole, JSON.stringify(sizes));
+    assert.equal(whole.reduce((a, b) => a + b, 0), data.length);
+  }
+});
