@@ -77,6 +77,33 @@ export const CASYNC_DEFAULT_SIZES: ChunkSizes = {
   max: CA_CHUNK_SIZE_AVG_DEFAULT * 4,
 };
 
+/**
+ * A test for `h mod d === d - 1` on uint32 h without a division, which costs more than the rest
+ * of the roll: h + 1 is a multiple of d = 2^k * q (q odd) exactly when (h + 1) * q^-1 mod 2^32,
+ * rotated right by k, is at most (2^32 - 1) / d (Hacker's Delight 10-17). h + 1 wraps to 0 only
+ * for h = 2^32 - 1, which the caller checks the slow way.
+ */
+export function remainderTest(d: number): { qinv: number; k: number; limit: number } {
+  let k = 0;
+  let q = d;
+  while ((q & 1) === 0) {
+    q >>>= 1;
+    k++;
+  }
+  let inv = q;
+  for (let i = 0; i < 5; i++) inv = Math.imul(inv, 2 - Math.imul(q, inv));
+  // The limit is compared as a signed int with the sign bit flipped (an unsigned compare in int32).
+  return { qinv: inv | 0, k, limit: (Math.floor(0xffffffff / d) ^ 0x80000000) | 0 };
+}
+
+/** `h mod d === d - 1` through remainderTest(d)'s constants; h is the int32 form of the hash. */
+export function isLastRemainder(h: number, d: number, t: { qinv: number; k: number; limit: number }): boolean {
+  const x = (h + 1) | 0;
+  if (x === 0) return 0xffffffff % d === d - 1;
+  const y = Math.imul(x, t.qinv);
+  return ((((y >>> t.k) | (y << (32 - t.k))) ^ 0x80000000) | 0) <= t.limit;
+}
+
 /** Receives each chunk's length as the chunker cuts it (the data itself is the caller's). */
 export type CutSink = (length: number) => void;
 
@@ -92,6 +119,7 @@ export class BuzhashChunker {
   private readonly min: number;
   private readonly max: number;
   private readonly discriminator: number;
+  private readonly remainder: { qinv: number; k: number; limit: number };
 
   constructor(
     private readonly onCut: CutSink,
@@ -103,6 +131,7 @@ export class BuzhashChunker {
     this.min = sizes.min;
     this.max = sizes.max;
     this.discriminator = Math.min(sizes.max, Math.max(sizes.min, discriminatorFromAvg(sizes.avg)));
+    this.remainder = remainderTest(this.discriminator);
   }
 
   private shallBreak(v: number): boolean {
@@ -178,19 +207,22 @@ export class BuzhashChunker {
     // h stays an int32 in the loop (no heap numbers); only the cut test needs it unsigned.
     let h = this.h | 0;
     const last = disc - 1;
-    // h mod disc for the unsigned h, in int32 operations only (a uint32 above 2^31 would make V8
-    // take the double-precision remainder): the low 31 bits' remainder, plus 2^31 mod disc when
-    // the top bit is set, is last exactly when it equals last or last + disc.
-    const high = 2 ** 31 % disc;
-    const lastHigh = last + disc;
-    let r = 0;
+    // h mod disc === last without a division (see remainderTest; a plain % of a uint32 above
+    // 2^31 is even a double-precision remainder in V8).
+    const t = this.remainder;
+    const qinv = t.qinv;
+    const k = t.k;
+    const kl = 32 - k;
+    const limit = t.limit;
+    let x = 0;
+    let y = 0;
     const ringEnd = Math.min(p.length, from + W);
     let i = from;
     let cut = false;
     for (let idx = idx0; i < ringEnd; i++) {
       h = ((h << 1) | (h >>> 31)) ^ LEAVE[win[idx]!]! ^ TABLE32[p[i]!]!;
       size++;
-      if (size >= min && (size >= max || (r = (h & 0x7fffffff) % disc + ((h >> 31) & high)) === last || r === lastHigh)) {
+      if (size >= min && (size >= max || ((x = (h + 1) | 0) !== 0 ? ((((y = Math.imul(x, qinv)) >>> k) | (y << kl)) ^ 0x80000000) <= limit : (h >>> 0) % disc === last))) {
         cut = true;
         break;
       }
@@ -200,7 +232,7 @@ export class BuzhashChunker {
       for (; i < p.length; i++) {
         h = ((h << 1) | (h >>> 31)) ^ LEAVE[p[i - W]!]! ^ TABLE32[p[i]!]!;
         size++;
-        if (size >= min && (size >= max || (r = (h & 0x7fffffff) % disc + ((h >> 31) & high)) === last || r === lastHigh)) {
+        if (size >= min && (size >= max || ((x = (h + 1) | 0) !== 0 ? ((((y = Math.imul(x, qinv)) >>> k) | (y << kl)) ^ 0x80000000) <= limit : (h >>> 0) % disc === last))) {
           cut = true;
           break;
         }
