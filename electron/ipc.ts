@@ -113,6 +113,8 @@ export function createBackend(inspector: InspectorCore, host: HostServices): Bac
     diff: (...a) => inspector.diff(...a),
     search: (...a) => inspector.search(...a),
     content: (...a) => inspector.content(...a),
+    share: (...a) => inspector.share(...a),
+    cancelShare: (id) => inspector.cancelShare(id),
   };
 }
 
@@ -187,15 +189,20 @@ export function registerIpc(
   return () => methods.forEach((m) => ipcMain.removeHandler(CHANNELS[m]));
 }
 
-/** Relays the inspector's verify events (and check progress) to the renderer; returns the unsubscribe. */
+/** Relays the inspector's verify events (and check progress, share jobs) to the renderer; returns the unsubscribe. */
 export function forwardVerifyEvents(
-  inspector: Pick<InspectorCore, 'onVerifyProgress' | 'onVerifyDone'> & Partial<Pick<InspectorCore, 'onCheckProgress'>>,
+  inspector: Pick<InspectorCore, 'onVerifyProgress' | 'onVerifyDone'> & Partial<Pick<InspectorCore, 'onCheckProgress' | 'onShareProgress' | 'onShareDone'>>,
   send: (channel: string, payload: unknown) => void,
 ): Unsubscribe {
   const offProgress = inspector.onVerifyProgress((p) => send(EVENTS.verifyProgress, p));
   const offDone = inspector.onVerifyDone((s) => send(EVENTS.verifyDone, s));
   const offCheck = inspector.onCheckProgress?.((p) => send(EVENTS.checkProgress, p));
+  // Share jobs' events travel the same way (test doubles of the inspector may have no share jobs).
+  const offShareProgress = inspector.onShareProgress?.((p) => send(EVENTS.shareProgress, p)) ?? (() => {});
+  const offShareDone = inspector.onShareDone?.((d) => send(EVENTS.shareDone, d)) ?? (() => {});
   return () => {
+    offShareProgress();
+    offShareDone();
     offProgress();
     offDone();
     offCheck?.();

@@ -58,6 +58,8 @@ export function createPreloadApi(ipc: IpcRendererLike, pathForFile: (file: File)
     onVerifyProgress: subscriber(ipc, EVENTS.verifyProgress),
     onVerifyDone: subscriber(ipc, EVENTS.verifyDone),
     onCheckProgress: subscriber(ipc, EVENTS.checkProgress),
+    onShareProgress: subscriber(ipc, EVENTS.shareProgress),
+    onShareDone: subscriber(ipc, EVENTS.shareDone),
     onOpenRequest(cb) {
       if (typeof cb !== 'function') throw new TypeError(`${EVENTS.openRequest}: listener must be a function`);
       openListeners.add(cb);

@@ -6,6 +6,7 @@
  */
 import type { DiffOptions, InspectorApi } from '../shared/api.ts';
 import { CHANNELS } from '../shared/api.ts';
+import { MAX_IMAGES } from '../shared/share/ledger.ts';
 
 /** Thrown for a malformed IPC argument; the message names the argument and what was wrong with it. */
 export class ArgumentError extends Error {
@@ -152,6 +153,18 @@ const opt = (name: string, check: Validator<unknown>): Spec => ({ name, check: o
 const imageIdArg = req('imageId', opaqueId);
 const nodeIdArg = req('nodeId', nonNegativeInteger());
 
+/** Share options: only the block size, a power of two from 512 B to 1 MiB (the CLI's bounds). */
+export const shareOptions: Validator<{ blockSize?: number }> = (value, what) => {
+  if (!isPlainObject(value)) return fail(what, 'an options object', value);
+  for (const key of Object.keys(value)) {
+    if (key !== 'blockSize') throw new ArgumentError(`${what} has an unknown option '${key.slice(0, 64)}'`);
+  }
+  if (value.blockSize === undefined) return {};
+  const b = nonNegativeInteger(1 << 20)(value.blockSize, `${what}.blockSize`);
+  if (b < 512 || (b & (b - 1)) !== 0) fail(`${what}.blockSize`, 'a power of two from 512 to 1048576', b);
+  return { blockSize: b };
+};
+
 const SPECS: { [M in Method]: Spec[] } = {
   openImage: [req('path', hostPath)],
   openDialog: [],
@@ -173,6 +186,8 @@ const SPECS: { [M in Method]: Spec[] } = {
   diff: [req('a', opaqueId), req('b', opaqueId), opt('options', diffOptions)],
   content: [imageIdArg, nodeIdArg, req('offset', nonNegativeInteger()), req('length', nonNegativeInteger(LIMITS.bytesLength))],
   search: [imageIdArg, req('query', boundedString(LIMITS.searchQuery, 0)), opt('limit', nonNegativeInteger(LIMITS.searchResults))],
+  share: [req('imageIds', arrayOf(opaqueId, MAX_IMAGES)), opt('options', shareOptions)],
+  cancelShare: [req('jobId', opaqueId)],
 };
 
 /**

@@ -14,9 +14,11 @@ import { BrokenBanner } from './components/BrokenBanner.tsx';
 import { VerifyBar } from './components/VerifyBar.tsx';
 import { CompareBar } from './components/CompareBar.tsx';
 import { OpenScreen } from './components/OpenScreen.tsx';
+import { SharingPanel } from './components/SharingView.tsx';
 
 function App() {
   const hasImage = useApp((s) => s.activeId !== undefined);
+  const sharing = useApp((s) => s.sharing !== undefined);
   const theme = useApp((s) => s.theme);
   const error = useApp((s) => s.error);
   const actions = useActions();
@@ -58,16 +60,20 @@ function App() {
           <BrokenBanner />
           <VerifyBar />
           <CompareBar />
-          <div className="workspace">
-            <div className="top">
-              <TreeView />
-              <DetailsPane />
+          {sharing ? (
+            <SharingPanel />
+          ) : (
+            <div className="workspace">
+              <div className="top">
+                <TreeView />
+                <DetailsPane />
+              </div>
+              <div className="bottom">
+                <FindingsPanel />
+                <HexView />
+              </div>
             </div>
-            <div className="bottom">
-              <FindingsPanel />
-              <HexView />
-            </div>
-          </div>
+          )}
         </>
       ) : (
         <OpenScreen />

@@ -36,6 +36,7 @@ import { buildOverlay, changeAt, type DiffOverlay, type RowChange } from './diff
 import { INITIAL_SEARCH, searchSlice, type SearchActions, type SearchState } from './search-slice.ts';
 import { contentSlice, type ContentActions } from './content-slice.ts';
 import { copySlice, type CopyActions, type CopyState } from './copy-slice.ts';
+import { sharingSlice, type SharingActions, type SharingState } from './share-slice.ts';
 
 export type Theme = 'system' | 'light' | 'dark';
 
@@ -101,7 +102,7 @@ export interface CompareSelection {
   afterError?: string;
 }
 
-export interface AppState extends SearchState, CopyState {
+export interface AppState extends SearchState, CopyState, SharingState {
   images: Record<ImageId, ImageView>;
   order: ImageId[];
   activeId?: ImageId;
@@ -119,7 +120,7 @@ export interface AppState extends SearchState, CopyState {
   listingsLoading: number;
 }
 
-export interface AppActions extends SearchActions, ContentActions, CopyActions {
+export interface AppActions extends SearchActions, ContentActions, CopyActions, SharingActions {
   open(path: string): Promise<void>;
   openDialog(): Promise<void>;
   adopt(summary: ImageSummary): Promise<void>;
@@ -450,6 +451,7 @@ export function createAppStore(api: InspectorApi): AppStore {
       ...searchSlice(api, set, get),
       ...contentSlice(api, get),
       ...copySlice(set, get),
+      ...sharingSlice(api, set, get),
 
       async open(path) {
         set({ opening: path, error: undefined });

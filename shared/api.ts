@@ -4,6 +4,7 @@
  * renderer only ever calls it. Everything crossing it is structured-clone safe.
  */
 import type { ByteRange, Finding, ImageInfo, NodeKind } from './model.ts';
+import type { ShareReport } from './share/analysis.ts';
 
 export type ImageId = string;
 
@@ -275,6 +276,29 @@ export interface SearchResult {
   hits: SearchHit[];
 }
 
+export interface ShareOptions {
+  /** Block size of the block-level scheme (a power of two, 512 B to 1 MiB); 4 KiB by default. */
+  blockSize?: number;
+}
+
+export interface ShareProgress {
+  jobId: string;
+  bytesDone: number;
+  /** Total bytes of the images whose file lists are known so far. */
+  bytesTotal: number;
+}
+
+/** The end of a share job: the report, or why there is none (cancelled, or an error fit to show). */
+export interface ShareDone {
+  jobId: string;
+  imageIds: ImageId[];
+  cancelled: boolean;
+  report?: ShareReport;
+  /** Files whose content could not be read (missing objects), per image id. */
+  skipped: { imageId: ImageId; path: string; reason: string }[];
+  error?: string;
+}
+
 export type Unsubscribe = () => void;
 
 /**
@@ -318,6 +342,12 @@ export interface InspectorApi {
 
   diff(a: ImageId, b: ImageId, options?: DiffOptions): Promise<DiffReport>;
 
+  /** What file, block and chunk deduplication would save over the images, oldest first (a background job). */
+  share(imageIds: ImageId[], options?: ShareOptions): Promise<{ jobId: string }>;
+  cancelShare(jobId: string): Promise<void>;
+  onShareProgress(cb: (p: ShareProgress) => void): Unsubscribe;
+  onShareDone(cb: (d: ShareDone) => void): Unsubscribe;
+
   /** Searches every path of the image (indexed once, in the background, when it opened). */
   search(imageId: ImageId, query: string, limit?: number): Promise<SearchResult>;
   /** Bytes [offset, offset+length) of a regular file (at most 1 MiB), wherever they live. */
@@ -349,6 +379,8 @@ export const CHANNELS = {
   diff: 'cfs:diff',
   search: 'cfs:search',
   content: 'cfs:content',
+  share: 'cfs:share',
+  cancelShare: 'cfs:cancelShare',
 } as const;
 
 export const EVENTS = {
@@ -356,4 +388,6 @@ export const EVENTS = {
   checkProgress: 'cfs:event:checkProgress',
   verifyDone: 'cfs:event:verifyDone',
   openRequest: 'cfs:event:openRequest',
+  shareProgress: 'cfs:event:shareProgress',
+  shareDone: 'cfs:event:shareDone',
 } as const;

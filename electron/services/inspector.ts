@@ -19,6 +19,7 @@ import { layoutViews } from './layout-view.ts';
 import { previewSlice } from './preview.ts';
 import { createResolver } from '../verity/store.ts';
 import { MEASURE_ON_SELECT_MAX, verifyJobs } from './verify-jobs.ts';
+import { shareJobs } from './share-jobs.ts';
 
 // The pieces, for callers and tests that name them through this module.
 export { MAX_BYTES, MAX_PAGE, PREFETCH_LIMIT, LISTING_CACHE_ENTRIES } from './sessions.ts';
@@ -56,6 +57,7 @@ export function createInspector(options: InspectorOptions = {}): Inspector {
   const details = nodeDetails(registry, verify.measureOne);
   const checks = checkJobs(registry, options.maxFindings ?? 10_000);
   const diffs = diffJobs(registry);
+  const shares = shareJobs((id) => registry.summaryOf(registry.get(id)));
   const search = createSearchService();
   const layouts = layoutViews();
 
@@ -82,6 +84,10 @@ export function createInspector(options: InspectorOptions = {}): Inspector {
     onVerifyProgress: verify.onVerifyProgress,
     onVerifyDone: verify.onVerifyDone,
     diff: diffs.diff,
+    share: shares.share,
+    cancelShare: shares.cancelShare,
+    onShareProgress: shares.onShareProgress,
+    onShareDone: shares.onShareDone,
     layoutAt: async (imageId, offset) => {
       const s = registry.get(imageId);
       return layouts.at(s.reader, offset, s.check?.findings ?? []);
@@ -97,6 +103,7 @@ export function createInspector(options: InspectorOptions = {}): Inspector {
     search: async (imageId, query, limit) => search.search(imageId, registry.get(imageId).reader, query, limit),
     async closeAll() {
       await Promise.all([...registry.sessions.keys()].map((id) => registry.close(id)));
+      shares.cancelAll();
       await verify.close();
     },
   };

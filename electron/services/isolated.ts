@@ -13,6 +13,7 @@ import { isAbsolute, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { SERVICE_STOPPED, type CheckProgress, type CheckReport, type DiffOptions, type DiffReport, type ImageId, type ImageSummary, type Unsubscribe, type VerifyProgress, type VerifySummary } from '../../shared/api.ts';
+import { shareJobs } from './share-jobs.ts';
 import type { HostMessage, HostMethod } from './host-protocol.ts';
 import type { Inspector, InspectorOptions } from './inspector.ts';
 
@@ -169,6 +170,8 @@ export function createIsolatedInspector(options: IsolationOptions = {}): Inspect
   const done = listeners<VerifySummary>();
   const checkProgress = listeners<CheckProgress>();
   let nextImage = 1;
+  // Share jobs read the image files on share's own worker threads, not in the images' hosts.
+  const shares = shareJobs((imageId) => entry(imageId).summary);
 
   const entry = (imageId: ImageId): Entry => {
     const e = entries.get(imageId);
@@ -267,6 +270,10 @@ export function createIsolatedInspector(options: IsolationOptions = {}): Inspect
     search: (imageId, query, limit) => call(imageId, 'search', [query, limit]),
     onVerifyProgress: (cb) => progress.on(cb),
     onVerifyDone: (cb) => done.on(cb),
+    share: shares.share,
+    cancelShare: shares.cancelShare,
+    onShareProgress: shares.onShareProgress,
+    onShareDone: shares.onShareDone,
     async diff(a, b, diffOptions?: DiffOptions): Promise<DiffReport> {
       // A diff reads both images whole: it gets its own host, opened on the two files and then stopped.
       const [pa, pb] = [entry(a).summary.path, entry(b).summary.path];
@@ -281,6 +288,7 @@ export function createIsolatedInspector(options: IsolationOptions = {}): Inspect
       }
     },
     async closeAll() {
+      shares.cancelAll();
       const all = [...entries.values()];
       entries.clear();
       await Promise.all(all.map((e) => e.host.close()));

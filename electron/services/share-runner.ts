@@ -70,6 +70,18 @@ function extractOnWorker(job: ShareJob, signal: AbortSignal | undefined, onBytes
   });
 }
 
+/** Shortest trailing path of each image that tells it from the others ("v1/image.cfs"). */
+export function distinctNames(paths: string[]): string[] {
+  const parts = paths.map((p) => p.split('/').filter(Boolean));
+  return parts.map((mine, i) => {
+    for (let n = 1; n <= mine.length; n++) {
+      const tail = mine.slice(-n).join('/');
+      if (parts.every((o, j) => j === i || o.slice(-n).join('/') !== tail)) return tail;
+    }
+    return paths[i]!;
+  });
+}
+
 export async function runShare(inputs: ShareInput[], options: ShareRunOptions = {}): Promise<ShareRun> {
   const threads = Math.max(1, Math.min(options.threads ?? availableParallelism(), inputs.length));
   const blockSize = options.blockSize ?? DEFAULT_UNIT_OPTIONS.blockSize;

@@ -5,7 +5,7 @@
  * lookups use verify's resolver, so a redirect can never read outside the store.
  */
 import { closeSync, openSync, readSync, constants as fsc } from 'node:fs';
-import { createHash } from 'node:crypto';
+import { createHash, hash } from 'node:crypto';
 import { S_IFDIR, S_IFMT, S_IFREG, type ImageReader } from '../../shared/model.ts';
 import { walkComposefs } from '../../shared/composefs/dump.ts';
 import type { ShareFile, UnitHasher } from '../../shared/share/units.ts';
@@ -24,7 +24,8 @@ export interface ShareSource {
 
 /** Native SHA-256: several times faster than the pure-JS one for the many small block units. */
 export const nodeUnitHasher: UnitHasher = {
-  digest: (bytes) => createHash('sha256').update(bytes).digest(),
+  // One call per unit: no Hash object per 4 KiB block.
+  digest: (bytes) => hash('sha256', bytes, 'buffer'),
   create: () => {
     const h = createHash('sha256');
     return { update: (b: Uint8Array) => void h.update(b), digest: () => h.digest() };

@@ -6,7 +6,9 @@
  */
 import { useState } from 'react';
 import type { ShareReport } from '../../shared/share/analysis.ts';
+import { useActions, useApp } from '../hooks.ts';
 import { SCHEMES, type Scheme } from '../../shared/share/units.ts';
+import { bytesText } from '../../shared/share/text.ts';
 
 const SCHEME_LABEL: Record<Scheme, string> = {
   file: 'whole files',
@@ -15,17 +17,8 @@ const SCHEME_LABEL: Record<Scheme, string> = {
   fastcdc: 'FastCDC chunks',
 };
 
-const UNITS = ['KiB', 'MiB', 'GiB', 'TiB'];
-export function shortBytes(n: number): string {
-  if (n < 1024) return `${n} B`;
-  let v = n;
-  let u = -1;
-  while (v >= 1024 && u < UNITS.length - 1) {
-    v /= 1024;
-    u++;
-  }
-  return `${v.toFixed(v < 10 ? 1 : 0)} ${UNITS[u]}`;
-}
+/** The CLI's formatter: the view prints the figures `cfs-inspect share` prints. */
+export const shortBytes = bytesText;
 
 const pct = (part: number, whole: number) => (whole > 0 ? (100 * part) / whole : 0);
 
@@ -71,14 +64,14 @@ export function SharingView({ report, imageIds, onReveal }: SharingViewProps) {
           {report.images.map((img, k) => (
             <tr key={k} data-testid={`share-row-${k}`}>
               <th scope="row" className="mono">[{k + 1}] {img.name}</th>
-              <td className="mono small">{shortBytes(img.logical)}</td>
+              <td className="mono small" data-testid={`share-logical-${k}`} data-bytes={img.logical}>{shortBytes(img.logical)}</td>
               {SCHEMES.map((s) => (
                 <td key={s}>
                   <Bar logical={img.logical} unique={img.schemes[s].unique} delta={img.schemes[s].delta} />
-                  <span className="mono small" data-testid={`share-delta-${k}-${s}`}>
+                  <span className="mono small" data-testid={`share-delta-${k}-${s}`} data-bytes={img.schemes[s].delta}>
                     {shortBytes(img.schemes[s].delta)}
                   </span>
-                  <span className="small dim"> of {shortBytes(img.schemes[s].unique)}</span>
+                  <span className="small dim" data-testid={`share-unique-${k}-${s}`} data-bytes={img.schemes[s].unique}> of {shortBytes(img.schemes[s].unique)}</span>
                 </td>
               ))}
             </tr>
@@ -117,7 +110,7 @@ export function SharingView({ report, imageIds, onReveal }: SharingViewProps) {
             <tr key={i}>
               <th scope="row">[{i + 1}]</th>
               {report.images.map((__, j) => (
-                <td key={j} className={`mono small${i === j ? ' dim' : ''}`} title={i === j ? 'stored by this image' : `of [${i + 1}]'s data, held by [${j + 1}] too`}>
+                <td key={j} data-testid={`share-cell-${i}-${j}`} data-bytes={matrix[i]![j]!} className={`mono small${i === j ? ' dim' : ''}`} title={i === j ? 'stored by this image' : `of [${i + 1}]'s data, held by [${j + 1}] too`}>
                   {shortBytes(matrix[i]![j]!)}
                 </td>
               ))}
@@ -144,5 +137,51 @@ export function SharingView({ report, imageIds, onReveal }: SharingViewProps) {
         )}
       </ul>
     </div>
+  );
+}
+
+/**
+ * The view as the app shows it: the images analysed, progress with Cancel while the job runs, then
+ * the report (or why there is none). aria-busy is the readiness signal tests wait on.
+ */
+export function SharingPanel() {
+  const sharing = useApp((s) => s.sharing);
+  const actions = useActions();
+  if (!sharing) return null;
+  // Busy from the click until a report, a cancel or an error: the job id arrives a moment later.
+  const running = !sharing.done && !sharing.error;
+  const p = sharing.progress;
+  const done = sharing.done;
+  return (
+    <section className="sharing-panel" role="region" aria-label="Sharing" aria-busy={running}>
+      <div className="share-head">
+        <h2 className="small">Sharing between {sharing.imageIds.length} open images, oldest (first tab) first</h2>
+        {running ? (
+          <>
+            <progress max={p?.bytesTotal || 1} value={p?.bytesDone ?? 0} aria-label="Sharing analysis progress" />
+            <span className="small mono" data-testid="share-progress">
+              {p ? `${shortBytes(p.bytesDone)} read of ${shortBytes(p.bytesTotal)} known so far` : 'starting…'}
+            </span>
+            <button className="btn small" onClick={() => void actions.cancelSharing()}>
+              Cancel
+            </button>
+          </>
+        ) : null}
+        <button className="btn small" onClick={() => actions.closeSharing()}>
+          Close
+        </button>
+      </div>
+      {sharing.error ? <p role="alert">{sharing.error}</p> : null}
+      {done?.cancelled ? <p data-testid="share-cancelled">Cancelled.</p> : null}
+      {done?.error ? <p role="alert">{done.error}</p> : null}
+      {done?.skipped.length ? (
+        <p className="small" data-testid="share-skipped">
+          {done.skipped.length} files could not be read and are left out (first: {done.skipped[0]!.path}: {done.skipped[0]!.reason}).
+        </p>
+      ) : null}
+      {done?.report ? (
+        <SharingView report={done.report} imageIds={done.imageIds} onReveal={(id, path) => void actions.revealShared(id, path)} />
+      ) : null}
+    </section>
   );
 }

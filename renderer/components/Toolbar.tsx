@@ -70,6 +70,11 @@ export function Toolbar() {
             ))}
         </select>
       ) : null}
+      {order.length > 1 ? (
+        <button className="btn small" onClick={() => void actions.openSharing()} title="What file, block and chunk deduplication would save over the open images">
+          Sharing
+        </button>
+      ) : null}
       <select
         className="theme"
         aria-label="Theme"

@@ -167,4 +167,5 @@ const perByte = (share.cpu / set.logical) / (verify.cpu / verifyBytes);
 console.log(`share:  ${share.wall.toFixed(2)} s wall, ${share.cpu.toFixed(2)} s CPU, ${shareRate.toFixed(0)} MiB/s, peak RSS ${share.rssMiB.toFixed(0)} MiB`);
 console.log(`verify: ${verify.wall.toFixed(2)} s wall, ${verify.cpu.toFixed(2)} s CPU, ${verifyRate.toFixed(0)} MiB/s (newest version, same store)`);
 console.log(`share CPU per byte / verify CPU per byte: ${perByte.toFixed(2)}x (target <= 1.5x)`);
-rmSync(work, { recursive: true, force: true });
+// BENCH_KEEP=1 leaves the trees, images and store in .bench/share for profiling.
+if (process.env.BENCH_KEEP !== '1') rmSync(work, { recursive: true, force: true });

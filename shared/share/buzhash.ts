@@ -77,6 +77,33 @@ export const CASYNC_DEFAULT_SIZES: ChunkSizes = {
   max: CA_CHUNK_SIZE_AVG_DEFAULT * 4,
 };
 
+/**
+ * A test for `h mod d === d - 1` on uint32 h without a division, which costs more than the rest
+ * of the roll: h + 1 is a multiple of d = 2^k * q (q odd) exactly when (h + 1) * q^-1 mod 2^32,
+ * rotated right by k, is at most (2^32 - 1) / d (Hacker's Delight 10-17). h + 1 wraps to 0 only
+ * for h = 2^32 - 1, which the caller checks the slow way.
+ */
+export function remainderTest(d: number): { qinv: number; k: number; limit: number } {
+  let k = 0;
+  let q = d;
+  while ((q & 1) === 0) {
+    q >>>= 1;
+    k++;
+  }
+  let inv = q;
+  for (let i = 0; i < 5; i++) inv = Math.imul(inv, 2 - Math.imul(q, inv));
+  // The limit is compared as a signed int with the sign bit flipped (an unsigned compare in int32).
+  return { qinv: inv | 0, k, limit: (Math.floor(0xffffffff / d) ^ 0x80000000) | 0 };
+}
+
+/** `h mod d === d - 1` through remainderTest(d)'s constants; h is the int32 form of the hash. */
+export function isLastRemainder(h: number, d: number, t: { qinv: number; k: number; limit: number }): boolean {
+  const x = (h + 1) | 0;
+  if (x === 0) return 0xffffffff % d === d - 1;
+  const y = Math.imul(x, t.qinv);
+  return ((((y >>> t.k) | (y << (32 - t.k))) ^ 0x80000000) | 0) <= t.limit;
+}
+
 /** Receives each chunk's length as the chunker cuts it (the data itself is the caller's). */
 export type CutSink = (length: number) => void;
 
@@ -92,6 +119,7 @@ export class BuzhashChunker {
   private readonly min: number;
   private readonly max: number;
   private readonly discriminator: number;
+  private readonly remainder: { qinv: number; k: number; limit: number };
 
   constructor(
     private readonly onCut: CutSink,
@@ -103,6 +131,7 @@ export class BuzhashChunker {
     this.min = sizes.min;
     this.max = sizes.max;
     this.discriminator = Math.min(sizes.max, Math.max(sizes.min, discriminatorFromAvg(sizes.avg)));
+    this.remainder = remainderTest(this.discriminator);
   }
 
   private shallBreak(v: number): boolean {
@@ -137,40 +166,91 @@ export class BuzhashChunker {
     let i = 0;
     while (i < p.length) {
       if (this.windowSize < CA_CHUNKER_WINDOW_SIZE) {
-        i += this.fill(p, i);
+        i += this.skip(p, i);
+        if (i < p.length) i += this.fill(p, i);
         continue;
       }
       i = this.roll(p, i);
     }
   }
 
-  /** The hot loop: rolls until a cut or the end of `p`, and returns where it stopped. */
+  /**
+   * No cut can come before the minimum size, and the hash is a function of the window's 48 bytes
+   * alone (every byte's table word is rotated once per roll, and 48 rolls bring it back to where
+   * the initial sum put it). So most of a new chunk's first min - 48 bytes need not be hashed at
+   * all: the window is filled from bytes just before the minimum, and the first test that can cut
+   * is at the minimum, as casync's is.
+   */
+  private skip(p: Uint8Array, at: number): number {
+    if (this.windowSize > 0) return 0;
+    // A multiple of 48, so the ring's oldest byte stays at chunkSize % 48 as roll() expects.
+    const W = CA_CHUNKER_WINDOW_SIZE;
+    const skippable = Math.floor(Math.max(0, this.min - W) / W) * W;
+    const n = Math.min(Math.max(0, skippable - this.chunkSize), p.length - at);
+    this.chunkSize += n;
+    return n;
+  }
+
+  /**
+   * The hot loop: rolls until a cut or the end of `p`, and returns where it stopped. The leaving
+   * byte comes from the ring for the first 48 bytes of `p`, then from `p` itself; the ring is
+   * brought up to date only when the loop stops.
+   */
   private roll(p: Uint8Array, from: number): number {
     const win = this.window;
     const disc = this.discriminator;
     const max = this.max;
     const min = this.min;
-    let h = this.h;
+    const W = CA_CHUNKER_WINDOW_SIZE;
     let size = this.chunkSize;
-    let idx = size % CA_CHUNKER_WINDOW_SIZE;
+    const idx0 = size % W;
     // h stays an int32 in the loop (no heap numbers); only the cut test needs it unsigned.
-    h |= 0;
+    let h = this.h | 0;
     const last = disc - 1;
-    for (let i = from; i < p.length; i++) {
-      const enter = p[i]!;
-      h = ((h << 1) | (h >>> 31)) ^ LEAVE[win[idx]!]! ^ TABLE32[enter]!;
+    // h mod disc === last without a division (see remainderTest; a plain % of a uint32 above
+    // 2^31 is even a double-precision remainder in V8).
+    const t = this.remainder;
+    const qinv = t.qinv;
+    const k = t.k;
+    const kl = 32 - k;
+    const limit = t.limit;
+    let x = 0;
+    let y = 0;
+    const ringEnd = Math.min(p.length, from + W);
+    let i = from;
+    let cut = false;
+    for (let idx = idx0; i < ringEnd; i++) {
+      h = ((h << 1) | (h >>> 31)) ^ LEAVE[win[idx]!]! ^ TABLE32[p[i]!]!;
       size++;
-      if (size >= min && (size >= max || (h >>> 0) % disc === last)) {
-        this.chunkSize = size;
-        this.h = h >>> 0;
-        this.cut();
-        return i + 1;
+      if (size >= min && (size >= max || ((x = (h + 1) | 0) !== 0 ? ((((y = Math.imul(x, qinv)) >>> k) | (y << kl)) ^ 0x80000000) <= limit : (h >>> 0) % disc === last))) {
+        cut = true;
+        break;
       }
-      win[idx] = enter;
-      if (++idx === CA_CHUNKER_WINDOW_SIZE) idx = 0;
+      if (++idx === W) idx = 0;
     }
-    this.h = h >>> 0;
+    if (!cut) {
+      for (; i < p.length; i++) {
+        h = ((h << 1) | (h >>> 31)) ^ LEAVE[p[i - W]!]! ^ TABLE32[p[i]!]!;
+        size++;
+        if (size >= min && (size >= max || ((x = (h + 1) | 0) !== 0 ? ((((y = Math.imul(x, qinv)) >>> k) | (y << kl)) ^ 0x80000000) <= limit : (h >>> 0) % disc === last))) {
+          cut = true;
+          break;
+        }
+      }
+    }
     this.chunkSize = size;
+    this.h = h >>> 0;
+    if (cut) {
+      this.cut();
+      return i + 1;
+    }
+    // The ring's oldest byte sits at size % 48: write the bytes rolled in back into it.
+    const took = i - from;
+    if (took >= W) {
+      for (let k = 0; k < W; k++) win[(size - W + k) % W] = p[i - W + k]!;
+    } else {
+      for (let k = 0; k < took; k++) win[(idx0 + k) % W] = p[from + k]!;
+    }
     return p.length;
   }
 

@@ -108,40 +108,42 @@ export class FastCdc {
     else if (remaining < center) center = remaining;
     const g = this.gear;
     const m = this.m;
-    const gHi = g.hi;
-    const gLo = g.lo;
-    const lsHiT = g.lsHi;
-    const lsLoT = g.lsLo;
+    // Everything in the loop is int32 (Int32Array views, |0, carries from sign bits): a uint32 above
+    // 2^31 would make V8 hold the halves as doubles.
+    const gHi = new Int32Array(g.hi.buffer);
+    const gLo = new Int32Array(g.lo.buffer);
+    const lsHiT = new Int32Array(g.lsHi.buffer);
+    const lsLoT = new Int32Array(g.lsLo.buffer);
     let hi = 0;
     let lo = 0;
     let index = Math.floor(min / 2);
     for (let pass = 0; pass < 2; pass++) {
       const limit = pass === 0 ? Math.floor(center / 2) : Math.floor(remaining / 2);
-      const lsHi = pass === 0 ? m.sLsHi : m.lLsHi;
-      const lsLo = pass === 0 ? m.sLsLo : m.lLsLo;
-      const mHi = pass === 0 ? m.sHi : m.lHi;
-      const mLo = pass === 0 ? m.sLo : m.lLo;
+      const lsHi = (pass === 0 ? m.sLsHi : m.lLsHi) | 0;
+      const lsLo = (pass === 0 ? m.sLsLo : m.lLsLo) | 0;
+      const mHi = (pass === 0 ? m.sHi : m.lHi) | 0;
+      const mLo = (pass === 0 ? m.sLo : m.lLo) | 0;
       for (; index < limit; index++) {
         const a = start + index * 2;
         // hash = (hash << 2) + GEAR_LS[src[a]], in 32-bit halves with the carry
         let b = src[a]!;
-        let l = (lo << 2) >>> 0;
+        let l = lo << 2;
         let add = lsLoT[b]!;
-        let sum = (l + add) >>> 0;
-        hi = (((hi << 2) | (lo >>> 30)) + lsHiT[b]! + (sum < l ? 1 : 0)) >>> 0;
+        let sum = (l + add) | 0;
+        hi = (((hi << 2) | (lo >>> 30)) + lsHiT[b]! + (((l & add) | ((l | add) & ~sum)) >>> 31)) | 0;
         lo = sum;
-        if ((hi & lsHi) === 0 && (lo & lsLo) === 0) return { length: a - start, hashHi: hi, hashLo: lo };
+        if ((hi & lsHi) === 0 && (lo & lsLo) === 0) return { length: a - start, hashHi: hi >>> 0, hashLo: lo >>> 0 };
         // hash += GEAR[src[a + 1]]
         b = src[a + 1]!;
         add = gLo[b]!;
         l = lo;
-        sum = (l + add) >>> 0;
-        hi = (hi + gHi[b]! + (sum < l ? 1 : 0)) >>> 0;
+        sum = (l + add) | 0;
+        hi = (hi + gHi[b]! + (((l & add) | ((l | add) & ~sum)) >>> 31)) | 0;
         lo = sum;
-        if ((hi & mHi) === 0 && (lo & mLo) === 0) return { length: a - start + 1, hashHi: hi, hashLo: lo };
+        if ((hi & mHi) === 0 && (lo & mLo) === 0) return { length: a - start + 1, hashHi: hi >>> 0, hashLo: lo >>> 0 };
       }
     }
-    return { length: remaining, hashHi: hi, hashLo: lo };
+    return { length: remaining, hashHi: hi >>> 0, hashLo: lo >>> 0 };
   }
 }
 

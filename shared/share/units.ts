@@ -193,10 +193,12 @@ export async function extractUnits(files: ShareFile[], hasher: UnitHasher, optio
   for (let f = 0; f < files.length; f++) {
     const file = files[f]!;
     logical += file.size;
+    // A file's key hashes its size and its blocks' digests: equal exactly when the content is
+    // (short of a SHA-256 collision), without hashing every byte a second time.
     const whole = hasher.create();
+    whole.update(sizePrefix(file.size));
     await readFile(file, o, (piece) => {
-      whole.update(piece);
-      blocksOf(piece, f, o.blockSize, builders.block, hasher);
+      blocksOf(piece, f, o.blockSize, builders.block, hasher, whole);
       casync.enter(f, piece);
       casyncChunker.push(piece);
       if (sameOrder) {
@@ -246,9 +248,17 @@ async function readFile(file: ShareFile, o: UnitOptions, each: (piece: Uint8Arra
   }
 }
 
-function blocksOf(piece: Uint8Array, file: number, blockSize: number, out: UnitBuilder, hasher: UnitHasher): void {
+function blocksOf(piece: Uint8Array, file: number, blockSize: number, out: UnitBuilder, hasher: UnitHasher, whole: { update(b: Uint8Array): void }): void {
   for (let p = 0; p < piece.length; p += blockSize) {
     const block = piece.subarray(p, Math.min(piece.length, p + blockSize));
-    out.attribute(out.add(hasher.digest(block), block.length), file, block.length);
+    const digest = hasher.digest(block);
+    whole.update(digest);
+    out.attribute(out.add(digest, block.length), file, block.length);
   }
+}
+
+function sizePrefix(size: number): Uint8Array {
+  const b = new Uint8Array(8);
+  new DataView(b.buffer).setFloat64(0, size);
+  return b;
 }

@@ -111,6 +111,8 @@ const pageApi = (methods: Record<string, string>, events: Record<string, string>
   api.onVerifyProgress = on(events.verifyProgress);
   api.onVerifyDone = on(events.verifyDone);
   api.onCheckProgress = on(events.checkProgress);
+  api.onShareProgress = on(events.shareProgress);
+  api.onShareDone = on(events.shareDone);
   api.onOpenRequest = on(events.openRequest);
   // Stands in for Electron's webUtils.getPathForFile: the test says which dropped name means which path.
   window.__cfsDropPaths = {};

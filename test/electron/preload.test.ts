@@ -10,7 +10,7 @@ await import('../../electron/preload.ts');
 const api = double.contextBridge.exposed.get('cfs') as PreloadApi;
 const { ipcRenderer } = double;
 
-const EVENT_METHODS = ['onVerifyProgress', 'onVerifyDone', 'onCheckProgress', 'onOpenRequest'] as const;
+const EVENT_METHODS = ['onVerifyProgress', 'onVerifyDone', 'onCheckProgress', 'onOpenRequest', 'onShareProgress', 'onShareDone'] as const;
 
 test('the preload exposes one global, window.cfs, and nothing else', () => {
   assert.deepEqual([...double.contextBridge.exposed.keys()], ['cfs']);

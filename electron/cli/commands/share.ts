@@ -9,7 +9,7 @@ import { LedgerLimitError } from '../../../shared/share/analysis.ts';
 import { DEFAULT_UNIT_OPTIONS } from '../../../shared/share/units.ts';
 import { shareText, bytesText, type ShareParameters } from '../../../shared/share/text.ts';
 import type { SkippedFile } from '../../services/share-source.ts';
-import { runShare } from '../../services/share-runner.ts';
+import { distinctNames, runShare } from '../../services/share-runner.ts';
 import { CliError, UsageError, parseOptions, type Command, type OptionSpec } from '../io.ts';
 import { describeError } from '../image.ts';
 
@@ -29,17 +29,7 @@ function blockSizeOf(v: string | undefined): number {
   return n;
 }
 
-/** Shortest trailing path of each image that tells it from the others ("v1/image.cfs"). */
-export function distinctNames(paths: string[]): string[] {
-  const parts = paths.map((p) => p.split('/').filter(Boolean));
-  return parts.map((mine, i) => {
-    for (let n = 1; n <= mine.length; n++) {
-      const tail = mine.slice(-n).join('/');
-      if (parts.every((o, j) => j === i || o.slice(-n).join('/') !== tail)) return tail;
-    }
-    return paths[i]!;
-  });
-}
+export { distinctNames };
 
 /** One line per image and reason, with the first few paths: a missing store must not print 10,000 lines. */
 function reportSkipped(skipped: (SkippedFile & { image: string })[], err: (line: string) => void): void {

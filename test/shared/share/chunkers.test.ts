@@ -9,7 +9,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { BuzhashChunker, buzhashChunks, discriminatorFromAvg } from '../../../shared/share/buzhash.ts';
+import { BuzhashChunker, buzhashChunks, discriminatorFromAvg, isLastRemainder, remainderTest } from '../../../shared/share/buzhash.ts';
 import { FastCdc, fastCdcChunks } from '../../../shared/share/fastcdc.ts';
 import { CORPUS } from '../../helpers/corpus.ts';
 import { mulberry32 } from '../../helpers/prng.ts';
@@ -158,4 +158,34 @@ test('FastCDC streaming gives the same cuts as one pass over the whole buffer', 
 
 test('FastCDC refuses sizes outside fastcdc-rs limits with a clear message', () => {
   assert.throws(() => new FastCdc({ min: 16, avg: 64, max: 128 }), /out of fastcdc-rs's limits/);
+});
+
+test('the casync chunker gives the same cuts for slices shorter than its window, at any minimum', () => {
+  const data = randomBytes(300_000, 9);
+  for (const sizes of [{ min: 16384, avg: 65536, max: 262144 }, { min: 40, avg: 256, max: 1024 }, { min: 1000, avg: 4096, max: 9000 }]) {
+    const whole = buzhashChunks(data, sizes);
+    const sliced: number[] = [];
+    const c = new BuzhashChunker((n) => sliced.push(n), sizes);
+    const r = mulberry32(10);
+    for (let at = 0; at < data.length; ) {
+      const n = Math.min(data.length - at, 1 + ((r() * 100) | 0));
+      c.push(data.subarray(at, at + n));
+      at += n;
+    }
+    c.finish();
+    assert.deepEqual(sliced, whole, JSON.stringify(sizes));
+    assert.equal(whole.reduce((a, b) => a + b, 0), data.length);
+  }
+});
+
+test("the casync chunker's division-free remainder test agrees with h % d for odd, even and power-of-two d", () => {
+  const r = mulberry32(11);
+  const ds = [49535, discriminatorFromAvg(16384), discriminatorFromAvg(4096), 3, 2, 4096, 65536, 48 * 1024, 262143, 1];
+  for (const d of ds) {
+    const t = remainderTest(d);
+    const hs = [0, 1, d - 1, d, 2 * d - 1, 0x7fffffff, 0x80000000, 0xfffffffe, 0xffffffff, 0xffffffff - (0xffffffff % d) - 1];
+    for (let i = 0; i < 20_000; i++) hs.push(Math.floor(r() * 2 ** 32));
+    for (let i = 0; i < 2000; i++) hs.push((Math.floor(r() * (0xffffffff / d)) * d + d - 1) >>> 0);
+    for (const h of hs) assert.equal(isLastRemainder(h | 0, d, t), h % d === d - 1, `h=${h} d=${d}`);
+  }
 });
