@@ -18,6 +18,8 @@ test('listingsLoading rises while a page is fetched and laid out, and is 0 once 
     onVerifyProgress: () => () => {},
     onVerifyDone: () => () => {},
     onCheckProgress: () => () => {},
+    onShareProgress: () => () => {},
+    onShareDone: () => () => {},
     onOpenRequest: () => () => {},
   } as unknown as InspectorApi;
   const store = createAppStore(api);

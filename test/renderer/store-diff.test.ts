@@ -87,6 +87,8 @@ function fakeApi() {
     onVerifyProgress: () => () => {},
     onVerifyDone: () => () => {},
     onCheckProgress: () => () => {},
+    onShareProgress: () => () => {},
+    onShareDone: () => () => {},
     onOpenRequest: () => () => {},
   };
   return { api: api as unknown as InspectorApi, calls, diffs };
