@@ -58,7 +58,7 @@ function App() {
           <BrokenBanner />
           <VerifyBar />
           <CompareBar />
-          <div className="workspace">
+          <main className="workspace">
             <div className="top">
               <TreeView />
               <DetailsPane />
@@ -67,7 +67,7 @@ function App() {
               <FindingsPanel />
               <HexView />
             </div>
-          </div>
+          </main>
         </>
       ) : (
         <OpenScreen />
