@@ -61,9 +61,11 @@ function App() {
           <VerifyBar />
           <CompareBar />
           {sharing ? (
-            <SharingPanel />
+            <main className="sharing-main">
+              <SharingPanel />
+            </main>
           ) : (
-            <div className="workspace">
+            <main className="workspace">
               <div className="top">
                 <TreeView />
                 <DetailsPane />
@@ -72,7 +74,7 @@ function App() {
                 <FindingsPanel />
                 <HexView />
               </div>
-            </div>
+            </main>
           )}
         </>
       ) : (

@@ -25,7 +25,7 @@ export function ChangesPanel() {
   };
 
   return (
-    <div className="changes" aria-label="Changes">
+    <div className="changes" aria-label="Changes" role="region" tabIndex={0}>
       {!diff ? (
         <div className="empty dim">
           {order.length < 2 ? 'Open a second image to compare it with this one.' : 'Choose an image under “Compare with” to list what changed.'}

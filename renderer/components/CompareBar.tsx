@@ -40,7 +40,7 @@ export function CompareBar() {
   const report = diff.report;
 
   return (
-    <div className="compare-bar" aria-label="Comparison">
+    <section className="compare-bar" aria-label="Comparison">
       <span className="small compare-title">
         <span className="dim">comparing</span>{' '}
         <span className="mono">
@@ -89,6 +89,6 @@ export function CompareBar() {
       <button className="btn small" onClick={() => actions.stopComparing()}>
         Stop comparing
       </button>
-    </div>
+    </section>
   );
 }

@@ -53,14 +53,19 @@ export function FindingsPanel() {
     listRef.current?.querySelector(`[data-index="${next}"]`)?.scrollIntoView({ block: 'nearest' });
   };
 
+  const shownFailed = failed.filter((r) => (severities.size === 0 || severities.has('error')) && (!needle || r.path.toLowerCase().includes(needle) || r.status.includes(needle)));
+  const shownGroups = groups
+    .map((g) => ({ g, kids: g.consequences.filter((i) => shows(findings[i]!)) }))
+    .filter(({ g, kids }) => shows(findings[g.root]!) || kids.length > 0);
+  // An empty listbox is an ARIA error (it must own options): with nothing listed, the list is a status line.
   return (
     <section className="findings-pane" aria-label="Findings">
       <div className="pane-head">
         <div className="segmented tabs-seg" role="tablist" aria-label="Lists">
-          <button role="tab" aria-selected={tab === 'findings'} aria-pressed={tab === 'findings'} onClick={() => actions.showBottomTab('findings')}>
+          <button role="tab" aria-selected={tab === 'findings'} onClick={() => actions.showBottomTab('findings')}>
             Problems{check ? ` (${findings.length + failed.length})` : ''}
           </button>
-          <button role="tab" aria-selected={tab === 'changes'} aria-pressed={tab === 'changes'} onClick={() => actions.showBottomTab('changes')}>
+          <button role="tab" aria-selected={tab === 'changes'} onClick={() => actions.showBottomTab('changes')}>
             Changes{changes !== undefined ? ` (${changes})` : ''}
           </button>
         </div>
@@ -103,7 +108,7 @@ export function FindingsPanel() {
       </div>
       {tab === 'changes' ? <ChangesPanel /> : null}
       {tab === 'findings' && error ? <div className="error-box small">{error}</div> : null}
-      <div hidden={tab !== 'findings'} className="findings-list" ref={listRef} tabIndex={0} onKeyDown={onKeyDown} role="listbox" aria-label="Findings">
+      <div hidden={tab !== 'findings'} className="findings-list" ref={listRef} tabIndex={0} onKeyDown={onKeyDown} role={shownFailed.length + shownGroups.length ? 'listbox' : 'status'} aria-label="Findings">
         {check && findings.length === 0 ? (
           <div className="empty ok">No findings: every structure checked out.</div>
         ) : null}
@@ -113,7 +118,7 @@ export function FindingsPanel() {
             Check cancelled: nothing is known about this image's structures. Re-check to run it again.
           </div>
         ) : null}
-        {failed.filter((r) => (severities.size === 0 || severities.has('error')) && (!needle || r.path.toLowerCase().includes(needle) || r.status.includes(needle))).map((r) => (
+        {shownFailed.map((r) => (
           <div key={`v${r.nodeId}`} className="finding verify-problem" data-testid="verify-problem" role="option" aria-selected={false} onClick={() => void actions.select(r.nodeId, r.path)}>
             <SeverityDot severity="error" />
             <span className="mono code code-error">verify.{r.status}</span>
@@ -122,12 +127,10 @@ export function FindingsPanel() {
             <span className="msg">{r.message ?? r.status}</span>
           </div>
         ))}
-        {groups.map((g) => {
-          const kids = g.consequences.filter((i) => shows(findings[i]!));
-          if (!shows(findings[g.root]!) && kids.length === 0) return null;
+        {shownGroups.map(({ g, kids }) => {
           const expanded = open.has(g.root);
           return (
-            <div key={g.root} className="finding-group" data-testid="finding-group">
+            <div key={g.root} className="finding-group" data-testid="finding-group" role="group">
               <FindingRow f={findings[g.root]!} i={g.root} active={activeFinding} onPick={(i) => void actions.focusFinding(i)} />
               {g.consequences.length ? (
                 <button

@@ -20,14 +20,14 @@ export function Toolbar() {
   return (
     <header className="toolbar">
       <ShortcutHelp />
-      <span className="brand">cfs-inspect</span>
-      <nav className="tabs" role="tablist" aria-label="Open images">
+      <h1 className="brand">cfs-inspect</h1>
+      <nav className="tabs" aria-label="Open images">
         {order.map((id) => {
           const s = images[id]!.summary;
           const errors = errorCount(images[id]!.check?.findings);
           return (
-            <div key={id} role="tab" aria-selected={id === activeId} className={`tab${id === activeId ? ' active' : ''}`}>
-              <button className="tab-name mono" onClick={() => actions.activate(id)} title={s.path}>
+            <div key={id} className={`tab${id === activeId ? ' active' : ''}`}>
+              <button className="tab-name mono" aria-current={id === activeId ? 'page' : undefined} onClick={() => actions.activate(id)} title={s.path}>
                 {labels[id]}
               </button>
               {errors ? (

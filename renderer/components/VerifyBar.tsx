@@ -18,7 +18,7 @@ export function VerifyBar() {
   const frac = p ? (p.bytesTotal > 0 ? p.bytesDone / p.bytesTotal : p.filesTotal > 0 ? p.filesDone / p.filesTotal : 0) : 0;
 
   return (
-    <div className="verify-bar" aria-label="Verification">
+    <section className="verify-bar" aria-label="Verification">
       <div className="stores small" title={stores.join('\n')}>
         <span className="dim">objects</span>{' '}
         <span className="mono" data-testid="object-stores">
@@ -86,7 +86,7 @@ export function VerifyBar() {
           <SaveReport what="verify" />
         </>
       )}
-    </div>
+    </section>
   );
 }
 

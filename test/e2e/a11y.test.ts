@@ -1,0 +1,81 @@
+/**
+ * Accessibility (issue 13): axe-core, the standard accessibility engine, runs inside the page on
+ * the main views (tree with details, findings of a broken image, diff) in the light and the dark
+ * theme, and any violation fails the test with its rule, its nodes and axe's summary.
+ */
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import { buildRenderer, CHROMIUM, startHarness, type Harness } from './harness.ts';
+import { corpusPath, corpusSkip, REPO_ROOT } from '../helpers/corpus.ts';
+
+const skip = corpusSkip || (existsSync(CHROMIUM) ? false : `no Chromium at ${CHROMIUM} (set CFS_CHROMIUM)`);
+const AXE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+const README = corpusPath('01-readme', 'image.cfs');
+const sample = (name: string) => join(REPO_ROOT, 'samples', 'demo', name);
+const row = (path: string) => `.tree-row[data-path="${path}"]`;
+
+interface Violation {
+  id: string;
+  help: string;
+  nodes: { target: string[]; failureSummary?: string }[];
+}
+
+/** Runs axe over the whole page and returns one line per failing node. */
+async function violations(h: Harness): Promise<string[]> {
+  // Through the debugger, not a <script>: the page's CSP (script-src 'self') rightly refuses inline scripts.
+  await h.page.evaluate(AXE);
+  const found = (await h.page.evaluate(async () => {
+    const axe = (window as unknown as { axe: { run(ctx: Document, o: object): Promise<{ violations: unknown[] }> } }).axe;
+    return (await axe.run(document, { resultTypes: ['violations'] })).violations;
+  })) as Violation[];
+  return found.flatMap((v) => v.nodes.map((n) => `${v.id} (${v.help}) at ${n.target.join(' ')}: ${n.failureSummary ?? ''}`));
+}
+
+async function openImage(h: Harness, path: string, firstRow: string) {
+  h.dialogs.images.push(path);
+  await h.page.getByRole('button', { name: /Open/ }).first().click();
+  await h.page.locator(row(firstRow)).waitFor();
+}
+
+for (const colorScheme of ['light', 'dark'] as const) {
+  describe(`no axe violations in the ${colorScheme} theme`, { skip }, () => {
+    let h: Harness | undefined;
+    before(async () => {
+      buildRenderer();
+      h = await startHarness({ colorScheme });
+      await h.load();
+    });
+    after(async () => {
+      await h?.close();
+    });
+
+    test('the start page', async () => {
+      assert.deepEqual(await violations(h!), []);
+    });
+
+    test('the tree with a file selected and its details', async () => {
+      await openImage(h!, README, '/file_a');
+      await h!.page.locator(row('/file_a')).click();
+      await h!.page.getByRole('heading', { name: 'file_a' }).or(h!.page.locator('.details')).first().waitFor();
+      assert.deepEqual(await violations(h!), []);
+    });
+
+    test('the findings of a broken image', async () => {
+      await openImage(h!, sample('broken.cfs'), '/etc');
+      await h!.page.getByTestId('broken-banner').waitFor();
+      assert.deepEqual(await violations(h!), []);
+    });
+
+    test('the diff of two versions', async () => {
+      await openImage(h!, sample('v1.cfs'), '/etc');
+      await openImage(h!, sample('v2.cfs'), '/etc');
+      await h!.page.locator('.tab-name').nth(2).click();
+      await h!.page.getByRole('combobox', { name: 'Compare with' }).selectOption({ index: 3 });
+      await h!.page.getByTestId('compare-counts').locator('.chip').first().waitFor({ timeout: 30_000 });
+      assert.deepEqual(await violations(h!), []);
+    });
+  });
+}
