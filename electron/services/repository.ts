@@ -6,7 +6,6 @@
  */
 import { closeSync, openSync, readSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import crypto from 'node:crypto';
 import { Cursor } from '../../shared/bytes/cursor.ts';
 import type { ByteSource } from '../../shared/bytes/source.ts';
 import { collectObjectNames } from '../../shared/composefs/dump.ts';
@@ -16,9 +15,9 @@ import { repositoryHealthFindings, type RepoLink, type RepoSnapshot } from '../.
 import { decodeOciTag, digestHexLength, RepositoryError } from '../../shared/repository/meta.ts';
 import type { RepoHealth, RepoImage, RepositoryMeta, RepositorySummary, RepoStream } from '../../shared/repository/model.ts';
 import { readSplitStream, reassembledSource, type ChunkObject, type SplitStream } from '../../shared/splitstream/reader.ts';
-import { createFsverityHasher, type VerityHash } from '../../shared/verity/merkle.ts';
-import { FS_VERITY_HASH_ALG_SHA256, FS_VERITY_HASH_ALG_SHA512 } from '../../shared/verity/descriptor.ts';
 import { createVerityPool } from '../verity/pool.ts';
+import { digestFileHere, nodeVerityHash } from '../verity/node-hash.ts';
+import { toHex } from '../../shared/model.ts';
 import { fileSource } from './file-source.ts';
 import { openImageFile } from './open-file.ts';
 import { assertRepositoryDir, objectsOfLength, readMeta, scanLinks, scanObjects, scanRefs, type ScannedObjects } from './repository-scan.ts';
@@ -195,31 +194,6 @@ export async function streamJson(repo: Repository, s: RepoStream): Promise<{ con
   return { contentType: ss.contentType, json, namedRefs };
 }
 
-const nodeHash = (name: 'sha256' | 'sha512'): VerityHash => ({
-  algorithm: name === 'sha512' ? FS_VERITY_HASH_ALG_SHA512 : FS_VERITY_HASH_ALG_SHA256,
-  name,
-  digestSize: name === 'sha512' ? 64 : 32,
-  hash: (d) => crypto.createHash(name).update(d).digest(),
-});
-
-/** One file's fs-verity digest on this thread (sha512, or block sizes the pool does not do). */
-function digestHere(path: string, hash: VerityHash, blockSize: number): string {
-  const h = createFsverityHasher({ hash, blockSize });
-  const fd = openSync(path, 'r');
-  try {
-    const buf = new Uint8Array(1 << 20);
-    for (let off = 0; ; ) {
-      const n = readSync(fd, buf, 0, buf.length, off);
-      if (n === 0) break;
-      h.update(buf.subarray(0, n));
-      off += n;
-    }
-  } finally {
-    closeSync(fd);
-  }
-  return Buffer.from(h.digest()).toString('hex');
-}
-
 export interface HealthOptions {
   signal?: AbortSignal;
   onProgress?: (done: number, total: number) => void;
@@ -235,11 +209,11 @@ async function measureObjects(repo: Repository, opts: HealthOptions): Promise<{ 
   const blockSize = 1 << repo.meta.blockSizeLog2;
   const stop = () => opts.signal?.aborted || Date.now() > deadline;
   if (repo.meta.hash === 'sha512' || blockSize !== 4096) {
-    const hash = nodeHash(repo.meta.hash);
+    const hash = nodeVerityHash(repo.meta.hash);
     for (const [d, o] of entries) {
       if (stop()) return { measured, complete: false };
       try {
-        measured.set(d, digestHere(join(repo.path, o.path), hash, blockSize));
+        measured.set(d, toHex(digestFileHere(join(repo.path, o.path), hash, blockSize)));
       } catch {
         // Unreadable: left unmeasured; the listing already showed it exists.
       }
