@@ -12,6 +12,8 @@
  * | path bytes held by a walk    | 16 MiB             | 522-byte paths, depth 7                    |
  * | CLI output per image         | max(1 GiB, 16x image) | 47 MB dump of the 53 MB benchmark image |
  * | decompressed bytes per layer | max(256 MiB, 1100x compressed) | deflate's own ceiling is ~1032:1 |
+ * | chunks per splitstream       | 16,777,216         | 2 per tar member                           |
+ * | named refs per splitstream   | 65,536             | 1 + layers per OCI manifest                |
  *
  * Reaching one is reported as a DecodeError or Finding whose code starts with `budget.` and whose
  * message names the limit and its value. Functions take overrides so tests can probe each edge.
@@ -44,6 +46,12 @@ export const BUDGETS = {
   decompressRatio: 1100,
   /** Decompressed bytes an OCI layer reader keeps in memory while scanning (older ones are re-read on demand). */
   inflatedWindowBytes: 64 << 20,
+  /**
+   * Chunks in one splitstream (two per tar member at most: its header and padding inline, its
+   * content as an object), and named refs in one. A layer of 1 M files stays far below either.
+   */
+  splitstreamChunks: 1 << 24,
+  splitstreamNamedRefs: 1 << 16,
 } as const;
 
 export type BudgetName = keyof typeof BUDGETS;
@@ -70,5 +78,7 @@ export const BUDGET_CODES = {
   'budget.xattrs-per-inode': ruleError(`an inode may carry at most ${BUDGETS.xattrsPerInode} xattrs (the inspector's budget; Linux lists about 9,300 at most)`),
   'budget.walk-path-bytes': ruleError(`a walk holds at most ${formatBytes(BUDGETS.walkPathBytes)} of open directory paths; deeper directories are not entered`),
   'budget.decompressed-bytes': ruleError(`a compressed layer may decompress to at most ${BUDGETS.decompressRatio}x its size (at least ${formatBytes(BUDGETS.decompressedBytes)}); the rest is not read`),
+  'budget.splitstream-chunks': ruleError(`a splitstream may hold at most ${BUDGETS.splitstreamChunks} chunks`),
+  'budget.splitstream-named-refs': ruleError(`a splitstream may hold at most ${BUDGETS.splitstreamNamedRefs} named refs`),
   'budget.output-bytes': ruleError(`one image's listing may be at most ${BUDGETS.outputPerImageByte}x the image size (at least ${formatBytes(BUDGETS.outputBytes)})`),
 } as const satisfies Record<string, CodeInfo>;

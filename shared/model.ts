@@ -234,6 +234,9 @@ export function compareBytes(a: Uint8Array, b: Uint8Array): number {
 }
 
 const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
+/** The fs-verity hash a hex digest's length implies: 128 digits are sha512, anything else sha256. */
+export const digestAlgorithm = (hex: string | undefined): 'sha256' | 'sha512' => (hex?.length === 128 ? 'sha512' : 'sha256');
+
 export function toHex(b: Uint8Array): string {
   let s = '';
   for (let i = 0; i < b.length; i++) s += HEX[b[i]!];

@@ -5,7 +5,7 @@
  * Every value from an image is escaped for the format it goes into.
  */
 import type { Change, VerityResult } from './api.ts';
-import type { Finding } from './model.ts';
+import { digestAlgorithm, type Finding } from './model.ts';
 
 export interface ReportTable {
   columns: string[];
@@ -64,8 +64,8 @@ export function verifyReport(doc: {
       ['image', doc.image],
       ['object stores', doc.stores.join(', ')],
       ['files', `${doc.results.length}: ${Object.entries(doc.counts).map(([k, v]) => `${v} ${k}`).join(', ') || 'none'}`],
-      ...(doc.imageDigest ? [['image digest', `sha256:${doc.imageDigest}`] as [string, string]] : []),
-      ...(doc.expectedImageDigest ? [['expected image digest', `sha256:${doc.expectedImageDigest}`] as [string, string]] : []),
+      ...(doc.imageDigest ? [['image digest', `${digestAlgorithm(doc.imageDigest)}:${doc.imageDigest}`] as [string, string]] : []),
+      ...(doc.expectedImageDigest ? [['expected image digest', `${digestAlgorithm(doc.expectedImageDigest)}:${doc.expectedImageDigest}`] as [string, string]] : []),
     ],
     table: {
       columns: ['status', 'path', 'expected digest', 'actual digest', 'object', 'message'],

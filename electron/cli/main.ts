@@ -7,22 +7,8 @@ import pkg from '../../package.json' with { type: 'json' };
 import { DecodeError } from '../../shared/bytes/cursor.ts';
 import { delimiter } from 'node:path';
 import { BLOB_DIR_ENV, cliBlobDirs, takeBlobDirs } from './blob-dirs.ts';
+import { COMMANDS } from './registry.ts';
 
-const COMMANDS: Record<string, () => Promise<{ default: Command }>> = {
-  info: () => import('./commands/info.ts'),
-  ls: () => import('./commands/ls.ts'),
-  dump: () => import('./commands/dump.ts'),
-  objects: () => import('./commands/objects.ts'),
-  'missing-objects': () => import('./commands/missing-objects.ts'),
-  measure: () => import('./commands/measure.ts'),
-  verify: () => import('./commands/verify.ts'),
-  check: () => import('./commands/check.ts'),
-  diff: () => import('./commands/diff.ts'),
-  layout: () => import('./commands/layout.ts'),
-  cat: () => import('./commands/cat.ts'),
-  extract: () => import('./commands/extract.ts'),
-  share: () => import('./commands/share.ts'),
-};
 
 async function usage(): Promise<string> {
   const lines = [

@@ -1,7 +1,7 @@
 /** Tree pages: a directory's children a page at a time, path lookups, and raw bytes for the hex view. */
 import type { ChildPage, ImageId, TreeEntry } from '../../shared/api.ts';
 import { bytesEqual, kindOfMode, type DirEntry, type ImageNode } from '../../shared/model.ts';
-import { composefsView, isBookkeepingWhiteout } from '../../shared/composefs/overlay.ts';
+import { composefsView, isBookkeepingWhiteout, type ImageKind } from '../../shared/composefs/overlay.ts';
 import { displayBytes } from '../../shared/diff/text.ts';
 import { parseDisplay } from './present.ts';
 import { listing, MAX_BYTES, MAX_PAGE, remember, type Registry, type Session } from './sessions.ts';
@@ -31,7 +31,7 @@ async function treeEntry(s: Session, parentId: number, e: DirEntry): Promise<Tre
   if (node.target) entry.symlinkTarget = displayBytes(node.target);
   if (view.whiteout) entry.whiteout = true;
   // mkcomposefs adds char 0:0 entries 00..ff to every composefs root (not escaped, unlike the user's own).
-  if (parentId === s.reader.rootId && isBookkeepingWhiteout(s.reader.format, 1, e.name, node)) entry.hidden = true;
+  if (parentId === s.reader.rootId && isBookkeepingWhiteout(s.reader as ImageKind, 1, e.name, node)) entry.hidden = true;
   return entry;
 }
 

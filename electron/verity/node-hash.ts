@@ -4,8 +4,8 @@
  */
 import crypto from 'node:crypto';
 import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
-import { FS_VERITY_HASH_ALG_SHA256 } from '../../shared/verity/descriptor.ts';
-import { createVerityTree, digestFromRoot, FS_VERITY_BLOCK_SIZE, rootFromLeaves, type VerityHash } from '../../shared/verity/merkle.ts';
+import { FS_VERITY_HASH_ALG_SHA256, FS_VERITY_HASH_ALG_SHA512 } from '../../shared/verity/descriptor.ts';
+import { createFsverityHasher, createVerityTree, digestFromRoot, FS_VERITY_BLOCK_SIZE, rootFromLeaves, type VerityHash } from '../../shared/verity/merkle.ts';
 
 // crypto.hash (Node >= 20.12) skips the Hash object per call, which matters at one call per 4 KiB.
 const oneShot = typeof crypto.hash === 'function';
@@ -163,4 +163,37 @@ export function leafHashesOfRangeSync(path: string, offset: number, length: numb
   } finally {
     closeSync(fd);
   }
+}
+
+/** An fs-verity hash on node:crypto by name (sha512 repositories, `measure --hash sha512`). */
+export function nodeVerityHash(name: 'sha256' | 'sha512'): VerityHash {
+  if (name === 'sha256') return nodeSha256;
+  return {
+    algorithm: FS_VERITY_HASH_ALG_SHA512,
+    name: 'sha512',
+    digestSize: 64,
+    hash: oneShot ? (d) => crypto.hash('sha512', d, 'buffer') : (d) => crypto.createHash('sha512').update(d).digest(),
+  };
+}
+
+/**
+ * One file's fs-verity digest on this thread, for what the pool does not do (sha512, block sizes
+ * other than 4096): the format core's Merkle code over 1 MiB reads.
+ */
+export function digestFileHere(path: string, hash: VerityHash, blockSize = FS_VERITY_BLOCK_SIZE): Uint8Array {
+  const h = createFsverityHasher({ hash, blockSize });
+  const fd = openSync(path, constants.O_RDONLY);
+  try {
+    if (!fstatSync(fd).isFile()) throw Object.assign(new Error(`${path}: not a regular file`), { code: 'ENOTREG' });
+    const buf = new Uint8Array(READ_CHUNK);
+    for (let off = 0; ; ) {
+      const n = readSync(fd, buf, 0, buf.length, off);
+      if (n === 0) break;
+      h.update(buf.subarray(0, n));
+      off += n;
+    }
+  } finally {
+    closeSync(fd);
+  }
+  return h.digest();
 }

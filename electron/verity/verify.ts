@@ -12,7 +12,7 @@ import { walkComposefs } from '../../shared/composefs/dump.ts';
 import { latin1 } from '../../shared/composefs/escape.ts';
 import { displayBytes } from '../../shared/diff/text.ts';
 import { bytesEqual, S_IFMT, S_IFREG, toHex, type ImageReader } from '../../shared/model.ts';
-import { AbortError } from './node-hash.ts';
+import { AbortError, digestFileHere, nodeVerityHash } from './node-hash.ts';
 import { createVerityPool, type FileDigest, type VerityPool } from './pool.ts';
 import { createResolver } from './store.ts';
 
@@ -73,11 +73,32 @@ const NO_OBJECT_MESSAGE = {
   hole: 'no backing object and no data in the image: the file reads as zeros',
 };
 
-/** Accepts `hex` or `sha256:hex`; returns lower-case hex, or throws a message fit for a user. */
+/**
+ * Accepts `hex`, `sha256:hex` (64 digits) or `sha512:hex` (128 digits); returns lower-case hex, whose
+ * length says the hash, or throws a message fit for a user.
+ */
 export function normalizeDigest(text: string): string {
-  const hex = text.trim().replace(/^sha256:/i, '').toLowerCase();
-  if (!/^[0-9a-f]{64}$/.test(hex)) throw new Error(`'${text}' is not a sha256 fs-verity digest (64 hex digits)`);
+  const t = text.trim().toLowerCase();
+  const hex = t.replace(/^sha(256|512):/, '');
+  const want = t.startsWith('sha512:') ? [128] : t.startsWith('sha256:') ? [64] : [64, 128];
+  if (!/^[0-9a-f]+$/.test(hex) || !want.includes(hex.length)) {
+    throw new Error(`'${text}' is not an fs-verity digest (64 hex digits for sha256, 128 for sha512)`);
+  }
   return hex;
+}
+
+/** sha512 digests (64 bytes) are measured on this thread: the pool hashes sha256 only. */
+function digestSha512(path: string): Promise<FileDigest> {
+  return new Promise((resolve, reject) => {
+    setImmediate(() => {
+      try {
+        const digest = digestFileHere(path, nodeVerityHash('sha512'));
+        resolve({ digest, size: statSync(path).size });
+      } catch (e) {
+        reject(e);
+      }
+    });
+  });
 }
 
 const isAbort = (e: unknown): boolean => (e as { code?: string })?.code === 'ABORT_ERR' || (e as Error)?.name === 'AbortError';
@@ -153,10 +174,14 @@ export async function verifyImage(reader: ImageReader, opts: VerifyOptions): Pro
 
   const digestGroup = async (r: { path: string; size: number; files: FileRec[]; wanted: number }): Promise<void> => {
     const toDigest = r.files;
-    let pending = digests.get(r.path);
+    const sha512 = toDigest[0]!.digest!.length === 64;
+    const key = sha512 ? `sha512:${r.path}` : r.path;
+    let pending = digests.get(key);
     if (!pending) {
-      pending = pool.digestFile(r.path, { size: r.size, noFollow: true, onBytes, ...(signal ? { signal } : {}) });
-      digests.set(r.path, pending);
+      pending = sha512
+        ? digestSha512(r.path).then((d) => (onBytes(r.size), d))
+        : pool.digestFile(r.path, { size: r.size, noFollow: true, onBytes, ...(signal ? { signal } : {}) });
+      digests.set(key, pending);
     } else {
       onBytes(r.wanted);
     }
@@ -190,7 +215,8 @@ export async function verifyImage(reader: ImageReader, opts: VerifyOptions): Pro
       const imagePath = opts.imagePath;
       const size = statSync(imagePath).size;
       progress.bytesTotal += size;
-      imageJob = pool.digestFile(imagePath, { size, onBytes, ...(signal ? { signal } : {}) }).then((d) => {
+      const imageHash = expectedImageDigest?.length === 128 ? digestSha512(imagePath).then((d) => (onBytes(size), d)) : pool.digestFile(imagePath, { size, onBytes, ...(signal ? { signal } : {}) });
+      imageJob = imageHash.then((d) => {
         imageDigest = toHex(d.digest);
       });
       imageJob.catch(() => {}); // awaited below; this only keeps an early failure from going unhandled

@@ -5,6 +5,7 @@
  * the way libcomposefs writes files, whiteouts and their parents.
  */
 import { hex } from '../bytes/cursor.ts';
+import { FS_VERITY_HASH_ALG_SHA512 } from '../verity/descriptor.ts';
 import {
   FS_VERITY_HASH_ALG_SHA256,
   LCFS_DIGEST_SIZE,
@@ -139,9 +140,12 @@ function checkMetacopy(ctx: CheckContext, subject: Subject, x: CheckedXattr): Ui
     report(ctx, subject, 'composefs.metacopy.flags', x, `struct ovl_metacopy flags ${hex(flags)}`, { expected: '0', actual: hex(flags) });
   }
   if (v.length === OVL_METACOPY_HEADER_SIZE) return undefined;
-  if (algo !== FS_VERITY_HASH_ALG_SHA256 || v.length !== OVL_METACOPY_HEADER_SIZE + LCFS_DIGEST_SIZE) {
-    report(ctx, subject, 'composefs.metacopy.algorithm', x, `metacopy digest algorithm ${algo} with ${v.length - OVL_METACOPY_HEADER_SIZE} digest bytes; composefs records sha256 (1) with 32`, {
-      expected: `algorithm ${FS_VERITY_HASH_ALG_SHA256}, ${LCFS_DIGEST_SIZE} bytes`,
+  // libcomposefs records sha256; composefs-rs repositories may use sha512, which overlayfs checks alike.
+  const sha256 = algo === FS_VERITY_HASH_ALG_SHA256 && v.length === OVL_METACOPY_HEADER_SIZE + LCFS_DIGEST_SIZE;
+  const sha512 = algo === FS_VERITY_HASH_ALG_SHA512 && v.length === OVL_METACOPY_HEADER_SIZE + SHA512_DIGEST_SIZE;
+  if (!sha256 && !sha512) {
+    report(ctx, subject, 'composefs.metacopy.algorithm', x, `metacopy digest algorithm ${algo} with ${v.length - OVL_METACOPY_HEADER_SIZE} digest bytes; composefs records sha256 (1) with 32 or sha512 (2) with 64`, {
+      expected: `algorithm ${FS_VERITY_HASH_ALG_SHA256}, ${LCFS_DIGEST_SIZE} bytes, or ${FS_VERITY_HASH_ALG_SHA512}, ${SHA512_DIGEST_SIZE} bytes`,
       actual: `algorithm ${algo}, ${v.length - OVL_METACOPY_HEADER_SIZE} bytes`,
     });
     return undefined;
@@ -150,8 +154,9 @@ function checkMetacopy(ctx: CheckContext, subject: Subject, x: CheckedXattr): Ui
 }
 
 const DOT = 0x2e;
-/** Length of the digest path "/XX/<62 hex>" composefs derives from a sha256 digest. */
-const DIGEST_PATH_LENGTH = 1 + 2 + 1 + 62;
+const SHA512_DIGEST_SIZE = 64;
+/** Length of the digest path "/XX/<rest of the hex digest>" composefs derives from a digest. */
+const digestPathLength = (digest: Uint8Array) => 1 + 2 + 1 + 2 * digest.length - 2;
 const HEX = '0123456789abcdef';
 const isLowerHex = (c: number) => (c >= 0x30 && c <= 0x39) || (c >= 0x61 && c <= 0x66);
 
@@ -212,7 +217,7 @@ function checkRedirect(ctx: CheckContext, subject: Subject, x: CheckedXattr, met
   if (!metacopy) {
     report(ctx, subject, 'composefs.redirect.no-metacopy', x, `redirect without ${OVERLAY_XATTR_METACOPY}: overlayfs ignores it and shows the image's empty chunks`);
   }
-  if (digest && v.length === DIGEST_PATH_LENGTH && isDigestPath(v) && !namesDigest(v, digest)) {
+  if (digest && v.length === digestPathLength(digest) && isDigestPath(v) && !namesDigest(v, digest)) {
     const path = latin1(v);
     const want = `/${toHex(digest.subarray(0, 1))}/${toHex(digest.subarray(1))}`;
     report(ctx, subject, 'composefs.redirect.digest-mismatch', x, `redirect names object ${path.slice(1)} but the metacopy digest is ${toHex(digest)}`, {

@@ -23,6 +23,12 @@ import type { CheckContext } from './context.ts';
 export const LCFS_HEADER_FIELD = { magic: [0, 4], version: [4, 4], flags: [8, 4], composefs_version: [12, 4] } as const;
 /** The highest composefs format version libcomposefs 1.0 writes (LCFS_VERSION_MAX). */
 export const LCFS_VERSION_MAX = 1;
+/**
+ * The highest this checker knows: 2, as composefs-rs writes it (extended inodes, depth-first inode
+ * order, no whiteout table at the root). None of the checker's rules depends on what changed:
+ * inode size and order are free in EROFS, and the whiteout table only decides what listings hide.
+ */
+export const COMPOSEFS_VERSION_KNOWN_MAX = 2;
 /** Each superblock extension slot is 16 bytes (EROFS_SB_EXTSLOT_SIZE). */
 export const EROFS_SB_EXTSLOT_SIZE = 16;
 /** The kernel reads the superblock from one page. */
@@ -50,9 +56,9 @@ export async function checkSuperblock(ctx: CheckContext): Promise<void> {
         actual: String(header.version),
       }));
     }
-    if (header.composefsVersion > LCFS_VERSION_MAX) {
+    if (header.composefsVersion > COMPOSEFS_VERSION_KNOWN_MAX) {
       ctx.add(finding('composefs.header.format-version', ...LCFS_HEADER_FIELD.composefs_version, `composefs format version ${header.composefsVersion} is newer than any this checker knows`, {
-        expected: `0..${LCFS_VERSION_MAX}`,
+        expected: `0..${COMPOSEFS_VERSION_KNOWN_MAX}`,
         actual: String(header.composefsVersion),
       }));
     }

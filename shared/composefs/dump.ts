@@ -6,7 +6,7 @@
  */
 import { S_IFDIR, S_IFLNK, S_IFMT, S_IFREG, toHex, type ImageReader, type Xattr } from '../model.ts';
 import { walk, type WalkEntry, type WalkProblem } from '../walk.ts';
-import { composefsView, isBookkeepingWhiteout, type ComposefsView } from './overlay.ts';
+import { composefsView, isBookkeepingWhiteout, type ComposefsView, type ImageKind } from './overlay.ts';
 import { ByteWriter } from '../bytes/writer.ts';
 import { cstr, ESCAPE_EQUAL, ESCAPE_LONE_DASH, ESCAPE_STANDARD, NOESCAPE_SPACE, latin1, writeEscaped } from './escape.ts';
 
@@ -32,7 +32,7 @@ export async function walkComposefs(
     ce.view = composefsView(e.node);
     return visit(ce);
   }, {
-    skip: (node, entry, depth) => isBookkeepingWhiteout(reader.format, depth, entry.name, node),
+    skip: (node, entry, depth) => isBookkeepingWhiteout(reader as ImageKind, depth, entry.name, node),
     ...(onProblem ? { onProblem } : {}),
   });
 }

@@ -31,12 +31,20 @@ export function decodeComposefsHeader(c: Cursor): ComposefsHeader {
 }
 
 /** The header's fields as `info` shows them, with their byte ranges. */
+/** What a format version implies, as `info` names it. */
+export function formatVersionText(v: number): string {
+  if (v === 0) return '0 (libcomposefs: compact inodes where they fit, breadth-first order, whiteout table at the root)';
+  if (v === 1) return '1 (libcomposefs: as 0, and folders holding escaped whiteouts are marked with opaque "x")';
+  if (v === 2) return '2 (composefs-rs: extended inodes, depth-first order, no whiteout table)';
+  return `${v} (unknown: newer than any format this inspector knows)`;
+}
+
 export function composefsHeaderFields(header: ComposefsHeader): InfoField[] {
   return [
     { label: 'composefs header magic', value: hex(header.magic), range: { label: 'header', offset: 0, length: 4 } },
     { label: 'composefs header version', value: String(header.version), range: { label: 'header', offset: 4, length: 4 } },
     { label: 'composefs flags', value: `${hex(header.flags)}${header.flags & LCFS_EROFS_FLAGS_HAS_ACL ? ' (HAS_ACL)' : ''}`, range: { label: 'header', offset: 8, length: 4 } },
-    { label: 'composefs format version', value: String(header.composefsVersion), range: { label: 'header', offset: 12, length: 4 } },
+    { label: 'composefs format version', value: formatVersionText(header.composefsVersion), range: { label: 'header', offset: 12, length: 4 } },
   ];
 }
 

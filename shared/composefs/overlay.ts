@@ -97,14 +97,30 @@ export function isBookkeepingName(name: Uint8Array): boolean {
   return hex(name[0]!) && hex(name[1]!);
 }
 
+/** Format versions 0 and 1 (libcomposefs) carry the whiteout table; version 2 (composefs-rs) has none. */
+export const LAST_VERSION_WITH_WHITEOUT_TABLE = 1;
+
+/** The image as the bookkeeping test needs it: its format, and the composefs header when there is one. */
+export interface ImageKind {
+  format: FormatId;
+  header?: { composefsVersion: number };
+}
+
 /**
  * Is this one of the 256 whiteouts "00".."ff" that mkcomposefs adds to the root of every composefs
- * image (for overlayfs data-only lower layers)? composefs-info leaves them out, and so do we. Only
- * those: a user's whiteout in a composefs image is escaped (a regular file), and in a plain EROFS
- * or legacy image a char device 0:0 is the user's own whiteout and is shown like any entry.
+ * image of format 0 or 1 (for overlayfs data-only lower layers)? composefs-info leaves them out,
+ * and so do we. Only those: a user's whiteout in a composefs image is escaped (a regular file), in
+ * a plain EROFS or legacy image a char device 0:0 is the user's own whiteout and is shown like any
+ * entry, and a format 2 image has no table, so nothing at its root is bookkeeping.
  */
-export function isBookkeepingWhiteout(format: FormatId, depth: number, name: Uint8Array, node: Pick<ImageNode, 'mode' | 'rdev'>): boolean {
-  return format === 'composefs' && depth === 1 && isBookkeepingName(name) && isRealWhiteout(node);
+export function isBookkeepingWhiteout(image: ImageKind, depth: number, name: Uint8Array, node: Pick<ImageNode, 'mode' | 'rdev'>): boolean {
+  return (
+    image.format === 'composefs' &&
+    (image.header?.composefsVersion ?? 0) <= LAST_VERSION_WITH_WHITEOUT_TABLE &&
+    depth === 1 &&
+    isBookkeepingName(name) &&
+    isRealWhiteout(node)
+  );
 }
 
 /**
@@ -187,7 +203,10 @@ function interpret(node: ImageNode, bookkeeping: { index: number; meaning: strin
       continue;
     }
     if (bytesEqual(name, METACOPY)) {
-      if (isReg && v.length === OVL_METACOPY_HEADER_SIZE + LCFS_DIGEST_SIZE) digest = v.subarray(OVL_METACOPY_HEADER_SIZE);
+      // sha256 as libcomposefs writes it; sha512 (algorithm 2, 64 bytes) as composefs-rs repositories may.
+      if (isReg && (v.length === OVL_METACOPY_HEADER_SIZE + LCFS_DIGEST_SIZE || (v.length === OVL_METACOPY_HEADER_SIZE + 64 && v[3] === 2))) {
+        digest = v.subarray(OVL_METACOPY_HEADER_SIZE);
+      }
       note(bookkeeping, index, 'metacopy: data lives in the redirect target; carries its fs-verity digest');
       continue;
     }

@@ -12,7 +12,7 @@ import { compareData, compareMeta, dataInImage, fieldChange, formatMode, formatM
 import { childHash, dataHash, hasContent, HASHED_DATA_LIMIT, identityHash, nodeKey, rawKey, type XattrHashes } from './identity.ts';
 import { pairRenames, type OneSided, type RenameContext } from './renames.ts';
 import { compileIgnore } from './options.ts';
-import { composefsContent, isBookkeepingName, isBookkeepingWhiteout } from '../composefs/overlay.ts';
+import { composefsContent, isBookkeepingName, isBookkeepingWhiteout, type ImageKind } from '../composefs/overlay.ts';
 import { erofsShortcut, NEEDS_READ, type CoreOnly, type Shortcut, type Verdict } from './erofs-shortcut.ts';
 import { markSide, onSide, type ImageSide } from './errors.ts';
 import { displayBytes } from './text.ts';
@@ -89,7 +89,7 @@ async function entriesOf(reader: ImageReader, id: number, path: string): Promise
   const kept: DirEntry[] = [];
   for (const e of entries) {
     if (e.kind === 'chardev' && isBookkeepingName(e.name)) {
-      if (isBookkeepingWhiteout(reader.format, 1, e.name, reader.tryNode!(e.id) ?? (await reader.node(e.id)))) continue;
+      if (isBookkeepingWhiteout(reader as ImageKind, 1, e.name, reader.tryNode!(e.id) ?? (await reader.node(e.id)))) continue;
     }
     kept.push(e);
   }

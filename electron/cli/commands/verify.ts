@@ -5,7 +5,9 @@ import { withImage } from '../image.ts';
 import { createProgress } from '../progress.ts';
 import { toHtml, toMarkdown, verifyReport } from '../../../shared/report.ts';
 import { formatOf } from './check.ts';
+import { digestAlgorithm } from '../../../shared/model.ts';
 
+const algo = digestAlgorithm;
 /** Summary order: good news first, then problems from the most to the least alarming. */
 const STATUS_ORDER: VerityStatus[] = ['verified', 'inline', 'empty', 'escape', 'mismatch', 'size-mismatch', 'missing', 'unreadable', 'no-digest'];
 const OK: ReadonlySet<VerityStatus> = new Set(['verified', 'inline', 'empty']);
@@ -16,7 +18,7 @@ function problemLine(r: VerityResult): string {
   const where = r.objectPath ? ` (${r.objectPath})` : '';
   switch (r.status) {
     case 'mismatch':
-      return `mismatch ${r.path}: expected sha256:${r.expected}, object has sha256:${r.actual}${where}`;
+      return `mismatch ${r.path}: expected ${algo(r.expected)}:${r.expected}, object has ${algo(r.actual)}:${r.actual}${where}`;
     case 'size-mismatch':
       return `size-mismatch ${r.path}: object is ${r.actualSize} bytes, the image says ${r.expectedSize}${where}`;
     default:
@@ -101,8 +103,8 @@ const command: Command = {
       for (const p of outcome.problems) out.text(`unreadable-image ${p}\n`);
       for (const r of problems) out.text(problemLine(r) + '\n');
       if (outcome.imageDigest) {
-        const verdict = expectedImageDigest === undefined ? '' : imageMismatch ? `, expected sha256:${expectedImageDigest}: MISMATCH` : ' (as expected)';
-        out.text(`image sha256:${outcome.imageDigest}${verdict}\n`);
+        const verdict = expectedImageDigest === undefined ? '' : imageMismatch ? `, expected ${algo(expectedImageDigest)}:${expectedImageDigest}: MISMATCH` : ' (as expected)';
+        out.text(`image ${algo(outcome.imageDigest)}:${outcome.imageDigest}${verdict}\n`);
       }
       const parts = STATUS_ORDER.filter((s) => outcome.counts[s]).map((s) => `${outcome.counts[s]} ${s}`);
       out.text(`${outcome.results.length} files: ${parts.join(', ') || 'none'}${outcome.cancelled ? ' (cancelled before the end)' : ''}\n`);

@@ -5,7 +5,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { REPO_ROOT, corpusPath, corpusSkip } from '../../helpers/corpus.ts';
-import { loadVectors, VECTOR_DIR } from '../../shared/verity/vectors.ts';
+import { loadVectors, vectorChunks, VECTOR_DIR } from '../../shared/verity/vectors.ts';
 
 // Resolved here: a bare `--import tsx` would be looked up from the working directory (the corpus).
 const TSX = import.meta.resolve('tsx');
@@ -47,4 +47,37 @@ test('measure without a file is a usage error', () => {
   const r = cli(REPO_ROOT);
   assert.equal(r.status, 2);
   assert.match(r.stderr, /needs at least one FILE/);
+});
+
+test('measure --hash sha512 equals `fsverity digest --hash-alg=sha512` on every fs-verity vector, stored and regenerated', { skip: corpusSkip }, () => {
+  const dir = mkdtempSync(join(tmpdir(), 'cfs-measure512-'));
+  try {
+    const vectors = loadVectors();
+    const files = vectors.filter((v) => v.file).map((v) => join(VECTOR_DIR, v.file!));
+    // Regenerated vectors cover 1 vs 2 vs 3 tree levels; the largest few are enough and keep this quick.
+    for (const v of vectors.filter((x) => !x.file && x.size <= 64 << 20)) {
+      const path = join(dir, v.name);
+      writeFileSync(path, Buffer.concat([...vectorChunks(v)]));
+      files.push(path);
+    }
+    const oracle = spawnSync('fsverity', ['digest', '--hash-alg=sha512', ...files], { encoding: 'utf8' });
+    assert.equal(oracle.status, 0, oracle.stderr);
+    const r = cli(REPO_ROOT, '--hash', 'sha512', ...files);
+    assert.equal(r.status, 0, r.stderr);
+    assert.equal(r.stdout, oracle.stdout);
+    assert.ok(files.length >= 12);
+    assert.match(r.stdout, /^sha512:[0-9a-f]{128} /);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('measure --block-size follows `fsverity digest --block-size`; a bad hash or size is a usage error', { skip: corpusSkip }, () => {
+  const file = join(VECTOR_DIR, loadVectors().find((v) => v.file && v.size > 8000)!.file!);
+  for (const [hash, bs] of [['sha256', '1024'], ['sha512', '65536']] as const) {
+    const oracle = spawnSync('fsverity', ['digest', `--hash-alg=${hash}`, `--block-size=${bs}`, file], { encoding: 'utf8' });
+    assert.equal(cli(REPO_ROOT, '--hash', hash, '--block-size', bs, file).stdout, oracle.stdout);
+  }
+  assert.match(cli(REPO_ROOT, '--hash', 'md5', file).stderr, /--hash must be sha256 or sha512 \(got md5\)/);
+  assert.match(cli(REPO_ROOT, '--block-size', '3000', file).stderr, /--block-size must be a power of two/);
 });

@@ -60,7 +60,7 @@ test('--json gives the counts, the image digest and every result', { skip: corpu
 test('usage and I/O errors exit 2 with one line on stderr', { skip: corpusSkip }, () => {
   for (const [args, pattern] of [
     [[IMAGE], /needs --basedir/],
-    [[IMAGE, '--basedir', STORE, '--digest', 'xyz'], /not a sha256 fs-verity digest/],
+    [[IMAGE, '--basedir', STORE, '--digest', 'xyz'], /not an fs-verity digest/],
     [['--basedir', STORE], /needs exactly one IMAGE/],
     [[join(STORE, 'nope.cfs'), '--basedir', STORE], /nope\.cfs: no such file/],
     [[IMAGE, '--basedir', IMAGE], /not a directory/],
@@ -87,3 +87,19 @@ test(
     assert.ok(r.stdout.endsWith('\r\x1b[K'), JSON.stringify(r.stdout.slice(-20)));
   },
 );
+
+test('verify --digest takes a sha512 image digest and measures the image with sha512, as fsverity does', { skip: corpusSkip }, () => {
+  const image = corpusPath('01-readme', 'image.cfs');
+  const store = corpusPath('01-readme', 'objects');
+  const oracle = spawnSync('fsverity', ['digest', '--hash-alg=sha512', '--compact', image], { encoding: 'utf8' }).stdout.trim();
+  assert.match(oracle, /^[0-9a-f]{128}$/);
+  const ok = cli(image, '--basedir', store, '--digest', `sha512:${oracle}`);
+  assert.equal(ok.status, 0, ok.stderr);
+  assert.match(ok.stdout, new RegExp(`^image sha512:${oracle} \\(as expected\\)$`, 'm'));
+  const wrong = cli(image, '--basedir', store, '--digest', '0'.repeat(128));
+  assert.equal(wrong.status, 1);
+  assert.match(wrong.stdout, new RegExp(`^image sha512:${oracle}, expected sha512:${'0'.repeat(128)}: MISMATCH$`, 'm'));
+  const bad = cli(image, '--basedir', store, '--digest', `sha512:${'a'.repeat(64)}`);
+  assert.equal(bad.status, 2);
+  assert.match(bad.stderr, /is not an fs-verity digest \(64 hex digits for sha256, 128 for sha512\)/);
+});

@@ -264,10 +264,13 @@ test('cancelling a verification stops it promptly and says so', async (t) => {
   assert.equal(toHex((await sharedPool.digestFile(small)).digest), '37061ef2ac4c21bec68489b56138c5780306a4ad7fe6676236ecdf2c9027cd92');
 });
 
-test('an expected image digest must be 64 hex digits', () => {
+test('an expected image digest must be 64 hex digits (sha256) or 128 (sha512), matching its prefix', () => {
   assert.equal(normalizeDigest(' SHA256:' + 'AB'.repeat(32)), 'ab'.repeat(32));
-  assert.throws(() => normalizeDigest('abc'), /not a sha256 fs-verity digest/);
-  assert.throws(() => normalizeDigest('zz'.repeat(32)), /not a sha256 fs-verity digest/);
+  assert.equal(normalizeDigest('sha512:' + 'cd'.repeat(64)), 'cd'.repeat(64));
+  assert.equal(normalizeDigest('ef'.repeat(64)), 'ef'.repeat(64));
+  assert.throws(() => normalizeDigest('abc'), /not an fs-verity digest/);
+  assert.throws(() => normalizeDigest('zz'.repeat(32)), /not an fs-verity digest/);
+  assert.throws(() => normalizeDigest('sha256:' + 'ab'.repeat(64)), /not an fs-verity digest/);
 });
 
 test('a worker pool that cannot start fails the verification instead of calling every object unreadable', { skip: corpusSkip }, async (t) => {
