@@ -35,6 +35,8 @@ export const LIMITS = {
   searchResults: 1000,
   /** Images in one sharing analysis. */
   shareImages: 64,
+  /** A repository ref or OCI tag (refs are paths under images/refs or streams/refs). */
+  repositoryName: 4096,
 } as const;
 
 type Validator<T> = (value: unknown, what: string) => T;
@@ -166,6 +168,8 @@ const opt = (name: string, check: Validator<unknown>): Spec => ({ name, check: o
 
 const imageIdArg = req('imageId', opaqueId);
 const nodeIdArg = req('nodeId', nonNegativeInteger());
+/** An image's or stream's digest, ref or OCI tag in a repository. */
+const repoNameArg = req('name', boundedString(LIMITS.repositoryName, 1));
 
 const SPECS: { [M in Method]: Spec[] } = {
   openImage: [req('path', hostPath)],
@@ -190,6 +194,12 @@ const SPECS: { [M in Method]: Spec[] } = {
   cancelShare: [req('jobId', opaqueId)],
   content: [imageIdArg, nodeIdArg, req('offset', nonNegativeInteger()), req('length', nonNegativeInteger(LIMITS.bytesLength))],
   search: [imageIdArg, req('query', boundedString(LIMITS.searchQuery, 0)), opt('limit', nonNegativeInteger(LIMITS.searchResults))],
+  openRepository: [req('path', hostPath)],
+  openRepositoryImage: [req('repoPath', hostPath), repoNameArg],
+  openRepositoryStream: [req('repoPath', hostPath), repoNameArg],
+  repositoryStreamJson: [req('repoPath', hostPath), repoNameArg],
+  checkRepository: [req('repoPath', hostPath)],
+  cancelRepositoryCheck: [req('jobId', opaqueId)],
 };
 
 /**

@@ -15,10 +15,12 @@ import { VerifyBar } from './components/VerifyBar.tsx';
 import { CompareBar } from './components/CompareBar.tsx';
 import { OpenScreen } from './components/OpenScreen.tsx';
 import { SharingPanel } from './components/SharingPanel.tsx';
+import { RepositoryPanel } from './components/RepositoryPanel.tsx';
 
 function App() {
   const hasImage = useApp((s) => s.activeId !== undefined);
   const sharing = useApp((s) => s.sharing.open);
+  const repository = useApp((s) => s.repository.open);
   const theme = useApp((s) => s.theme);
   const error = useApp((s) => s.error);
   const actions = useActions();
@@ -35,7 +37,10 @@ function App() {
     const file = e.dataTransfer.files[0];
     if (!file) return;
     const path = getApi().pathForFile?.(file);
-    if (path) void actions.open(path);
+    // A folder or a meta.json is a repository; anything else is an image.
+    const folder = e.dataTransfer.items[0]?.webkitGetAsEntry?.()?.isDirectory === true;
+    if (path && (folder || /(^|[/\\])meta\.json$/.test(path))) void actions.openRepository(path);
+    else if (path) void actions.open(path);
     else actions.fail('This window cannot read the path of a dropped file; use Open instead.');
   };
 
@@ -54,6 +59,7 @@ function App() {
       onDrop={onDrop}
     >
       <Toolbar />
+      {repository ? <RepositoryPanel /> : null}
       {hasImage ? (
         <>
           <ServiceStopped />
@@ -61,7 +67,7 @@ function App() {
           <VerifyBar />
           <CompareBar />
           {sharing ? <SharingPanel /> : null}
-          <div className="workspace" hidden={sharing}>
+          <div className="workspace" hidden={sharing || repository}>
             <div className="top">
               <TreeView />
               <DetailsPane />
@@ -72,7 +78,7 @@ function App() {
             </div>
           </div>
         </>
-      ) : (
+      ) : repository ? null : (
         <OpenScreen />
       )}
       {error && hasImage ? (
