@@ -78,7 +78,7 @@ export function repositorySlice(api: InspectorApi, set: Set, get: Get): Reposito
       try {
         get().adoptRepository(await api.openRepository(path));
       } catch (e) {
-        update({ opening: undefined, error: errorText(e) });
+        update({ opening: undefined, error: `${path}: ${errorText(e)}` });
       }
     },
     adoptRepository(summary) {

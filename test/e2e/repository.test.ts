@@ -107,4 +107,30 @@ describe('a composefs repository in the app', { skip: noBrowser || noTools }, ()
     assert.match(await findings.first().innerText(), new RegExp(`^\\w+ repo\\.object\\.orphan ${objectRel(orphan)}: `));
     assert.deepEqual(h.errors, []);
   });
+
+  test('a dropped meta.json opens its repository, and an unknown read-only-compatible feature is shown', async () => {
+    const future = makeRepository('sha256', { meta: { version: 1, algorithm: 'fsverity-sha256-12', features: { 'read-only-compatible': ['future-index'] } } });
+    try {
+      await h.drop('meta.json', join(future.path, 'meta.json'));
+      const panel = h.page.getByTestId('repository-panel');
+      await panel.getByRole('heading', { level: 2, name: future.path }).waitFor();
+      assert.match(await panel.getByTestId('repo-meta').innerText(), /read-only-compatible: future-index/);
+      assert.match(await panel.getByTestId('repo-unknown-features').innerText(), /^Unknown read-only-compatible features: future-index\./);
+      assert.equal(await panel.getByTestId('repo-health-summary').count(), 0, "the previous repository's health is gone");
+    } finally {
+      future.close();
+    }
+  });
+
+  test('a repository with an unknown incompatible feature is refused with the reason', async () => {
+    const refused = makeRepository('sha256', { meta: { version: 1, algorithm: 'fsverity-sha256-12', features: { incompatible: ['future-layout'] } } });
+    try {
+      await h.drop('meta.json', join(refused.path, 'meta.json'));
+      const alert = h.page.getByTestId('repository-panel').getByRole('alert');
+      await alert.waitFor();
+      assert.match(await alert.innerText(), /incompatible feature future-layout, which this inspector does not know; refusing to read it/);
+    } finally {
+      refused.close();
+    }
+  });
 });
