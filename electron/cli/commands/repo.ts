@@ -24,7 +24,7 @@ import {
 
 const OPTIONS: OptionSpec[] = [
   { name: 'json', help: 'print as JSON' },
-  { name: 'time-budget', value: 'SECONDS', help: 'check: stop measuring object digests after this long (the other rules still run)' },
+  { name: 'time-budget', value: 'SECONDS', help: 'check: stop measuring object digests after this long; 0 measures none (the other rules still run)' },
 ];
 
 /** Commands that take the object store as --basedir. */
@@ -175,8 +175,9 @@ const command: Command = {
         ctx.out.text((await stream(repo, arg, json)) + '\n');
       } else if (sub === 'check') {
         const b = flags.get('time-budget')?.[0];
-        const budget = b === undefined ? undefined : Number(b);
-        if (budget !== undefined && !(budget > 0)) throw new UsageError(`--time-budget must be a number of seconds above 0 (got ${b})`);
+        // Number('') is 0: an empty value must not pass as "measure nothing".
+        const budget = b === undefined ? undefined : b.trim() === '' ? NaN : Number(b);
+        if (budget !== undefined && !(budget >= 0)) throw new UsageError(`--time-budget must be a number of seconds, 0 or more (got ${b})`);
         return await check(repo, ctx, json, budget === undefined ? undefined : budget * 1000);
       } else if (sub === 'open') {
         if (!arg) throw new UsageError('open needs an IMAGE-OR-STREAM (digest, ref or tag) and a COMMAND');
