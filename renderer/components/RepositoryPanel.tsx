@@ -20,9 +20,9 @@ function StreamJson() {
   return (
     <section className="repo-json" aria-label={`JSON of ${name}`} data-testid="repo-json">
       <div className="sharing-head">
-        <h3 className="small mono">
+        <span className="small mono repo-json-name">
           {name} <span className="dim">({value.contentType})</span>
-        </h3>
+        </span>
         <button className="btn small" onClick={() => actions.closeStreamJson()}>
           Close
         </button>

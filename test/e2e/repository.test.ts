@@ -101,6 +101,7 @@ describe('a composefs repository in the app', { skip: noBrowser || noTools }, ()
     await health.getByTestId('repo-check').click();
     await health.getByTestId('repo-health-summary').waitFor({ timeout: 60_000 });
     assert.equal(await health.getAttribute('aria-busy'), 'false');
+    await h.screenshot('repository-health');
     assert.match(await health.getByTestId('repo-health-summary').innerText(), /^13 of 13 object digests measured · 1 finding · garbage collection would free 35 B$/);
     const findings = health.getByTestId('repo-findings').locator('li');
     assert.deepEqual(await findings.evaluateAll((els) => els.map((e) => e.getAttribute('data-code'))), ['repo.object.orphan']);
