@@ -45,6 +45,8 @@ module.exports = {
     { ext: 'catar', name: 'casync archive', description: 'casync archive', mimeType: 'application/x-casync-archive', role: 'Viewer' },
     { ext: 'caidx', name: 'casync archive index', description: 'casync archive index', mimeType: 'application/x-casync-index', role: 'Viewer' },
     { ext: 'caibx', name: 'casync blob index', description: 'casync blob index', mimeType: 'application/x-casync-index', role: 'Viewer' },
+    // A composefs repository's meta.json opens its repository; .json is everyone's: offer, never claim.
+    { ext: 'json', name: 'composefs repository metadata', description: 'composefs repository (meta.json)', mimeType: 'application/json', role: 'Viewer', rank: 'Alternate' },
   ],
   linux: {
     target: ['AppImage', 'deb'],

@@ -16,7 +16,7 @@ import { validateArgs, type ArgsOf, type Method } from './validate.ts';
  * What the inspector service provides: the contract minus what only the main process can do
  * (native dialogs, recent files, OS open requests). Verify events are subscriptions, as in the contract.
  */
-export type InspectorCore = Omit<InspectorApi, 'openDialog' | 'chooseObjectStore' | 'onOpenRequest' | 'recentFiles'>;
+export type InspectorCore = Omit<InspectorApi, 'openDialog' | 'chooseObjectStore' | 'onOpenRequest' | 'recentFiles' | 'onRepositoryOpenRequest'>;
 
 /** One implementation per invocable method: what the IPC handlers call after validation. */
 export type Backend = { [M in Method]: (...args: ArgsOf<M>) => ReturnType<InspectorApi[M]> };
@@ -115,6 +115,12 @@ export function createBackend(inspector: InspectorCore, host: HostServices): Bac
     content: (...a) => inspector.content(...a),
     share: (...a) => inspector.share(...a),
     cancelShare: (id) => inspector.cancelShare(id),
+    openRepository: (path) => inspector.openRepository(path),
+    openRepositoryImage: (...a) => inspector.openRepositoryImage(...a),
+    openRepositoryStream: (...a) => inspector.openRepositoryStream(...a),
+    repositoryStreamJson: (...a) => inspector.repositoryStreamJson(...a),
+    checkRepository: (path) => inspector.checkRepository(path),
+    cancelRepositoryCheck: (id) => inspector.cancelRepositoryCheck(id),
   };
 }
 
@@ -191,7 +197,8 @@ export function registerIpc(
 
 /** Relays the inspector's verify events (and check progress, share jobs) to the renderer; returns the unsubscribe. */
 export function forwardVerifyEvents(
-  inspector: Pick<InspectorCore, 'onVerifyProgress' | 'onVerifyDone'> & Partial<Pick<InspectorCore, 'onCheckProgress' | 'onShareProgress' | 'onShareDone'>>,
+  inspector: Pick<InspectorCore, 'onVerifyProgress' | 'onVerifyDone'> &
+    Partial<Pick<InspectorCore, 'onCheckProgress' | 'onShareProgress' | 'onShareDone' | 'onRepositoryCheckProgress' | 'onRepositoryCheckDone'>>,
   send: (channel: string, payload: unknown) => void,
 ): Unsubscribe {
   const offProgress = inspector.onVerifyProgress((p) => send(EVENTS.verifyProgress, p));
@@ -200,12 +207,16 @@ export function forwardVerifyEvents(
   // Share jobs' events travel the same way (test doubles of the inspector may have no share jobs).
   const offShareProgress = inspector.onShareProgress?.((p) => send(EVENTS.shareProgress, p)) ?? (() => {});
   const offShareDone = inspector.onShareDone?.((d) => send(EVENTS.shareDone, d)) ?? (() => {});
+  const offRepoProgress = inspector.onRepositoryCheckProgress?.((p) => send(EVENTS.repositoryCheckProgress, p));
+  const offRepoDone = inspector.onRepositoryCheckDone?.((d) => send(EVENTS.repositoryCheckDone, d));
   return () => {
     offShareProgress();
     offShareDone();
     offProgress();
     offDone();
     offCheck?.();
+    offRepoProgress?.();
+    offRepoDone?.();
   };
 }
 
@@ -213,11 +224,11 @@ export function forwardVerifyEvents(
  * Open requests from the OS (argv, second instance, open-file, the menu) can arrive before the page
  * has loaded; they wait here until it has, and then go out in order.
  */
-export function openRequestQueue(send: (summary: ImageSummary) => void) {
+export function openRequestQueue<T = ImageSummary>(send: (summary: T) => void) {
   let ready = false;
-  let pending: ImageSummary[] = [];
+  let pending: T[] = [];
   return {
-    push(summary: ImageSummary) {
+    push(summary: T) {
       if (ready) send(summary);
       else pending.push(summary);
     },

@@ -15,10 +15,12 @@ import type {
   Session,
   WebContents,
 } from 'electron';
+import { statSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { basename, extname, isAbsolute, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { EVENTS, type ImageSummary } from '../shared/api.ts';
+import type { RepositorySummary } from '../shared/repository/model.ts';
 import {
   APP_HOST,
   APP_SCHEME,
@@ -137,6 +139,22 @@ export function filesFromSecondInstance(argv: readonly string[], cwd: string, da
   return filesFromArgv(argv, cwd, isPackaged);
 }
 
+/**
+ * Whether a path the OS handed us names a composefs repository rather than an image: a folder (a
+ * dropped or passed repository) or a file named meta.json (double-clicked in one).
+ */
+export function isRepositoryPath(path: string, isDirectory: (path: string) => boolean): boolean {
+  return basename(path) === 'meta.json' || isDirectory(path);
+}
+
+const isDirectoryOnDisk = (path: string): boolean => {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false; // the image open then reports what is wrong with the path
+  }
+};
+
 /** Maps an app:// URL to a file under the renderer folder; null for anything outside it. */
 export function resolveAppFile(url: string, root: string): string | null {
   let u: URL;
@@ -229,6 +247,8 @@ export interface MenuState {
 }
 export interface MenuActions {
   open(): void;
+  /** File > Open Repository…: a directory chooser. */
+  openRepository(): void;
   openRecent(path: string): void;
   clearRecent(): void;
   chooseObjectStore(): void;
@@ -244,6 +264,7 @@ export function menuTemplate(state: MenuState, actions: MenuActions): MenuItemCo
     label: 'File',
     submenu: [
       { label: 'Open…', accelerator: 'CmdOrCtrl+O', click: () => actions.open() },
+      { label: 'Open Repository…', accelerator: 'CmdOrCtrl+Shift+O', click: () => actions.openRepository() },
       {
         label: 'Open Recent',
         submenu: [
@@ -351,6 +372,7 @@ export function startApp(e: ElectronModule, options: StartOptions): AppHandle | 
   let activeImage: string | undefined;
   const waiting: string[] = [...startupFiles];
   const queue = openRequestQueue((summary) => send(EVENTS.openRequest, summary));
+  const repoQueue = openRequestQueue<RepositorySummary>((summary) => send(EVENTS.repositoryOpenRequest, summary));
   let rebuildMenu = () => {};
 
   const send = (channel: string, payload: unknown) => {
@@ -368,13 +390,14 @@ export function startApp(e: ElectronModule, options: StartOptions): AppHandle | 
     const w = new e.BrowserWindow(windowOptions(preload, e.nativeTheme.shouldUseDarkColors, app.isPackaged));
     win = w;
     const contents = w.webContents;
-    contents.on('did-start-loading', () => queue.notReady());
-    contents.on('did-finish-load', () => queue.ready());
-    contents.on('render-process-gone', () => queue.notReady());
+    contents.on('did-start-loading', () => (queue.notReady(), repoQueue.notReady()));
+    contents.on('did-finish-load', () => (queue.ready(), repoQueue.ready()));
+    contents.on('render-process-gone', () => (queue.notReady(), repoQueue.notReady()));
     w.once('ready-to-show', () => w.show());
     w.on('closed', () => {
       if (win === w) win = null;
       queue.notReady();
+      repoQueue.notReady();
       // A new window starts with an empty UI, so images left open would only hold file handles.
       void closeAll();
     });
@@ -402,7 +425,8 @@ export function startApp(e: ElectronModule, options: StartOptions): AppHandle | 
     if (paths.length > 0) focusWindow();
     for (const path of paths) {
       try {
-        deliver(await backend.openImage(path));
+        if (isRepositoryPath(path, isDirectoryOnDisk)) repoQueue.push(await backend.openRepository(path));
+        else deliver(await backend.openImage(path));
       } catch (err) {
         showError(`Could not open ${basename(path)}`, err);
       }
@@ -463,6 +487,10 @@ export function startApp(e: ElectronModule, options: StartOptions): AppHandle | 
     rebuildMenu = () => {
       const actions: MenuActions = {
         open: () => void backend!.openDialog().then(deliver, (err) => showError('Could not open the image', err)),
+        openRepository: () =>
+          void pick(['openDirectory']).then(
+            (dir) => (dir === null ? undefined : backend!.openRepository(dir).then((r) => repoQueue.push(r))),
+          ).catch((err) => showError('Could not open the repository', err)),
         openRecent: (path) => void openPaths([path]),
         clearRecent: () => void recent.clear().then(() => rebuildMenu()),
         chooseObjectStore: () => {

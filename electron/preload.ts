@@ -6,6 +6,7 @@
  */
 import { contextBridge, ipcRenderer, webUtils } from 'electron';
 import { CHANNELS, EVENTS, type ImageSummary, type InspectorApi, type Unsubscribe } from '../shared/api.ts';
+import type { RepositorySummary } from '../shared/repository/model.ts';
 
 export interface IpcRendererLike {
   invoke(channel: string, ...args: unknown[]): Promise<unknown>;
@@ -53,8 +54,27 @@ export function createPreloadApi(ipc: IpcRendererLike, pathForFile: (file: File)
     else openListeners.forEach((cb) => cb(summary));
   });
 
+  // Repositories the OS hands over at startup (a meta.json) wait for the first subscriber the same way.
+  const repoListeners = new Set<(s: RepositorySummary) => void>();
+  let heldRepos: RepositorySummary[] = [];
+  ipc.on(EVENTS.repositoryOpenRequest, (_event, payload) => {
+    const summary = payload as RepositorySummary;
+    if (repoListeners.size === 0) heldRepos.push(summary);
+    else repoListeners.forEach((cb) => cb(summary));
+  });
+
   return {
     ...methods,
+    onRepositoryCheckProgress: subscriber(ipc, EVENTS.repositoryCheckProgress),
+    onRepositoryCheckDone: subscriber(ipc, EVENTS.repositoryCheckDone),
+    onRepositoryOpenRequest(cb) {
+      if (typeof cb !== 'function') throw new TypeError(`${EVENTS.repositoryOpenRequest}: listener must be a function`);
+      repoListeners.add(cb);
+      const waiting = heldRepos;
+      heldRepos = [];
+      waiting.forEach((s) => cb(s));
+      return () => void repoListeners.delete(cb);
+    },
     onVerifyProgress: subscriber(ipc, EVENTS.verifyProgress),
     onVerifyDone: subscriber(ipc, EVENTS.verifyDone),
     onCheckProgress: subscriber(ipc, EVENTS.checkProgress),

@@ -34,6 +34,8 @@ export const LIMITS = {
   xattrPatternLength: 1024,
   searchQuery: 4096,
   searchResults: 1000,
+  /** A repository ref or OCI tag (refs are paths under images/refs or streams/refs). */
+  repositoryName: 4096,
 } as const;
 
 type Validator<T> = (value: unknown, what: string) => T;
@@ -152,6 +154,8 @@ const opt = (name: string, check: Validator<unknown>): Spec => ({ name, check: o
 
 const imageIdArg = req('imageId', opaqueId);
 const nodeIdArg = req('nodeId', nonNegativeInteger());
+/** An image's or stream's digest, ref or OCI tag in a repository. */
+const repoNameArg = req('name', boundedString(LIMITS.repositoryName, 1));
 
 /** Share options: only the block size, a power of two from 512 B to 1 MiB (the CLI's bounds). */
 export const shareOptions: Validator<{ blockSize?: number }> = (value, what) => {
@@ -188,6 +192,12 @@ const SPECS: { [M in Method]: Spec[] } = {
   search: [imageIdArg, req('query', boundedString(LIMITS.searchQuery, 0)), opt('limit', nonNegativeInteger(LIMITS.searchResults))],
   share: [req('imageIds', arrayOf(opaqueId, MAX_IMAGES)), opt('options', shareOptions)],
   cancelShare: [req('jobId', opaqueId)],
+  openRepository: [req('path', hostPath)],
+  openRepositoryImage: [req('repoPath', hostPath), repoNameArg],
+  openRepositoryStream: [req('repoPath', hostPath), repoNameArg],
+  repositoryStreamJson: [req('repoPath', hostPath), repoNameArg],
+  checkRepository: [req('repoPath', hostPath)],
+  cancelRepositoryCheck: [req('jobId', opaqueId)],
 };
 
 /**

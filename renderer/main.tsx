@@ -15,10 +15,12 @@ import { VerifyBar } from './components/VerifyBar.tsx';
 import { CompareBar } from './components/CompareBar.tsx';
 import { OpenScreen } from './components/OpenScreen.tsx';
 import { SharingPanel } from './components/SharingView.tsx';
+import { RepositoryPanel } from './components/RepositoryPanel.tsx';
 
 function App() {
   const hasImage = useApp((s) => s.activeId !== undefined);
   const sharing = useApp((s) => s.sharing !== undefined);
+  const repository = useApp((s) => s.repository.open);
   const theme = useApp((s) => s.theme);
   const error = useApp((s) => s.error);
   const actions = useActions();
@@ -35,7 +37,10 @@ function App() {
     const file = e.dataTransfer.files[0];
     if (!file) return;
     const path = getApi().pathForFile?.(file);
-    if (path) void actions.open(path);
+    // A folder or a meta.json is a repository; anything else is an image.
+    const folder = e.dataTransfer.items[0]?.webkitGetAsEntry?.()?.isDirectory === true;
+    if (path && (folder || /(^|[/\\])meta\.json$/.test(path))) void actions.openRepository(path);
+    else if (path) void actions.open(path);
     else actions.fail('This window cannot read the path of a dropped file; use Open instead.');
   };
 
@@ -54,6 +59,7 @@ function App() {
       onDrop={onDrop}
     >
       <Toolbar />
+      {repository ? <RepositoryPanel /> : null}
       {hasImage ? (
         <>
           <ServiceStopped />
@@ -64,20 +70,19 @@ function App() {
             <main className="sharing-main">
               <SharingPanel />
             </main>
-          ) : (
-            <main className="workspace">
-              <div className="top">
-                <TreeView />
-                <DetailsPane />
-              </div>
-              <div className="bottom">
-                <FindingsPanel />
-                <HexView />
-              </div>
-            </main>
-          )}
+          ) : null}
+          <main className="workspace" hidden={sharing || repository}>
+            <div className="top">
+              <TreeView />
+              <DetailsPane />
+            </div>
+            <div className="bottom">
+              <FindingsPanel />
+              <HexView />
+            </div>
+          </main>
         </>
-      ) : (
+      ) : repository ? null : (
         <OpenScreen />
       )}
       {error && hasImage ? (

@@ -37,6 +37,7 @@ import { INITIAL_SEARCH, searchSlice, type SearchActions, type SearchState } fro
 import { contentSlice, type ContentActions } from './content-slice.ts';
 import { copySlice, type CopyActions, type CopyState } from './copy-slice.ts';
 import { sharingSlice, type SharingActions, type SharingState } from './share-slice.ts';
+import { INITIAL_REPOSITORY, repositorySlice, type RepositoryActions, type RepositoryState } from './repository-slice.ts';
 
 export type Theme = 'system' | 'light' | 'dark';
 
@@ -102,7 +103,7 @@ export interface CompareSelection {
   afterError?: string;
 }
 
-export interface AppState extends SearchState, CopyState, SharingState {
+export interface AppState extends SearchState, CopyState, SharingState, RepositoryState {
   images: Record<ImageId, ImageView>;
   order: ImageId[];
   activeId?: ImageId;
@@ -120,7 +121,7 @@ export interface AppState extends SearchState, CopyState, SharingState {
   listingsLoading: number;
 }
 
-export interface AppActions extends SearchActions, ContentActions, CopyActions, SharingActions {
+export interface AppActions extends SearchActions, ContentActions, CopyActions, SharingActions, RepositoryActions {
   open(path: string): Promise<void>;
   openDialog(): Promise<void>;
   adopt(summary: ImageSummary): Promise<void>;
@@ -449,6 +450,8 @@ export function createAppStore(api: InspectorApi): AppStore {
       listingsLoading: 0,
       search: INITIAL_SEARCH,
       ...searchSlice(api, set, get),
+      repository: INITIAL_REPOSITORY,
+      ...repositorySlice(api, set, get),
       ...contentSlice(api, get),
       ...copySlice(set, get),
       ...sharingSlice(api, set, get),

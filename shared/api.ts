@@ -5,6 +5,7 @@
  */
 import type { ByteRange, Finding, ImageInfo, NodeKind } from './model.ts';
 import type { ShareReport } from './share/analysis.ts';
+import type { RepoHealth, RepositorySummary } from './repository/model.ts';
 
 export type ImageId = string;
 
@@ -301,6 +302,29 @@ export interface ShareDone {
 
 export type Unsubscribe = () => void;
 
+/** A manifest's or config's JSON in a repository, with its named refs resolved where the repository has them. */
+export interface RepositoryStreamJson {
+  contentType: string;
+  json: unknown;
+  namedRefs: { name: string; digest: string; stream?: string; image?: string }[];
+}
+
+/** A repository health job's progress: objects whose fs-verity digest was measured, of all objects. */
+export interface RepositoryCheckProgress {
+  jobId: string;
+  done: number;
+  total: number;
+}
+
+/** The end of a repository health job: the findings, or why there are none. */
+export interface RepositoryCheckDone {
+  jobId: string;
+  repoPath: string;
+  health?: RepoHealth;
+  cancelled?: boolean;
+  error?: string;
+}
+
 /**
  * Start of the message every request to an image's service gets once that service was stopped (its
  * watchdog or memory ceiling tripped, or it crashed): the renderer shows it in the tab with "Reopen".
@@ -348,6 +372,22 @@ export interface InspectorApi {
   onShareProgress(cb: (p: ShareProgress) => void): Unsubscribe;
   onShareDone(cb: (d: ShareDone) => void): Unsubscribe;
 
+  /** Opens a composefs repository (a directory, or its meta.json) and lists its images and streams. */
+  openRepository(path: string): Promise<RepositorySummary>;
+  /** Opens an image of an open repository by digest or ref, with the repository's objects/ as its store. */
+  openRepositoryImage(repoPath: string, digestOrRef: string): Promise<ImageSummary>;
+  /** Opens a stream of the repository (an OCI layer) as a tree, its content read from objects/. */
+  openRepositoryStream(repoPath: string, nameOrRef: string): Promise<ImageSummary>;
+  /** A manifest's or config's JSON and named refs. */
+  repositoryStreamJson(repoPath: string, nameOrRef: string): Promise<RepositoryStreamJson>;
+  /** Starts the repository's health check (refs, names, missing, orphan and unlinked objects). */
+  checkRepository(repoPath: string): Promise<{ jobId: string }>;
+  cancelRepositoryCheck(jobId: string): Promise<void>;
+  onRepositoryCheckProgress(cb: (p: RepositoryCheckProgress) => void): Unsubscribe;
+  onRepositoryCheckDone(cb: (d: RepositoryCheckDone) => void): Unsubscribe;
+  /** Repositories the OS or the menu opened (File > Open Repository, meta.json, a folder). */
+  onRepositoryOpenRequest(cb: (summary: RepositorySummary) => void): Unsubscribe;
+
   /** Searches every path of the image (indexed once, in the background, when it opened). */
   search(imageId: ImageId, query: string, limit?: number): Promise<SearchResult>;
   /** Bytes [offset, offset+length) of a regular file (at most 1 MiB), wherever they live. */
@@ -381,6 +421,12 @@ export const CHANNELS = {
   content: 'cfs:content',
   share: 'cfs:share',
   cancelShare: 'cfs:cancelShare',
+  openRepository: 'cfs:openRepository',
+  openRepositoryImage: 'cfs:openRepositoryImage',
+  openRepositoryStream: 'cfs:openRepositoryStream',
+  repositoryStreamJson: 'cfs:repositoryStreamJson',
+  checkRepository: 'cfs:checkRepository',
+  cancelRepositoryCheck: 'cfs:cancelRepositoryCheck',
 } as const;
 
 export const EVENTS = {
@@ -390,4 +436,7 @@ export const EVENTS = {
   openRequest: 'cfs:event:openRequest',
   shareProgress: 'cfs:event:shareProgress',
   shareDone: 'cfs:event:shareDone',
+  repositoryCheckProgress: 'cfs:event:repositoryCheckProgress',
+  repositoryCheckDone: 'cfs:event:repositoryCheckDone',
+  repositoryOpenRequest: 'cfs:event:repositoryOpenRequest',
 } as const;

@@ -12,6 +12,7 @@ import { openImageFile, type OpenFileOptions } from './open-file.ts';
 import { checkJobs } from './check-jobs.ts';
 import { nodeDetails } from './details.ts';
 import { diffJobs } from './diff-jobs.ts';
+import { repoJobs } from './repo-jobs.ts';
 import { createRegistry } from './sessions.ts';
 import { treePages } from './tree-pages.ts';
 import { createSearchService } from './search.ts';
@@ -61,7 +62,12 @@ export function createInspector(options: InspectorOptions = {}): Inspector {
   const search = createSearchService();
   const layouts = layoutViews();
 
+  // Repositories open their images through this inspector's own openImage and setObjectStores.
+  const repos = repoJobs({ openImage: (p) => api.openImage(p), setObjectStores: (id, dirs) => api.setObjectStores(id, dirs) });
+  const { close: closeRepos, ...repoMethods } = repos;
+
   const api: Inspector = {
+    ...repoMethods,
     async openImage(path) {
       // The search index is built when the search box is first used, not here: opening stays cheap.
       return registry.open(path);
@@ -104,6 +110,7 @@ export function createInspector(options: InspectorOptions = {}): Inspector {
     async closeAll() {
       await Promise.all([...registry.sessions.keys()].map((id) => registry.close(id)));
       shares.cancelAll();
+      await closeRepos();
       await verify.close();
     },
   };

@@ -16,6 +16,7 @@ import { SERVICE_STOPPED, type CheckProgress, type CheckReport, type DiffOptions
 import { shareJobs } from './share-jobs.ts';
 import type { HostMessage, HostMethod } from './host-protocol.ts';
 import type { Inspector, InspectorOptions } from './inspector.ts';
+import { repoJobs } from './repo-jobs.ts';
 
 export interface IsolationOptions {
   /** Time budget of one tree request (open, children, node, lookup, bytes, stores, verify start). */
@@ -217,7 +218,12 @@ export function createIsolatedInspector(options: IsolationOptions = {}): Inspect
     return e.host.call<T>(method, [e.remoteId, ...rest], budgetMs);
   };
 
+  // Repositories open their images through this inspector's own openImage and setObjectStores.
+  const repos = repoJobs({ openImage: (p) => api.openImage(p), setObjectStores: (id, dirs) => api.setObjectStores(id, dirs) });
+  const { close: closeRepos, ...repoMethods } = repos;
+
   const api: Inspector = {
+    ...repoMethods,
     async openImage(path) {
       if (typeof path !== 'string' || !isAbsolute(path)) throw new Error(`not an absolute path: ${String(path)}`);
       const full = resolve(path);
@@ -289,6 +295,7 @@ export function createIsolatedInspector(options: IsolationOptions = {}): Inspect
     },
     async closeAll() {
       shares.cancelAll();
+      await closeRepos();
       const all = [...entries.values()];
       entries.clear();
       await Promise.all(all.map((e) => e.host.close()));

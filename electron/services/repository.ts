@@ -158,8 +158,20 @@ export async function reassembleStream(repo: Repository, s: RepoStream): Promise
     ss.objectRefs.map(async (d) => {
       const o = repo.scan.objects.get(d);
       if (!o) return undefined;
-      const src = await fileSource(join(repo.path, o.path));
-      return { size: src.size, read: (off: number, n: number) => src.read(off, n) };
+      // Opened per read: a layer may refer to thousands of objects, and a reader held open for each
+      // would outlive the stream.
+      const path = join(repo.path, o.path);
+      return {
+        size: o.size,
+        read: async (off: number, n: number) => {
+          const src = await fileSource(path);
+          try {
+            return await src.read(off, n);
+          } finally {
+            await src.close?.();
+          }
+        },
+      };
     }),
   );
   return reassembledSource(ss, objects);

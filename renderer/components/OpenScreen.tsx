@@ -6,6 +6,8 @@ export function OpenScreen() {
   const recent = useApp((s) => s.recent);
   const opening = useApp((s) => s.opening);
   const error = useApp((s) => s.error);
+  const repoError = useApp((s) => (s.repository.summary ? undefined : s.repository.error));
+  const repoOpening = useApp((s) => s.repository.opening);
   const actions = useActions();
   const [path, setPath] = useState('');
 
@@ -42,8 +44,18 @@ export function OpenScreen() {
           <button className="btn" type="submit" disabled={!path.trim() || !!opening}>
             {opening ? 'Opening…' : 'Open'}
           </button>
+          <button
+            className="btn"
+            type="button"
+            disabled={!path.trim() || !!repoOpening}
+            onClick={() => void actions.openRepository(path.trim())}
+            title="Open a composefs repository (a folder with meta.json, objects/ and images/)"
+          >
+            {repoOpening ? 'Opening…' : 'Open as repository'}
+          </button>
         </form>
         {error ? <div className="error-box" role="alert">{error}</div> : null}
+        {repoError ? <div className="error-box" role="alert">{repoError}</div> : null}
         {recent.length > 0 ? (
           <div className="recent">
             <h3>Recent</h3>

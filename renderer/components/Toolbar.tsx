@@ -12,6 +12,7 @@ export function Toolbar() {
   const images = useApp((s) => s.images);
   const activeId = useApp((s) => s.activeId);
   const theme = useApp((s) => s.theme);
+  const repository = useApp((s) => s.repository);
   const actions = useActions();
   const active = activeId ? images[activeId] : undefined;
   const labels = labelsFor(images);
@@ -52,6 +53,11 @@ export function Toolbar() {
           {` · ${info.size.toLocaleString('en-US')} B`}
           {info.features.length ? ` · ${info.features.join(' ')}` : ''}
         </span>
+      ) : null}
+      {repository.summary && !repository.open ? (
+        <button className="btn small" onClick={() => actions.showRepository(true)} title={repository.summary.path} data-testid="show-repository">
+          Repository
+        </button>
       ) : null}
       {order.length > 1 && activeId ? (
         <select

@@ -114,6 +114,9 @@ const pageApi = (methods: Record<string, string>, events: Record<string, string>
   api.onShareProgress = on(events.shareProgress);
   api.onShareDone = on(events.shareDone);
   api.onOpenRequest = on(events.openRequest);
+  api.onRepositoryCheckProgress = on(events.repositoryCheckProgress);
+  api.onRepositoryCheckDone = on(events.repositoryCheckDone);
+  api.onRepositoryOpenRequest = on(events.repositoryOpenRequest);
   // Stands in for Electron's webUtils.getPathForFile: the test says which dropped name means which path.
   window.__cfsDropPaths = {};
   api.pathForFile = (file) => window.__cfsDropPaths[file.name] ?? '';

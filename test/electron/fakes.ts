@@ -110,6 +110,11 @@ export function recordingInspector(opened = new Map<string, ImageSummary>()) {
     diff: record('diff'),
     search: record('search'),
     content: record('content'),
+    openRepository: async (path: string) => {
+      calls.push({ method: 'openRepository', args: [path] });
+      if (path.includes('missing')) throw new Error(`${path} is not a composefs repository`);
+      return { path: path.replace(/\/meta\.json$/, ''), images: [], streams: [], objectCount: 0, objectBytes: 0 };
+    },
     onVerifyProgress(cb: (p: VerifyProgress) => void) {
       listeners.progress.add(cb);
       return () => void listeners.progress.delete(cb);

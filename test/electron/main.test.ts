@@ -69,7 +69,7 @@ test('window options turn on context isolation and the sandbox and turn off node
 test('a packaged build has no DevTools and no Reload; a development run keeps both', () => {
   assert.equal(main.windowOptions('/p', false, true).webPreferences!.devTools, false);
   assert.equal(main.windowOptions('/p', false, false).webPreferences!.devTools, true);
-  const actions = { open() {}, openRecent() {}, clearRecent() {}, chooseObjectStore() {} };
+  const actions = { open() {}, openRepository() {}, openRecent() {}, clearRecent() {}, chooseObjectStore() {} };
   const viewRoles = (packaged: boolean) =>
     ((main.menuTemplate({ platform: 'linux', recent: [], hasImage: false, packaged }, actions).find((m) => m.label === 'View')!.submenu as { role?: string }[]).map((m) => m.role).filter(Boolean));
   assert.deepEqual(viewRoles(true), ['resetZoom', 'zoomIn', 'zoomOut', 'togglefullscreen']);
@@ -349,3 +349,62 @@ test('command lines yield image paths: switches and the dev app path skipped, UR
   assert.deepEqual(main.filesFromArgv(['/opt/app', 'file://host/share/x.cfs', ''], '/w', true), []);
   assert.deepEqual(main.filesFromArgv(['/opt/app'], '/w', true), []);
 });
+
+const repositories = (win: { webContents: { sent: [string, unknown][] } }) =>
+  win.webContents.sent.filter(([c]) => c === EVENTS.repositoryOpenRequest).map(([, s]) => (s as { path: string }).path);
+
+test('a folder or a meta.json names a repository; any other path an image', () => {
+  const dirs = new Set(['/sysroot/composefs']);
+  const isDir = (p: string) => dirs.has(p);
+  assert.equal(main.isRepositoryPath('/sysroot/composefs', isDir), true);
+  assert.equal(main.isRepositoryPath('/home/u/.var/lib/composefs/meta.json', isDir), true);
+  assert.equal(main.isRepositoryPath('/images/a.cfs', isDir), false);
+  assert.equal(main.isRepositoryPath('/images/not-meta.json', isDir), false);
+});
+
+test('File > Open Repository shows a directory chooser and sends the opened repository to the page', () =>
+  withDir(async (dir) => {
+    const { d, win, inspector } = await launch(dir);
+    win.webContents.finishLoad(APP_URL);
+    d.dialog.openDialogAnswers.push({ canceled: false, filePaths: ['/sysroot/composefs'] });
+    const open = item(fileMenu(d), 'Open Repository…');
+    assert.equal(open.accelerator, 'CmdOrCtrl+Shift+O');
+    open.click!();
+    await until(() => repositories(win).length === 1, 'the repository open request');
+    assert.deepEqual(repositories(win), ['/sysroot/composefs']);
+    assert.deepEqual((d.dialog.openDialogCalls[0] as { properties: string[] }).properties, ['openDirectory']);
+    assert.deepEqual(opened(win), []);
+    assert.deepEqual(inspector.calls.filter((c) => c.method === 'openRepository').map((c) => c.args), [['/sysroot/composefs']]);
+  }));
+
+test('File > Open Repository cancelled opens nothing; a folder that is no repository shows the error', () =>
+  withDir(async (dir) => {
+    const { d, win, inspector } = await launch(dir);
+    win.webContents.finishLoad(APP_URL);
+    item(fileMenu(d), 'Open Repository…').click!();
+    await until(() => d.dialog.openDialogCalls.length === 1, 'the chooser');
+    d.dialog.openDialogAnswers.push({ canceled: false, filePaths: ['/missing/repo'] });
+    item(fileMenu(d), 'Open Repository…').click!();
+    await until(() => d.dialog.messageBoxes.length === 1, 'the error');
+    assert.match(JSON.stringify(d.dialog.messageBoxes[0]), /Could not open the repository.*\/missing\/repo is not a composefs repository/);
+    assert.deepEqual(repositories(win), []);
+    assert.deepEqual(inspector.calls.filter((c) => c.method === 'openRepository').map((c) => c.args), [['/missing/repo']]);
+  }));
+
+test('a meta.json from open-file and a folder on the command line open as repositories, held until the page loads', () =>
+  withDir(async (dir) => {
+    const repo = join(dir, 'repo');
+    await mkdir(repo);
+    const { d, win, inspector } = await launch(dir, { platform: 'darwin', argv: ['/opt/electron', '.', 'repo', 'a.cfs'] });
+    const early = electronEvent();
+    d.app.emit('open-file', early, '/sysroot/composefs/meta.json');
+    assert.equal(early.defaultPrevented, true);
+    const repoOpens = () => inspector.calls.filter((c) => c.method === 'openRepository').map((c) => c.args[0]);
+    await until(() => repoOpens().length === 2, 'both repository opens');
+    assert.deepEqual(repoOpens(), [repo, '/sysroot/composefs/meta.json']);
+    assert.deepEqual(repositories(win), [], 'nothing is sent before the page loads');
+    win.webContents.finishLoad(APP_URL);
+    await until(() => repositories(win).length === 2 && opened(win).length === 1, 'both repositories and the image');
+    assert.deepEqual(repositories(win), [repo, '/sysroot/composefs']);
+    assert.deepEqual(opened(win), [join(dir, 'a.cfs')]);
+  }));

@@ -10,7 +10,7 @@ await import('../../electron/preload.ts');
 const api = double.contextBridge.exposed.get('cfs') as PreloadApi;
 const { ipcRenderer } = double;
 
-const EVENT_METHODS = ['onVerifyProgress', 'onVerifyDone', 'onCheckProgress', 'onOpenRequest', 'onShareProgress', 'onShareDone'] as const;
+const EVENT_METHODS = ['onVerifyProgress', 'onVerifyDone', 'onCheckProgress', 'onShareProgress', 'onShareDone', 'onOpenRequest', 'onRepositoryCheckProgress', 'onRepositoryCheckDone', 'onRepositoryOpenRequest'] as const;
 
 test('the preload exposes one global, window.cfs, and nothing else', () => {
   assert.deepEqual([...double.contextBridge.exposed.keys()], ['cfs']);
@@ -68,6 +68,20 @@ test('open requests sent before the page subscribes are held for its first liste
   off();
   ipcRenderer.fromMain(EVENTS.openRequest, s1);
   assert.deepEqual(got, [s1, s2]);
+});
+
+test('repositories the main process opened before the page subscribes are held for its first listener', () => {
+  const r1 = { path: '/sysroot/composefs' };
+  const r2 = { path: '/home/u/.var/lib/composefs' };
+  ipcRenderer.fromMain(EVENTS.repositoryOpenRequest, r1);
+  const got: unknown[] = [];
+  const off = api.onRepositoryOpenRequest((s) => got.push(s));
+  assert.deepEqual(got, [r1]);
+  ipcRenderer.fromMain(EVENTS.repositoryOpenRequest, r2);
+  assert.deepEqual(got, [r1, r2]);
+  off();
+  ipcRenderer.fromMain(EVENTS.repositoryOpenRequest, r1);
+  assert.deepEqual(got, [r1, r2]);
 });
 
 test('subscribing with something other than a function is refused', () => {

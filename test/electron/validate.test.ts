@@ -98,3 +98,15 @@ test('unknown methods are refused', () => {
   assert.throws(() => validateArgs('toString' as Method, []), /unknown method 'toString'/);
   assert.throws(() => validateArgs('__proto__' as Method, []), /unknown method/);
 });
+
+test('repository calls take an absolute repository path and a non-empty digest, ref or tag', () => {
+  assert.deepEqual(validateArgs('openRepository', ['/sysroot/composefs']), ['/sysroot/composefs']);
+  assert.deepEqual(validateArgs('openRepositoryImage', ['/r', 'system/rootfs/v2']), ['/r', 'system/rootfs/v2']);
+  assert.deepEqual(validateArgs('openRepositoryStream', ['/r', 'oci-layer-sha256:' + 'ab'.repeat(32)]), ['/r', 'oci-layer-sha256:' + 'ab'.repeat(32)]);
+  assert.deepEqual(validateArgs('cancelRepositoryCheck', ['repo-check-1']), ['repo-check-1']);
+  rejects('openRepository', ['relative/repo'], /path/);
+  rejects('openRepositoryImage', ['/r'], /name is required/);
+  rejects('openRepositoryImage', ['/r', ''], /name must be a string of 1\.\.4096 characters/);
+  rejects('repositoryStreamJson', ['/r', 'x'.repeat(LIMITS.repositoryName + 1)], /name/);
+  rejects('checkRepository', ['/r', 'extra'], /at most 1 arguments/);
+});

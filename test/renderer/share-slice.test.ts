@@ -12,7 +12,7 @@ import { corpusPath, corpusSkip } from '../helpers/corpus.ts';
 test('opening the Sharing view analyses the open images in tab order and shows the report', { skip: corpusSkip }, async () => {
   const services = createIsolatedInspector();
   after(() => services.closeAll());
-  const api = { ...services, recentFiles: async () => [], onOpenRequest: () => () => {}, openDialog: async () => null, chooseObjectStore: async () => null } as InspectorApi;
+  const api = { ...services, recentFiles: async () => [], onOpenRequest: () => () => {}, onRepositoryOpenRequest: () => () => {}, openDialog: async () => null, chooseObjectStore: async () => null } as InspectorApi;
   const store = createAppStore(api);
   await store.getState().open(corpusPath('03-diff', 'v1', 'image.cfs'));
   await store.getState().open(corpusPath('03-diff', 'v2', 'image.cfs'));
@@ -44,7 +44,7 @@ test('opening the Sharing view analyses the open images in tab order and shows t
 test('the Sharing view with one image open says why there is nothing to show', async () => {
   const services = createIsolatedInspector();
   after(() => services.closeAll());
-  const api = { ...services, recentFiles: async () => [], onOpenRequest: () => () => {}, openDialog: async () => null, chooseObjectStore: async () => null } as InspectorApi;
+  const api = { ...services, recentFiles: async () => [], onOpenRequest: () => () => {}, onRepositoryOpenRequest: () => () => {}, openDialog: async () => null, chooseObjectStore: async () => null } as InspectorApi;
   const store = createAppStore(api);
   await store.getState().openSharing();
   assert.deepEqual(store.getState().sharing, { imageIds: [], error: 'Open two or more images to see what they share.' });

@@ -21,6 +21,9 @@ test('listingsLoading rises while a page is fetched and laid out, and is 0 once 
     onShareProgress: () => () => {},
     onShareDone: () => () => {},
     onOpenRequest: () => () => {},
+    onRepositoryCheckProgress: () => () => {},
+    onRepositoryCheckDone: () => () => {},
+    onRepositoryOpenRequest: () => () => {},
   } as unknown as InspectorApi;
   const store = createAppStore(api);
   const summary = { imageId: 'a', path: '/a.cfs', name: 'a.cfs', info: { format: 'composefs', size: 0, features: [], fields: [] }, rootId: 1, objectStores: [] } as unknown as ImageSummary;

@@ -90,6 +90,9 @@ function fakeApi() {
     onShareProgress: () => () => {},
     onShareDone: () => () => {},
     onOpenRequest: () => () => {},
+    onRepositoryCheckProgress: () => () => {},
+    onRepositoryCheckDone: () => () => {},
+    onRepositoryOpenRequest: () => () => {},
   };
   return { api: api as unknown as InspectorApi, calls, diffs };
 }

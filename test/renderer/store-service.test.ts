@@ -18,7 +18,7 @@ test('a check that trips the watchdog marks the image in the store, and Reopen s
   // A 20 ms budget for a check that needs hundreds of ms on any machine: the watchdog must trip.
   const services = createIsolatedInspector({ jobMs: 20 });
   after(() => services.closeAll());
-  const api = { ...services, recentFiles: async () => [], onOpenRequest: () => () => {}, openDialog: async () => null, chooseObjectStore: async () => null } as InspectorApi;
+  const api = { ...services, recentFiles: async () => [], onOpenRequest: () => () => {}, onRepositoryOpenRequest: () => () => {}, openDialog: async () => null, chooseObjectStore: async () => null } as InspectorApi;
   const store = createAppStore(api);
   const stopped = new Promise<string>((ok) => {
     const off = store.subscribe((s) => {
