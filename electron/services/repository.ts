@@ -4,7 +4,7 @@
  * snapshot that shared/repository/health.ts judges. Parsing stays in the format core; this module
  * lists, links and reads files.
  */
-import { closeSync, constants, fstatSync, openSync, readSync, statSync } from 'node:fs';
+import { closeSync, openSync, readSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Cursor } from '../../shared/bytes/cursor.ts';
 import type { ByteSource } from '../../shared/bytes/source.ts';
@@ -16,8 +16,7 @@ import { decodeOciTag, digestHexLength, RepositoryError } from '../../shared/rep
 import type { RepoHealth, RepoImage, RepositoryMeta, RepositorySummary, RepoStream } from '../../shared/repository/model.ts';
 import { readSplitStream, reassembledSource, type ChunkObject, type SplitStream } from '../../shared/splitstream/reader.ts';
 import { createVerityPool } from '../verity/pool.ts';
-import { nodeVerityHash, READ_CHUNK } from '../verity/node-hash.ts';
-import { createFsverityHasher, type VerityHash } from '../../shared/verity/merkle.ts';
+import { digestFileHere, nodeVerityHash, READ_CHUNK } from '../verity/node-hash.ts';
 import { toHex } from '../../shared/model.ts';
 import { fileSource } from './file-source.ts';
 import { openImageFile } from './open-file.ts';
@@ -214,26 +213,6 @@ export interface HealthOptions {
   budgetMs?: number;
 }
 
-/**
- * One object's fs-verity digest on this thread, into a read buffer the whole pass shares: a fresh
- * 1 MiB buffer per object (as a one-off digest allocates) cost 10 s of 23 in a 44k-object pass.
- */
-function digestObjectHere(path: string, hash: VerityHash, blockSize: number, buf: Uint8Array): string {
-  const h = createFsverityHasher({ hash, blockSize });
-  const fd = openSync(path, constants.O_RDONLY | (constants.O_NOFOLLOW ?? 0) | (constants.O_NONBLOCK ?? 0));
-  try {
-    if (!fstatSync(fd).isFile()) throw new Error(`${path}: not a regular file`);
-    for (let off = 0; ; ) {
-      const n = readSync(fd, buf, 0, buf.length, off);
-      if (n === 0) break;
-      h.update(buf.subarray(0, n));
-      off += n;
-    }
-  } finally {
-    closeSync(fd);
-  }
-  return toHex(h.digest());
-}
 
 /** Measures every object's fs-verity digest within the budget: sha256 on the worker pool, sha512 here. */
 async function measureObjects(repo: Repository, opts: HealthOptions): Promise<{ measured: Map<string, string>; complete: boolean }> {
@@ -249,7 +228,7 @@ async function measureObjects(repo: Repository, opts: HealthOptions): Promise<{ 
     for (const [d, o] of entries) {
       if (stop()) return { measured, complete: false };
       try {
-        measured.set(d, digestObjectHere(join(repo.path, o.path), hash, blockSize, buf));
+        measured.set(d, toHex(digestFileHere(join(repo.path, o.path), hash, blockSize, buf)));
       } catch {
         // Unreadable: left unmeasured; the listing already showed it exists.
       }

@@ -4,6 +4,7 @@
  * many); a compressed one is decompressed on demand into segments kept for readData, so the scan
  * runs while decompressing and the layer is held once, never concatenated into a second copy.
  */
+import { segmentAt } from '../bytes/ranges.ts';
 import { DecodeError, hex } from '../bytes/cursor.ts';
 import type { ByteSource } from '../bytes/source.ts';
 import { outOfRange } from '../bytes/source.ts';
@@ -169,19 +170,9 @@ export function inflatedStream(chunks: AsyncIterator<Uint8Array> | (() => AsyncI
     return Math.min(end, length);
   };
 
-  const segmentAt = (offset: number): number => {
-    let lo = first;
-    let hi = starts.length - 1;
-    while (lo < hi) {
-      const mid = (lo + hi + 1) >> 1;
-      if (starts[mid]! <= offset) lo = mid;
-      else hi = mid - 1;
-    }
-    return lo;
-  };
 
   const copyOut = (offset: number, end: number): Uint8Array => {
-    let i = segmentAt(offset);
+    let i = segmentAt(starts, offset, first);
     const head = segs[i]!;
     const rel = offset - starts[i]!;
     if (end - starts[i]! <= head.length) return head.subarray(rel, end - starts[i]!);

@@ -6,6 +6,7 @@
  */
 import { DecodeError, hex } from '../bytes/cursor.ts';
 import { memorySource, outOfRange, type ByteSource } from '../bytes/source.ts';
+import { segmentAt } from '../bytes/ranges.ts';
 import { BUDGETS, decompressedLimit } from '../budgets.ts';
 import { toHex } from '../model.ts';
 import { decompressChunks } from '../oci/decompress.ts';
@@ -115,23 +116,13 @@ export function reassembledSource(ss: SplitStream, objects: (ChunkObject | undef
   if (missing === 0 && size !== ss.info.streamSize) {
     throw new DecodeError(`the chunks add up to ${size} bytes, but stream_size says ${ss.info.streamSize}`, ss.header.info.start + 72, 8, 'splitstream.size');
   }
-  const find = (offset: number) => {
-    let lo = 0;
-    let hi = starts.length - 1;
-    while (lo < hi) {
-      const mid = (lo + hi + 1) >> 1;
-      if (starts[mid]! <= offset) lo = mid;
-      else hi = mid - 1;
-    }
-    return lo;
-  };
   return {
     size,
     async read(offset, length) {
       if (offset < 0 || length < 0 || offset + length > size) throw outOfRange(offset, length, size, 'splitstream read');
       const out = new Uint8Array(length);
       let done = 0;
-      for (let i = find(offset); done < length; i++) {
+      for (let i = segmentAt(starts, offset); done < length; i++) {
         const ch = ss.chunks[i]!;
         const from = offset + done - starts[i]!;
         if (ch.kind === 'inline') {
