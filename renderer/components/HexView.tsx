@@ -13,6 +13,7 @@ import { useVirtualRows } from '../virtual.ts';
 import { hex } from '../format.ts';
 import { layoutStore } from '../layout-view.ts';
 import { BlockMap } from './BlockMap.tsx';
+import { cArray } from '../copy-slice.ts';
 import { StructurePanel } from './StructurePanel.tsx';
 
 const ROW_HEIGHT = 18;
@@ -26,6 +27,29 @@ interface Mark {
   start: number;
   end: number;
   cls: string;
+}
+
+/** The focused range can be copied up to this size: a clipboard of C source beyond it helps nobody. */
+const COPY_MAX = 64 * 1024;
+
+/** Copies the focused bytes as hex digits or as a C array initialiser. */
+function CopyRange({ imageId, offset, length }: { imageId: string; offset: number; length: number }) {
+  const actions = useActions();
+  const copy = async (as: 'hex' | 'c') => {
+    const bytes = await getApi().bytes(imageId, offset, length);
+    const text = Array.from(bytes, (b) => HEX2[b]).join('');
+    await actions.copyText(as === 'hex' ? 'bytes as hex' : 'bytes as a C array', as === 'hex' ? text : cArray(text, `bytes_${offset.toString(16)}`));
+  };
+  return (
+    <span className="copy-range">
+      <button className="btn small" onClick={() => void copy('hex')} title={`Copy the ${length} focused bytes as hex`}>
+        Copy hex
+      </button>
+      <button className="btn small" onClick={() => void copy('c')} title={`Copy the ${length} focused bytes as a C array`}>
+        Copy as C
+      </button>
+    </span>
+  );
 }
 
 export function HexView() {
@@ -43,6 +67,7 @@ export function HexView() {
       <div className="pane-head">
         <h3>Image bytes</h3>
         <span className="dim small mono" data-testid="hex-focus">{focusLabel}</span>
+        {imageId && focus && focus.length > 0 && focus.length <= COPY_MAX ? <CopyRange imageId={imageId} offset={focus.offset} length={focus.length} /> : null}
         <span className="legend small">
           <span className="swatch hb-node" /> node
           <span className="swatch hb-bad" /> root cause

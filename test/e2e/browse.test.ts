@@ -187,6 +187,27 @@ describe('copying from the tree, the keyboard and the xattr table', { skip }, ()
     assert.equal(await clipboard(h), 'f4096');
   });
 
+  test('the focused hex range copies as hex digits and as a C array of the image bytes', async () => {
+    const h = app();
+    await h.context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: h.origin });
+    await h.page.locator('#image-search').fill('f4096');
+    await h.page.locator('.search-hit[data-path="/sizes/f4096"]').click();
+    await h.page.locator('[data-testid="details-path"]', { hasText: '/sizes/f4096' }).waitFor();
+    await h.page.locator('.details-pane .range-chip').first().click();
+    const label = (await h.page.getByTestId('hex-focus').filter({ hasText: /\(\d+ B\)/ }).textContent())!;
+    const [, start, len] = /^(0x[0-9a-f]+) – 0x[0-9a-f]+ \((\d+) B\)$/.exec(label)!;
+    const bytes = readFileSync(FS_TREE).subarray(Number(start), Number(start) + Number(len));
+    const hex = bytes.toString('hex');
+    await h.page.getByRole('button', { name: 'Copy hex' }).click();
+    await h.page.getByTestId('copy-notice').filter({ hasText: 'Copied bytes as hex' }).waitFor();
+    assert.equal(await clipboard(h), hex);
+    await h.page.getByRole('button', { name: 'Copy as C' }).click();
+    await h.page.getByTestId('copy-notice').filter({ hasText: 'Copied bytes as a C array' }).waitFor();
+    const c = await clipboard(h);
+    assert.match(c, new RegExp(`^unsigned char bytes_${Number(start).toString(16)}\\[${bytes.length}\\] = \\{\n`));
+    assert.deepEqual([...c.matchAll(/0x([0-9a-f]{2})/g)].map((m) => m[1]).join(''), hex);
+  });
+
   test('a binary xattr value switches to hex on its own row and copies as shown', async () => {
     const h = app();
     await h.page.locator('#image-search').fill('/xattrs/');
