@@ -35,13 +35,16 @@ test('the schema validation rejects an invalid configuration', async () => {
   await assert.rejects(validate({ ...config, fileAssociation: [] }), /fileAssociation/);
 });
 
-test('file associations cover .cfs, .erofs, .img, Nydus .boot and casync\'s .catar/.caidx/.caibx with their MIME types', async () => {
+test('file associations cover .cfs, .erofs, .img, Nydus .boot, casync\'s .catar/.caidx/.caibx and a repository\'s meta.json with their MIME types', async () => {
   const { fileAssociations } = await load();
   const byExt = Object.fromEntries(fileAssociations.map((a: { ext: string; mimeType: string }) => [a.ext, a.mimeType]));
   assert.deepEqual(byExt, {
     cfs: 'application/x-composefs', erofs: 'application/x-erofs', img: 'application/x-erofs', boot: 'application/x-nydus-rafs',
     catar: 'application/x-casync-archive', caidx: 'application/x-casync-index', caibx: 'application/x-casync-index',
+    json: 'application/json',
   });
+  // .json is everyone's: offered in "Open With", never claimed as the default.
+  assert.equal(fileAssociations.find((a: { ext: string }) => a.ext === 'json').rank, 'Alternate');
 });
 
 test('Linux builds an AppImage and a deb, and the deb installs the magic-based MIME definitions', async () => {
