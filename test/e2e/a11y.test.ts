@@ -1,7 +1,7 @@
 /**
  * Accessibility (issue 13): axe-core, the standard accessibility engine, runs inside the page on
  * the main views (tree with details, findings of a broken image, diff) in the light and the dark
- * theme, and any violation fails the test with its rule, its nodes and axe's summary.
+ * theme, at 1440x900 and 1024x700, and any violation fails the test with its rule, its nodes and axe's summary.
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -40,12 +40,17 @@ async function openImage(h: Harness, path: string, firstRow: string) {
   await h.page.locator(row(firstRow)).waitFor();
 }
 
-for (const colorScheme of ['light', 'dark'] as const) {
-  describe(`no axe violations in the ${colorScheme} theme`, { skip }, () => {
+const VIEWPORTS = [
+  { width: 1440, height: 900 },
+  { width: 1024, height: 700 },
+] as const;
+
+for (const colorScheme of ['light', 'dark'] as const) for (const viewport of VIEWPORTS) {
+  describe(`no axe violations in the ${colorScheme} theme at ${viewport.width}x${viewport.height}`, { skip }, () => {
     let h: Harness | undefined;
     before(async () => {
       buildRenderer();
-      h = await startHarness({ colorScheme });
+      h = await startHarness({ colorScheme, viewport });
       await h.load();
     });
     after(async () => {
