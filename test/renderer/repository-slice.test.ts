@@ -8,6 +8,7 @@ import { test } from 'node:test';
 import type { InspectorApi, RepositoryCheckDone, RepositoryCheckProgress } from '../../shared/api.ts';
 import type { RepositorySummary } from '../../shared/repository/model.ts';
 import { createAppStore } from '../../renderer/store.ts';
+import { SILENT_EVENTS } from '../helpers/silent-events.ts';
 
 const summary = (path: string) => ({ path, meta: {}, images: [], streams: [], objectCount: 0, objectBytes: 0 }) as unknown as RepositorySummary;
 
@@ -20,12 +21,7 @@ function fakeApi() {
   const cancelled: string[] = [];
   let job = 0;
   const api = {
-    onVerifyProgress: () => () => {},
-    onVerifyDone: () => () => {},
-    onCheckProgress: () => () => {},
-    onShareProgress: () => () => {},
-    onShareDone: () => () => {},
-    onOpenRequest: () => () => {},
+    ...SILENT_EVENTS,
     onRepositoryCheckProgress: (cb: (p: RepositoryCheckProgress) => void) => (events.progress.push(cb), () => {}),
     onRepositoryCheckDone: (cb: (d: RepositoryCheckDone) => void) => (events.done.push(cb), () => {}),
     onRepositoryOpenRequest: (cb: (s: RepositorySummary) => void) => (events.open.push(cb), () => {}),

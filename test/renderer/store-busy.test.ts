@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { ImageSummary, InspectorApi, TreeEntry } from '../../shared/api.ts';
 import { createAppStore } from '../../renderer/store.ts';
+import { SILENT_EVENTS } from '../helpers/silent-events.ts';
 
 test('listingsLoading rises while a page is fetched and laid out, and is 0 once the rows are there', async () => {
   const gates: (() => void)[] = [];
@@ -15,15 +16,7 @@ test('listingsLoading rises while a page is fetched and laid out, and is 0 once 
       new Promise((ok) => gates.push(() => ok({ total: entries.length, start, entries }))),
     recentFiles: async () => [],
     check: async (image: string) => ({ imageId: image, findings: [], nodesChecked: 0, truncated: false }),
-    onVerifyProgress: () => () => {},
-    onVerifyDone: () => () => {},
-    onCheckProgress: () => () => {},
-    onShareProgress: () => () => {},
-    onShareDone: () => () => {},
-    onOpenRequest: () => () => {},
-    onRepositoryCheckProgress: () => () => {},
-    onRepositoryCheckDone: () => () => {},
-    onRepositoryOpenRequest: () => () => {},
+    ...SILENT_EVENTS,
   } as unknown as InspectorApi;
   const store = createAppStore(api);
   const summary = { imageId: 'a', path: '/a.cfs', name: 'a.cfs', info: { format: 'composefs', size: 0, features: [], fields: [] }, rootId: 1, objectStores: [] } as unknown as ImageSummary;

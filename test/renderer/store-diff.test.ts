@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import type { Change, DiffOptions, DiffReport, ImageSummary, InspectorApi, NodeDetails, TreeEntry } from '../../shared/api.ts';
 import { createAppStore } from '../../renderer/store.ts';
 import { rowsOf } from '../../renderer/tree.ts';
+import { SILENT_EVENTS } from '../helpers/silent-events.ts';
 
 const file = (id: number, name: string): TreeEntry => ({ id, name, kind: 'file' });
 
@@ -84,15 +85,7 @@ function fakeApi() {
         });
       });
     },
-    onVerifyProgress: () => () => {},
-    onVerifyDone: () => () => {},
-    onCheckProgress: () => () => {},
-    onShareProgress: () => () => {},
-    onShareDone: () => () => {},
-    onOpenRequest: () => () => {},
-    onRepositoryCheckProgress: () => () => {},
-    onRepositoryCheckDone: () => () => {},
-    onRepositoryOpenRequest: () => () => {},
+    ...SILENT_EVENTS,
   };
   return { api: api as unknown as InspectorApi, calls, diffs };
 }
