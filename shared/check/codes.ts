@@ -21,7 +21,7 @@ export const CHECK_CODES = {
   'composefs.header.version': e('the composefs header version must be LCFS_EROFS_VERSION (1)'),
   'composefs.header.format-version': w('the composefs format version is 0 or 1 (libcomposefs) or 2 (composefs-rs); later versions are unknown to this checker'),
   'composefs.header.flags': w('only LCFS_EROFS_FLAGS_HAS_ACL may be set in the header flags'),
-  'composefs.header.acl-flag': w('an image holding POSIX ACL xattrs must set LCFS_EROFS_FLAGS_HAS_ACL, or mounts ignore the ACLs'),
+  'composefs.header.acl-flag': w('an image of format 0 or 1 holding POSIX ACL xattrs must set LCFS_EROFS_FLAGS_HAS_ACL, or libcomposefs mounts ignore the ACLs'),
   'composefs.blocksize': w('composefs images use 4096-byte blocks; other sizes do not mount on 4 KiB-page systems'),
   'composefs.extra-devices': w('composefs images keep all metadata in one device; extra devices are not used'),
 

@@ -25,8 +25,9 @@ export const LCFS_HEADER_FIELD = { magic: [0, 4], version: [4, 4], flags: [8, 4]
 export const LCFS_VERSION_MAX = 1;
 /**
  * The highest this checker knows: 2, as composefs-rs writes it (extended inodes, depth-first inode
- * order, no whiteout table at the root). None of the checker's rules depends on what changed:
- * inode size and order are free in EROFS, and the whiteout table only decides what listings hide.
+ * order, no whiteout table at the root, no header flags). Inode size and order are free in EROFS;
+ * what differs for the rules is the header's ACL flag (checkAclFlag), and for listings the whiteout
+ * table, which only formats 0 and 1 hide (isBookkeepingWhiteout).
  */
 export const COMPOSEFS_VERSION_KNOWN_MAX = 2;
 /** Each superblock extension slot is 16 bytes (EROFS_SB_EXTSLOT_SIZE). */
@@ -122,10 +123,15 @@ export async function checkSuperblock(ctx: CheckContext): Promise<void> {
   }
 }
 
-/** composefs mounts enable ACLs only when the header says the image has some (LCFS_EROFS_FLAGS_HAS_ACL). */
+/**
+ * libcomposefs mounts enable ACLs only when the header says the image has some
+ * (LCFS_EROFS_FLAGS_HAS_ACL). Format 2 is composefs-rs's: its writer never sets the flag and its
+ * mount never reads it, so the rule holds for formats 0 and 1 only.
+ */
 export function checkAclFlag(ctx: CheckContext, hasAcl: boolean): void {
   const header = ctx.reader.header;
   if (!header || !hasAcl || header.flags & LCFS_EROFS_FLAGS_HAS_ACL) return;
+  if (header.composefsVersion > LCFS_VERSION_MAX) return;
   ctx.add(finding('composefs.header.acl-flag', ...LCFS_HEADER_FIELD.flags, 'the image holds POSIX ACL xattrs but the header does not set LCFS_EROFS_FLAGS_HAS_ACL', {
     expected: hex(header.flags | LCFS_EROFS_FLAGS_HAS_ACL),
     actual: hex(header.flags),

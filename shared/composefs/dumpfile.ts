@@ -56,7 +56,7 @@ export interface DumpEntry {
   payload?: Uint8Array;
   /** Inline data of a small regular file (at most LCFS_INLINE_CONTENT_MAX bytes). */
   content?: Uint8Array;
-  /** fs-verity digest of the backing file (LCFS_DIGEST_SIZE bytes). */
+  /** fs-verity digest of the backing file: LCFS_DIGEST_SIZE bytes, or 64 for sha512 (format 2 only). */
   digest?: Uint8Array;
   /** In the order given; a repeated name replaces the earlier value, as lcfs_node_set_xattr does. */
   xattrs: DumpXattr[];
@@ -184,9 +184,12 @@ function parseMtime(field: Uint8Array): DumpTime {
   return { sec, nsec };
 }
 
+/** fs-verity digest sizes a dump may carry: sha256 (libcomposefs) and sha512 (composefs-rs repositories). */
+const DIGEST_SIZES = [LCFS_DIGEST_SIZE, 64];
+
 function parseDigest(text: Uint8Array): Uint8Array {
-  const out = new Uint8Array(LCFS_DIGEST_SIZE);
-  let ok = text.length === LCFS_DIGEST_SIZE * 2;
+  const out = new Uint8Array(text.length / 2);
+  let ok = DIGEST_SIZES.includes(out.length) && text.length === out.length * 2;
   for (let i = 0; ok && i < out.length; i++) {
     const hi = hexDigit(text[2 * i]!);
     const lo = hexDigit(text[2 * i + 1]!);
@@ -194,7 +197,7 @@ function parseDigest(text: Uint8Array): Uint8Array {
     out[i] = (hi << 4) | lo;
   }
   if (!ok) {
-    throw new Error(`digest must be ${LCFS_DIGEST_SIZE * 2} hex characters, got ${JSON.stringify(new TextDecoder().decode(text))}`);
+    throw new Error(`digest must be ${LCFS_DIGEST_SIZE * 2} (sha256) or 128 (sha512) hex characters, got ${JSON.stringify(new TextDecoder().decode(text))}`);
   }
   return out;
 }

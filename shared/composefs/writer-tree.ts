@@ -25,7 +25,7 @@ export interface EntrySpec {
   size?: number | bigint;
   /** Backing object path (relative to the object store) of an external file. */
   payload?: string | Uint8Array;
-  /** fs-verity digest of the backing object, as 32 bytes or 64 hex characters. */
+  /** fs-verity digest of the backing object: 32 bytes (sha256) or 64 (sha512, format 2 only), or their hex. */
   digest?: string | Uint8Array;
   /** Symlink target, or for a hardlink the path of the file it is another name of. */
   target?: string | Uint8Array;
@@ -106,7 +106,7 @@ function applyFields(e: DumpEntry, spec: EntrySpec): void {
     if (spec.payload !== undefined) e.payload = bytes(spec.payload);
     if (spec.digest !== undefined) {
       const d = typeof spec.digest === 'string' ? fromHex(spec.digest) : spec.digest;
-      if (!d || d.length !== 32) throw new Error(`digest of ${String(spec.path)} must be 32 bytes`);
+      if (!d || (d.length !== 32 && d.length !== 64)) throw new Error(`digest of ${String(spec.path)} must be 32 (sha256) or 64 (sha512) bytes`);
       e.digest = d;
       // A digest alone names its object, as mkcomposefs --digest-store does.
       if (spec.payload === undefined) e.payload = stringToBytes(objectPath(d));

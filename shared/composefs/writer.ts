@@ -95,8 +95,10 @@ import {
   S_IFSOCK,
   bytesEqual,
   compareBytes,
+  concatBytes,
   stringToBytes,
 } from '../model.ts';
+import { align, newOut, put, roundUp, skip, u16, u32, u64, u8, type Out } from './writer-out.ts';
 
 /** composefs writes 4 KiB blocks only. */
 export const EROFS_BLKSIZ_BITS = 12;
@@ -157,7 +159,6 @@ interface WNode extends Omit<DumpEntry, 'xattrs' | 'children' | 'linkTo'> {
 
 const B = stringToBytes;
 const type = (n: WNode) => n.mode & S_IFMT;
-const roundUp = (x: number, a: number) => Math.ceil(x / a) * a;
 
 const EMPTY = new Uint8Array(0);
 const newXattr = (key: Uint8Array, value: Uint8Array): WXattr => ({ key, value, sharedOffset: -1, index: 0, suffix: EMPTY, entrySize: 0 });
@@ -198,7 +199,7 @@ const newNode = (mode: number, name: Uint8Array): WNode => makeNode(newEntry(mod
  * What mkcomposefs would refuse, checked on trees built by code (the parser already enforces it
  * for dumps): children must be valid names in strictly increasing order, and every field must fit.
  */
-function checkEntry(e: DumpEntry): void {
+export function checkEntry(e: DumpEntry, digestSizes: readonly number[] = [LCFS_DIGEST_SIZE]): void {
   const name = () => JSON.stringify(new TextDecoder().decode(e.name));
   const fail = (why: string) => {
     throw new WriteError(`${name()}: ${why}`);
@@ -220,7 +221,7 @@ function checkEntry(e: DumpEntry): void {
   if (e.content && (e.content.length > LCFS_INLINE_CONTENT_MAX || BigInt(e.content.length) !== e.size)) {
     fail(`inline content must match the size and be at most ${LCFS_INLINE_CONTENT_MAX} bytes`);
   }
-  if (e.digest && e.digest.length !== LCFS_DIGEST_SIZE) fail(`a digest must be ${LCFS_DIGEST_SIZE} bytes`);
+  if (e.digest && !digestSizes.includes(e.digest.length)) fail(`a digest must be ${digestSizes.join(' or ')} bytes`);
   for (const x of e.xattrs) {
     if (x.name.length === 0 || x.name.length > XATTR_NAME_MAX || x.name.indexOf(0) >= 0) fail(`bad xattr name`);
     if (x.value.length > XATTR_VALUE_MAX) fail(`xattr value longer than ${XATTR_VALUE_MAX} bytes`);
@@ -280,7 +281,7 @@ function setXattr(n: WNode, key: string | Uint8Array, value: Uint8Array): void {
   n.xattrs.push(newXattr(k, value));
 }
 
-function startsWith(a: Uint8Array, prefix: Uint8Array): boolean {
+export function startsWith(a: Uint8Array, prefix: Uint8Array): boolean {
   if (a.length < prefix.length) return false;
   for (let i = 0; i < prefix.length; i++) if (a[i] !== prefix[i]) return false;
   return true;
@@ -293,19 +294,12 @@ const SLASH = B('/');
 const X = B('x');
 const SELINUX = B('security.selinux');
 
-function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
-  const out = new Uint8Array(a.length + b.length);
-  out.set(a);
-  out.set(b, a.length);
-  return out;
-}
-
 /** add_overlayfs_xattrs: the overlayfs bookkeeping one inode needs. */
 function addOverlayXattrs(n: WNode, parent: WNode, version: number): void {
   const t = type(n);
   // A user's own trusted.overlay.X must not be read by overlayfs: store it as trusted.overlay.overlay.X.
   for (const x of n.xattrs) {
-    if (startsWith(x.key, PREFIX)) x.key = concat(ESCAPE_PREFIX, x.key.subarray(PREFIX.length));
+    if (startsWith(x.key, PREFIX)) x.key = concatBytes(ESCAPE_PREFIX, x.key.subarray(PREFIX.length));
   }
   if (t === S_IFREG && n.size > 0n && !n.content) {
     let metacopy = EMPTY;
@@ -320,7 +314,7 @@ function addOverlayXattrs(n: WNode, parent: WNode, version: number): void {
     setXattr(n, METACOPY, metacopy);
     if (n.payload && n.payload.length > 0) {
       // maybe_join_path("/", payload): a payload that starts with '/' keeps it, giving "//...".
-      setXattr(n, REDIRECT, concat(SLASH, n.payload));
+      setXattr(n, REDIRECT, concatBytes(SLASH, n.payload));
     }
   }
   if (t === S_IFCHR && n.rdev === 0n) {
@@ -431,7 +425,7 @@ function prepareXattr(x: WXattr): void {
 }
 
 /** Bytes as a latin1 string, one char per byte: an exact map key. */
-function latin1(b: Uint8Array): string {
+export function latin1(b: Uint8Array): string {
   if (b.length <= 4096) return String.fromCharCode.apply(null, b as unknown as number[]);
   let s = '';
   for (let i = 0; i < b.length; i += 4096) s += String.fromCharCode.apply(null, b.subarray(i, i + 4096) as unknown as number[]);
@@ -635,8 +629,9 @@ function computeInodes(tree: Tree): Layout {
   return { inodesEnd: roundUp(pos, EROFS_SLOTSIZE), nDataBlocks };
 }
 
-function fileType(n: WNode): number {
-  switch (type(n)) {
+/** The dirent file type of an inode mode. */
+export function fileType(n: { mode: number }): number {
+  switch (n.mode & S_IFMT) {
     case S_IFLNK: return EROFS_FT_SYMLINK;
     case S_IFDIR: return EROFS_FT_DIR;
     case S_IFREG: return EROFS_FT_REG_FILE;
@@ -648,42 +643,8 @@ function fileType(n: WNode): number {
   }
 }
 
-/** A little-endian output cursor over the preallocated image. */
-interface Out {
-  bytes: Uint8Array;
-  view: DataView;
-  pos: number;
-}
-
-const u8 = (o: Out, v: number) => {
-  o.view.setUint8(o.pos, v);
-  o.pos += 1;
-};
-const u16 = (o: Out, v: number) => {
-  o.view.setUint16(o.pos, v & 0xffff, true);
-  o.pos += 2;
-};
-const u32 = (o: Out, v: number) => {
-  o.view.setUint32(o.pos, v >>> 0, true);
-  o.pos += 4;
-};
-const u64 = (o: Out, v: bigint) => {
-  o.view.setBigUint64(o.pos, BigInt.asUintN(64, v), true);
-  o.pos += 8;
-};
-const put = (o: Out, b: Uint8Array) => {
-  o.bytes.set(b, o.pos);
-  o.pos += b.length;
-};
-/** The image starts zeroed, so padding is just a skip. */
-const skip = (o: Out, n: number) => {
-  o.pos += n;
-};
-const align = (o: Out, a: number) => {
-  o.pos = roundUp(o.pos, a);
-};
-
-function writeXattrEntry(o: Out, x: WXattr): void {
+/** One struct erofs_xattr_entry with its suffix and value, padded to 4 bytes. */
+export function writeXattrEntry(o: Out, x: Pick<WXattr, 'index' | 'suffix' | 'value'>): void {
   u8(o, x.suffix.length);
   u8(o, x.index);
   u16(o, x.value.length);
@@ -883,7 +844,7 @@ export function writeComposefs(rootEntry: DumpEntry, options: WriteOptions = {})
   const dataStart = roundUp(layout.inodesEnd + shared.size, EROFS_BLKSIZ);
   const total = dataStart + layout.nDataBlocks * EROFS_BLKSIZ;
   const bytes = new Uint8Array(total);
-  const o: Out = { bytes, view: new DataView(bytes.buffer), pos: 0 };
+  const o = newOut(bytes);
 
   // struct lcfs_erofs_header_s
   u32(o, LCFS_EROFS_MAGIC);

@@ -2,6 +2,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { corpusSkip } from '../../helpers/corpus.ts';
+import { treeFromSpecs } from '../../../shared/composefs/writer-tree.ts';
+import { writeComposefs } from '../../../shared/composefs/writer.ts';
+import { writeComposefsV2 } from '../../../shared/composefs/writer-v2.ts';
 import { BLOCK, checkBytes, expectFinding, expectNoFinding, fixture, locate, mutate, put16, put32, put64, put8 } from './corrupt.ts';
 
 const readme = () => fixture('01-readme', 'image.cfs');
@@ -52,6 +55,15 @@ test('ACL xattrs without LCFS_EROFS_FLAGS_HAS_ACL in the header are reported at 
   expectNoFinding(await checkBytes(f.bytes), 'composefs.header.acl-flag');
   const r = await checkBytes(mutate(f.bytes, (b) => put32(b, 8, 0)));
   expectFinding(r, 'composefs.header.acl-flag', 8, 4);
+});
+
+test('format 2 (composefs-rs) images hold ACLs without the header flag, which only formats 0 and 1 need', async () => {
+  const tree = () => treeFromSpecs([{ path: '/f', content: 'x', xattrs: { 'system.posix_acl_access': new Uint8Array([2, 0, 0, 0, 1, 0, 6, 0, 0xff, 0xff, 0xff, 0xff]) } }]);
+  const v2 = writeComposefsV2(tree());
+  assert.equal(new DataView(v2.buffer).getUint32(8, true), 0, 'composefs-rs writes no flags');
+  expectNoFinding(await checkBytes(v2), 'composefs.header.acl-flag');
+  const v1 = writeComposefs(tree(), { minVersion: 1 });
+  expectFinding(await checkBytes(mutate(v1, (b) => put32(b, 8, 0))), 'composefs.header.acl-flag', 8, 4);
 });
 
 test('unknown incompatible feature bits are an error at feature_incompat', { skip: corpusSkip }, async () => {

@@ -131,7 +131,7 @@ test('malformed lines fail with the line number and the reason', () => {
     [ROOT + '/f 0 100648 1 0 0 0 0.0 - - -\n', /invalid mode/],
     [ROOT + '/f 0 100644 1 0 0 0 12 - - -\n', /mtime nanoseconds/],
     [ROOT + '/f x 100644 1 0 0 0 0.0 - - -\n', /invalid size/],
-    [ROOT + '/f 0 100644 1 0 0 0 0.0 - - abcd\n', /digest must be 64 hex/],
+    [ROOT + '/f 0 100644 1 0 0 0 0.0 - - abcd\n', /digest must be 64 \(sha256\) or 128 \(sha512\) hex characters/],
     [ROOT + '/f 0 100644 1 0 0 0 0.0 - - - novalue\n', /missing = in xattr/],
     [ROOT + '/s 0 120777 1 0 0 0 0.0 - - -\n', /invalid symlink/],
     [ROOT + '/. 0 100644 1 0 0 0 0.0 - - -\n', /invalid \. or \.\./],
