@@ -5,8 +5,10 @@
  * of the documented format (no composefs-rs runs here).
  *
  * SHA-512 repositories: mkcomposefs only names objects by SHA-256, so the image's dump
- * (composefs-info dump) is re-fed to mkcomposefs --from-file with every payload renamed to the
- * object's SHA-512 fs-verity name, and the objects moved to those names.
+ * (composefs-info dump) gets every payload renamed to the object's SHA-512 fs-verity name and that
+ * digest as its metacopy digest, and is written in format 2 by our composefs-rs-compatible writer
+ * (shared/composefs/writer-v2.ts, checked against composefs-rs's pinned digests), as a composefs-rs
+ * SHA-512 repository holds it; the objects move to those names.
  */
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -15,6 +17,8 @@ import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { BENCH_DIR } from './corpus.ts';
 import { writeSplitstream, type WriterChunk } from './splitstream-writer.ts';
+import { parseDump } from '../../shared/composefs/dumpfile.ts';
+import { writeComposefsV2 } from '../../shared/composefs/writer-v2.ts';
 
 export const TOOLS = join(BENCH_DIR ?? '/nonexistent', 'composefs-1.0.8', 'tools');
 const mkcomposefs = join(TOOLS, 'mkcomposefs');
@@ -54,7 +58,7 @@ export function makeSourceTree(dir: string, version: number): void {
   symlinkSync('tool', join(dir, 'usr', 'bin', 'alias'));
 }
 
-/** mkcomposefs's dump of an image, with payloads renamed (old hex -> new hex) and digests dropped. */
+/** mkcomposefs's dump of an image, with payloads renamed (old hex -> new hex) and digests replaced by the new ones. */
 function renamedDump(image: string, rename: Map<string, string>): string {
   const dump = execFileSync(composefsInfo, ['dump', image], { encoding: 'latin1', maxBuffer: 1 << 28 });
   return dump
@@ -66,7 +70,7 @@ function renamedDump(image: string, rename: Map<string, string>): string {
       const now = rename.get(old);
       if (!now) return line;
       f[8] = `${now.slice(0, 2)}/${now.slice(2)}`;
-      f[10] = '-'; // the metacopy digest field holds a sha256 digest only
+      f[10] = now;
       return f.join(' ');
     })
     .join('\n');
@@ -88,8 +92,7 @@ export function addImage(repo: string, src: string, hash: Hash, ref?: string): s
       }
     }
     if (hash === 'sha512') {
-      writeFileSync(join(work, 'image.dump'), renamedDump(image, rename), 'latin1');
-      execFileSync(mkcomposefs, ['--from-file', join(work, 'image.dump'), join(work, 'image512.cfs')]);
+      writeFileSync(join(work, 'image512.cfs'), writeComposefsV2(parseDump(Buffer.from(renamedDump(image, rename), 'latin1'))));
       image = join(work, 'image512.cfs');
     }
     const digest = putObject(repo, readFileSync(image), hash);

@@ -7,7 +7,7 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { RepositoryCheckDone, VerifySummary } from '../../../shared/api.ts';
 import { createInspector, type Inspector } from '../../../electron/services/inspector.ts';
@@ -15,6 +15,17 @@ import { createIsolatedInspector } from '../../../electron/services/isolated.ts'
 import { makeRepository, TOOLS, type TestRepository } from '../../helpers/repository.ts';
 
 const noTools = existsSync(join(TOOLS, 'mkcomposefs')) ? false : `mkcomposefs 1.0.8 not found in ${TOOLS}`;
+
+/** The path of the object of `repo` whose bytes are `data`. */
+function objectHolding(repo: string, data: Uint8Array): string {
+  for (const fan of readdirSync(join(repo, 'objects'))) {
+    for (const name of readdirSync(join(repo, 'objects', fan))) {
+      const p = join(repo, 'objects', fan, name);
+      if (Buffer.compare(readFileSync(p), data) === 0) return p;
+    }
+  }
+  throw new Error('no such object');
+}
 
 function nextDone(inspector: Inspector): Promise<RepositoryCheckDone> {
   return new Promise((resolve) => {
@@ -125,9 +136,16 @@ describe('repository jobs', { skip: noTools }, () => {
       const v = await done;
       assert.equal(v.imageDigest, big.images.v2);
       assert.equal(v.imageDigest!.length, 128);
-      // mkcomposefs 1.0.8 writes no SHA-512 metacopy digests (the helper drops them), so the files
-      // have nothing to be checked against: said as such, never as verified.
-      assert.deepEqual(v.counts, { inline: 1, 'no-digest': 3 });
+      // The image is format 2 with SHA-512 metacopy digests: each object is measured with SHA-512.
+      assert.deepEqual(v.counts, { inline: 1, verified: 3 });
+      // A flipped byte in one object is a mismatch under SHA-512 too.
+      const victim = objectHolding(big.path, Buffer.alloc(9000, 2)); // /usr/bin/tool of v2 (makeSourceTree)
+      const bytes = readFileSync(victim);
+      bytes[0] ^= 0xff;
+      writeFileSync(victim, bytes);
+      const redone = new Promise<VerifySummary>((ok) => inspector.onVerifyDone(ok));
+      await inspector.verify(image.imageId, big.images.v2);
+      assert.deepEqual((await redone).counts, { inline: 1, verified: 2, mismatch: 1 });
       const layer = (await inspector.openRepository(big.path)).streams.find((s) => s.contentType === 'oci-layer')!;
       const tree = await inspector.openRepositoryStream(big.path, layer.name);
       assert.notEqual(await inspector.lookup(tree.imageId, '/usr/bin/tool'), null);

@@ -1,9 +1,9 @@
 /**
  * composefs format 2 (composefs-rs: extended inodes, depth-first order, no whiteout table) is a
  * version the checker knows: no "newer than any this checker knows" warning, `info` says what the
- * version implies, and nothing at a format 2 root is taken for the whiteout table. The image here
- * is a mkcomposefs 1.0.8 image with its header's composefs_version set to 2 (our writer does not
- * write format 2 yet), so it shows the version handling, not a composefs-rs layout.
+ * version implies, and nothing at a format 2 root is taken for the whiteout table. The first tests
+ * patch a mkcomposefs 1.0.8 image's header to version 2 (the version handling alone); the last one
+ * checks a real format 2 layout from our composefs-rs-compatible writer (shared/composefs/writer-v2.ts).
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -12,6 +12,8 @@ import { memorySource } from '../../../shared/bytes/source.ts';
 import { openImage } from '../../../shared/open.ts';
 import { walkComposefs } from '../../../shared/composefs/dump.ts';
 import { checkBytes, expectNoFinding, expectFinding, fixture, mutate, put32 } from './corrupt.ts';
+import { treeFromSpecs } from '../../../shared/composefs/writer-tree.ts';
+import { writeComposefsV2 } from '../../../shared/composefs/writer-v2.ts';
 
 const asVersion = (bytes: Uint8Array, v: number) => mutate(bytes, (b) => put32(b, 12, v));
 
@@ -45,4 +47,21 @@ test('a format 2 root has no whiteout table: its "00".."ff" whiteouts are entrie
   assert.equal(v1.filter((n) => /^[0-9a-f]{2}$/.test(n)).length, 0);
   assert.equal(v2.filter((n) => /^[0-9a-f]{2}$/.test(n)).length, 256);
   assert.deepEqual(v2.filter((n) => !/^[0-9a-f]{2}$/.test(n)), v1);
+});
+
+test('a format 2 image as composefs-rs lays it out checks with no findings, and its own whiteout "0a" at the root is listed', async () => {
+  const image = writeComposefsV2(
+    treeFromSpecs([
+      { path: '/0a', type: 'whiteout' },
+      { path: '/etc/hostname', content: 'host\n' },
+      { path: '/usr/bin/tool', size: 9000, digest: '11'.repeat(64) },
+      { path: '/usr/bin/alias', type: 'symlink', target: 'tool' },
+      { path: '/usr/lib/acl', content: 'x', xattrs: { 'system.posix_acl_access': new Uint8Array([2, 0, 0, 0, 1, 0, 6, 0, 0xff, 0xff, 0xff, 0xff]) } },
+    ]),
+  );
+  const r = await checkBytes(image);
+  assert.deepEqual(r.findings.map((f) => `${f.code} ${f.path ?? ''}`), []);
+  const reader = await openImage(memorySource(image));
+  assert.match(reader.info().fields.find((x) => x.label === 'composefs format version')!.value, /^2 \(composefs-rs/);
+  assert.deepEqual(await rootNames(image), ['0a', 'etc', 'usr']);
 });
