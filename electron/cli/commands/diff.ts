@@ -12,6 +12,7 @@ import { describeError, openForCli } from '../image.ts';
 import { createProgress } from '../progress.ts';
 import { diffReport, toHtml, toMarkdown } from '../../../shared/report.ts';
 import { formatOf } from './check.ts';
+import { readableField } from '../../services/present.ts';
 
 /** `--ignore mtime|ownership|xattr:PATTERN`, repeatable; a comma also separates classes. */
 export function ignoreOptions(values: string[]): DiffOptions {
@@ -57,7 +58,9 @@ const command: Command = {
       if (format === 'json') {
         out.text(JSON.stringify({ a: pathA, b: pathB, options, counts, changes }, null, 2) + '\n');
       } else if (format === 'md' || format === 'html') {
-        out.text((format === 'md' ? toMarkdown : toHtml)(diffReport({ a: pathA, b: pathB, counts, changes })));
+        // For people, as the app shows them: modes as -rw-r--r-- 0644, times as dates (JSON keeps the raw values).
+        const readable = changes.map((c) => ({ ...c, fields: c.fields.map((f) => readableField({ ...f })) }));
+        out.text((format === 'md' ? toMarkdown : toHtml)(diffReport({ a: pathA, b: pathB, counts, changes: readable })));
       } else {
         out.text(`${counts.added} added, ${counts.removed} removed, ${counts.modified} modified, ${counts.renamed} renamed\n`);
         for (const c of changes) out.text(formatChange(c) + '\n');

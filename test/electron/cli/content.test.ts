@@ -374,4 +374,8 @@ test('check, verify and diff --format json print what --json prints; md and html
   }
   const d = text(run('diff', v1, v2, '--format', 'md').stdout);
   assert.match(d, /^\| modified \| \/etc\/link \| symlink \| target: target-old → target-new \|$/m);
+  // Reports are for people: modes and times read as the app shows them; --json keeps the raw values.
+  assert.match(d, /^\| modified \| \/usr\/bin\/chmodded \| file \| mode: -rw-r--r-- 0644 → -rwxr-xr-x 0755 \|$/m);
+  assert.match(d, /^\| modified \| \/etc\/mtime-changed \| file \| mtime: 2023-11-14 22:13:20\.123456789 UTC → 2023-11-14 22:13:21\.123456789 UTC \|$/m);
+  assert.match(text(run('diff', v1, v2, '--json').stdout), /"before": "100644",\s*"after": "100755"/);
 });
