@@ -32,3 +32,4 @@ run('every backing object proven by its fs-verity digest', ['verify', v1, '--bas
 run('the same image against a store with one corrupted object', ['verify', v1, '--basedir', join(demo, 'objects-broken')]);
 run('a damaged image: every finding with its byte range', ['check', join(demo, 'broken.cfs')]);
 run('what changed between two versions', ['diff', v1, join(demo, 'v2.cfs')]);
+run('the same tree as composefs-rs writes it (format 2) against libcomposefs format 0', ['diff', join(demo, 'v2.cfs'), join(demo, 'v2-composefs-rs.cfs')]);

@@ -6,6 +6,7 @@
  *                                external files whose objects are in samples/demo/objects/
  *   samples/demo/v2.cfs          the next version: files added, removed, modified, renamed, a chmod,
  *                                an mtime-only change, a symlink retarget (same object store)
+ *   samples/demo/v2-composefs-rs.cfs  v2's tree in format 2, as composefs-rs (cfsctl, bootc) writes it
  *   samples/demo/broken.cfs      v1 with deliberate damage (see corruptBroken below and samples/README.md)
  *   samples/demo/objects/        the object store, XX/<62 hex> named by fs-verity digest
  *   samples/demo/objects-broken/ the same store with one object's content altered
@@ -18,6 +19,7 @@ import { dirname, join, relative } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { writeComposefs } from '../shared/composefs/writer.ts';
+import { writeComposefsV2 } from '../shared/composefs/writer-v2.ts';
 import { objectPath, treeFromSpecs, type EntrySpec } from '../shared/composefs/writer-tree.ts';
 import { fsverityDigest } from '../shared/verity/merkle.ts';
 import { memorySource } from '../shared/bytes/source.ts';
@@ -265,6 +267,7 @@ export async function buildSamples(): Promise<Map<string, Uint8Array>> {
   const files = new Map<string, Uint8Array>();
   files.set('demo/v1.cfs', writeComposefs(treeFromSpecs(v1)));
   files.set('demo/v2.cfs', writeComposefs(treeFromSpecs(v2)));
+  files.set('demo/v2-composefs-rs.cfs', writeComposefsV2(treeFromSpecs(v2)));
 
   const brokenSpecs = v1.map((s) => (pathText(s) === '/usr/bin/grep' ? { ...s, payload: '../../../etc/shadow' } : s));
   files.set('demo/broken.cfs', await corruptBroken(writeComposefs(treeFromSpecs(brokenSpecs))));
