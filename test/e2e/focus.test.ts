@@ -31,7 +31,9 @@ const LOOK = (el: Element) => {
 
 async function openImage(h: Harness, path: string, firstRow: string) {
   h.dialogs.images.push(path);
-  await h.page.getByRole('button', { name: /Open/ }).first().click();
+  await h.page.getByRole('button', { name: /^(Open image…|\+ Open)$/ }).first().click();
+  // The new tab, not a row the previous image also has.
+  await h.page.locator(`.tab.active .tab-name[title="${path}"]`).waitFor();
   await h.page.locator(row(firstRow)).waitFor();
 }
 
