@@ -85,6 +85,11 @@ export function CompareBar() {
             onBlur={applyPatterns}
           />
         </form>
+        <span className="dim">show</span>
+        <label className="check" title="Also report folders whose only change is their size: the bytes of their entries, which any added, removed or renamed entry changes">
+          <input type="checkbox" checked={!!options.dirSizes} onChange={(e) => rerun({ dirSizes: e.target.checked })} />
+          dir sizes
+        </label>
       </span>
       <button className="btn small" onClick={() => actions.stopComparing()}>
         Stop comparing
