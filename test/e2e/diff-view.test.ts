@@ -140,6 +140,8 @@ for (const viewport of [
       await h.page.locator('.change[data-kind="modified"]', { hasText: /^modified\/etcdir/ }).click();
       await h.page.locator('[data-diff-field="size"]').waitFor();
       assert.deepEqual(await h.page.locator('.diff-table tbody tr').evaluateAll((trs) => trs.map((t) => t.getAttribute('data-diff-field'))), ['size']);
+      // The Before / After columns are headed by the same told-apart labels as the header.
+      assert.deepEqual(await h.page.locator('.diff-table thead th').allTextContents(), ['Field', '…/a/image.cfs', '…/b/image.cfs']);
       await bar().getByRole('checkbox', { name: 'dir sizes' }).uncheck();
       await chip(/^6 modified$/).waitFor({ timeout: 30_000 });
       await h.page.locator(`${row('/etc')}:not([data-change])`).waitFor();
