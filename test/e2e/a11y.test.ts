@@ -40,6 +40,8 @@ async function violations(h: Harness): Promise<string[]> {
 async function openImage(h: Harness, path: string, firstRow: string) {
   h.dialogs.images.push(path);
   await h.page.getByRole('button', { name: /Open/ }).first().click();
+  // Its own tab active, not just a row of that name: the previous image's tree has the same rows.
+  await h.page.locator(`.tab.active .tab-name[title="${path}"]`).waitFor();
   await h.page.locator(row(firstRow)).waitFor();
 }
 
@@ -83,15 +85,25 @@ for (const colorScheme of ['light', 'dark'] as const) for (const viewport of VIE
       await openImage(h!, sample('v1.cfs'), '/etc');
       await openImage(h!, sample('v2.cfs'), '/etc');
       await h!.page.locator('.tab-name').nth(2).click();
+      // v1 must be the active image (the "before" side) before the comparison is chosen.
+      await h!.page.locator('.tab.active .tab-name', { hasText: 'v1.cfs' }).waitFor();
       await h!.page.getByRole('combobox', { name: 'Compare with' }).selectOption({ index: 3 });
       await h!.page.getByTestId('compare-counts').locator('.chip').first().waitFor({ timeout: 30_000 });
       assert.deepEqual(await violations(h!), []);
     });
 
-    test('the diff with a count chip pressed and its header', async () => {
+    test('the diff with a count chip pressed, its header, and an added and a removed (ghost) entry\'s Before / After', async () => {
       await h!.page.getByTestId('compare-counts').getByRole('button', { name: /added$/ }).click();
       await h!.page.getByTestId('compare-counts').locator('[aria-pressed="true"]').waitFor();
       await h!.page.getByTestId('diff-header').waitFor();
+      // With an added entry selected, its Before / After table shows too.
+      await h!.page.locator(row('/etc/demo.conf')).click();
+      await h!.page.locator('[data-testid="before-after"][data-status="added"] .diff-table').waitFor();
+      assert.deepEqual(await violations(h!), []);
+      // Removed entries are struck-through ghost rows; one selected shows its Before / After.
+      await h!.page.getByTestId('compare-counts').getByRole('button', { name: /removed$/ }).click();
+      await h!.page.locator(row('/etc/motd')).click();
+      await h!.page.locator('[data-testid="before-after"][data-status="removed"] .diff-table').waitFor();
       assert.deepEqual(await violations(h!), []);
     });
 
