@@ -43,7 +43,11 @@ export function ChangesPanel() {
           <div className="change-counts small">
             <ChangeChips counts={report.counts} only={diff.only} />
           </div>
-          {report.changes.length === 0 ? <div className="empty ok">The images are the same.</div> : null}
+          {report.changes.length === 0 ? (
+            <div className="empty ok">The images are the same.</div>
+          ) : listed.length === 0 ? (
+            <div className="empty dim">Nothing {diff.only}.</div>
+          ) : null}
           <div className="change-list">
             {listed.slice(0, MAX_LISTED).map((c, i) => (
               <div key={i} className="change clickable" onClick={() => void open(c)} data-kind={c.kind}>
