@@ -124,12 +124,12 @@ const isPlainObject = (value: unknown): value is Record<string, unknown> => {
 
 export const diffOptions: Validator<DiffOptions> = (value, what) => {
   if (!isPlainObject(value)) return fail(what, 'an options object', value);
-  const known = new Set(['ignoreMtime', 'ignoreOwnership', 'ignoreXattrs']);
+  const known = new Set(['ignoreMtime', 'ignoreOwnership', 'ignoreXattrs', 'dirSizes']);
   for (const key of Object.keys(value)) {
     if (!known.has(key)) throw new ArgumentError(`${what} has an unknown option '${key.slice(0, 64)}'`);
   }
   const out: DiffOptions = {};
-  for (const key of ['ignoreMtime', 'ignoreOwnership'] as const) {
+  for (const key of ['ignoreMtime', 'ignoreOwnership', 'dirSizes'] as const) {
     const v = value[key];
     if (v === undefined) continue;
     if (typeof v !== 'boolean') fail(`${what}.${key}`, 'a boolean', v);

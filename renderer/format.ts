@@ -69,3 +69,38 @@ export function dataLabel(kind: string | undefined): string {
       return 'Data';
   }
 }
+
+/**
+ * An image's format in a few words ("composefs v1", "EROFS", "legacy composefs v1"), the version
+ * taken from the reader's own info field where the format records one.
+ */
+export function formatText(info: { format: string; fields: { label: string; value: string }[] }): string {
+  const version = (label: string): string => {
+    const v = /^\d+/.exec(info.fields.find((f) => f.label === label)?.value ?? '')?.[0];
+    return v === undefined ? '' : ` v${v}`;
+  };
+  switch (info.format) {
+    case 'composefs':
+      return 'composefs' + version('composefs format version');
+    case 'erofs':
+      return 'EROFS';
+    case 'legacy-cfs':
+      return 'legacy composefs' + version('Version');
+    case 'oci-tar':
+      return 'OCI tar layer';
+    case 'nydus-v5':
+      return 'Nydus RAFS v5';
+    case 'nydus-v6':
+      return 'Nydus RAFS v6';
+    case 'casync':
+      return 'casync archive';
+    case 'puzzlefs':
+      return 'PuzzleFS';
+    default:
+      return info.format;
+  }
+}
+
+/** "sha256:c820e0ae75500df3…": a digest's algorithm (by length) and its first 16 hex digits. */
+export const shortDigest = (hexDigest: string): string =>
+  `${hexDigest.length === 128 ? 'sha512' : 'sha256'}:${hexDigest.slice(0, 16)}${hexDigest.length > 16 ? '…' : ''}`;

@@ -8,6 +8,7 @@ import { createStore, type StoreApi } from 'zustand/vanilla';
 import type {
   CheckReport,
   DiffOptions,
+  ChangeKind,
   DiffReport,
   ImageId,
   ImageSummary,
@@ -91,8 +92,15 @@ export interface Comparison {
   /** A run in progress (a new comparison, or new options); the previous report stays shown meanwhile. */
   running: boolean;
   report?: DiffReport;
+  /** The changes the tree shows: the report's, or only those of kind `only`. */
   overlay?: DiffOverlay;
   error?: string;
+  /**
+   * A count chip pressed: the tree ("changed only") and the Changes list show only this kind of
+   * change. `changedOnlyBefore` is what "changed only" was, given back when the filter is cleared.
+   */
+  only?: ChangeKind;
+  changedOnlyBefore?: boolean;
 }
 
 export interface CompareSelection {
@@ -157,6 +165,11 @@ export interface AppActions extends SearchActions, ContentActions, CopyActions, 
   setDiffOptions(options: DiffOptions): Promise<void>;
   stopComparing(): void;
   setChangedOnly(on: boolean): Promise<void>;
+  /**
+   * Shows only changes of `kind` (the tree turns "changed only", keeping the folders that lead to
+   * them); the kind already shown, or undefined, shows every change again.
+   */
+  filterChanges(kind?: ChangeKind): Promise<void>;
   /** Expands the folders that lead to changes (the first MAX_AUTO_EXPAND of them, shallowest first). */
   expandChanges(): Promise<void>;
   showBottomTab(tab: 'findings' | 'changes'): void;
@@ -165,6 +178,18 @@ export interface AppActions extends SearchActions, ContentActions, CopyActions, 
 }
 
 export type AppStore = StoreApi<AppState & AppActions>;
+
+/** The comparison without its kind filter. */
+function unfiltered(diff: Comparison): Comparison {
+  const out = { ...diff };
+  delete out.only;
+  delete out.changedOnlyBefore;
+  return out;
+}
+
+/** The overlay the tree lays out: every change of the report, or only those of one kind. */
+const shownOverlay = (report: DiffReport, only?: ChangeKind): DiffOverlay =>
+  buildOverlay(only ? report.changes.filter((c) => c.kind === only) : report.changes);
 
 /** Chunk size for loading a whole directory (the inspector serves at most 5000 per call). */
 const BULK_SIZE = 5000;
@@ -379,7 +404,10 @@ export function createAppStore(api: InspectorApi): AppStore {
       const seq = (diffSeq.get(id) ?? 0) + 1;
       diffSeq.set(id, seq);
       patch(id, (v) => {
-        const keep = v.diff?.other === otherId ? { report: v.diff.report, overlay: v.diff.overlay } : {};
+        const keep =
+          v.diff?.other === otherId
+            ? { report: v.diff.report, overlay: v.diff.overlay, only: v.diff.only, changedOnlyBefore: v.diff.changedOnlyBefore }
+            : {};
         return { diff: { other: otherId, otherName, options, running: true, ...keep }, bottomTab: 'changes' as const };
       });
       relayout(id);
@@ -393,8 +421,11 @@ export function createAppStore(api: InspectorApi): AppStore {
         return;
       }
       if (diffSeq.get(id) !== seq) return;
-      const overlay = buildOverlay(report.changes);
-      patch(id, () => ({ diff: { other: otherId, otherName, options, running: false, report, overlay } }));
+      // A chip pressed stays pressed when other options re-run the same comparison.
+      const kept = view(id)?.diff;
+      const filter = kept?.only ? { only: kept.only, changedOnlyBefore: kept.changedOnlyBefore } : {};
+      const overlay = shownOverlay(report, kept?.only);
+      patch(id, () => ({ diff: { other: otherId, otherName, options, running: false, report, overlay, ...filter } }));
       await afterComparisonChange(id);
       const v = view(id);
       if (!v) return;
@@ -738,10 +769,33 @@ export function createAppStore(api: InspectorApi): AppStore {
         const id = get().activeId;
         const v = active();
         if (!id || !v?.diff) return;
+        // The kind filter is a narrower "changed only": it goes with it.
+        if (!on && v.diff.only && v.diff.report) {
+          patch(id, () => ({ changedOnly: false, diff: { ...unfiltered(v.diff!), overlay: shownOverlay(v.diff!.report!) } }));
+          await afterComparisonChange(id);
+          return;
+        }
         patch(id, () => ({ changedOnly: on }));
         relayout(id);
         if (!on) return;
         await Promise.all([...v.expanded.values()].filter((d) => d >= 0).map((d) => loadAll(id, d)));
+        await get().expandChanges();
+      },
+
+      async filterChanges(kind) {
+        const id = get().activeId;
+        const v = active();
+        const diff = v?.diff;
+        if (!id || !v || !diff?.report) return;
+        const only = kind === diff.only ? undefined : kind;
+        if (only === diff.only) return;
+        const changedOnlyBefore = diff.only ? diff.changedOnlyBefore : v.changedOnly;
+        const next: Comparison = { ...unfiltered(diff), overlay: shownOverlay(diff.report, only), ...(only ? { only, changedOnlyBefore } : {}) };
+        patch(id, () => ({ diff: next, changedOnly: only ? true : !!changedOnlyBefore }));
+        await afterComparisonChange(id);
+        const cur = view(id);
+        if (!cur?.changedOnly) return;
+        await Promise.all([...cur.expanded.values()].filter((d) => d >= 0).map((d) => loadAll(id, d)));
         await get().expandChanges();
       },
 

@@ -196,6 +196,12 @@ export interface DiffOptions {
   ignoreOwnership?: boolean;
   /** Glob-like patterns of xattr names to ignore ("security.*"). */
   ignoreXattrs?: string[];
+  /**
+   * Report directories whose only change is their size. A directory's size is the byte count of
+   * its on-disk dirents, so it changes whenever an entry is added, removed or renamed in it, and
+   * those entries are reported themselves: by default such a directory is not reported as modified.
+   */
+  dirSizes?: boolean;
 }
 
 export type ChangeKind = 'added' | 'removed' | 'modified' | 'renamed';

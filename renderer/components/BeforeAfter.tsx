@@ -8,7 +8,8 @@ import type { ReactNode } from 'react';
 import type { FieldChange, NodeDetails } from '../../shared/api.ts';
 import type { RowChange } from '../diff-tree.ts';
 import { dataLabel, KIND_TEXT, commonEnds, octalMode, sizeText, spacedHex } from '../format.ts';
-import { useActions, useActive } from '../hooks.ts';
+import { useActions, useActive, useApp } from '../hooks.ts';
+import { labelsFor } from '../disambiguate.ts';
 
 /** Values longer than this mark the part that differs; shorter ones differ at a glance. */
 const MARK_FROM = 16;
@@ -128,7 +129,9 @@ function Table({ rows, names }: { rows: Row[]; names: [string, string] }) {
     <table className="diff-table">
       <thead>
         <tr>
-          <th />
+          <th>
+            <span className="visually-hidden">Field</span>
+          </th>
           <th className="mono">{names[0]}</th>
           <th className="mono">{names[1]}</th>
         </tr>
@@ -179,10 +182,14 @@ export function BeforeAfter() {
   const selectedId = useActive((v) => v.selected?.id);
   // Only the selected node's details describe the before side (the previous node's linger while the next loads).
   const details = useActive((v) => (v.details && v.details.id === selectedId ? v.details : undefined));
-  const name = useActive((v) => v.summary.name) ?? '';
+  const activeId = useApp((s) => s.activeId);
+  const images = useApp((s) => s.images);
   const actions = useActions();
   if (!cmp || !diff?.overlay) return null;
-  const otherName = diff.otherName;
+  // Same-named images are told apart by their parent folders here too (disambiguate.ts).
+  const labels = labelsFor(images);
+  const name = (activeId && labels[activeId]) ?? '';
+  const otherName = labels[diff.other] ?? diff.otherName;
   const below = diff.overlay.containing.has(cmp.path);
 
   if (!cmp.change) {

@@ -1,7 +1,8 @@
 /** The differences between the active image (before) and another open one (after). */
 import type { Change } from '../../shared/api.ts';
 import { useActions, useActive, useApp } from '../hooks.ts';
-import { CHANGE_KINDS as KINDS, CHANGE_TONE as TONE } from './CompareBar.tsx';
+import { ChangeChips, CHANGE_TONE as TONE } from './ChangeChips.tsx';
+import { DiffHeader } from './DiffHeader.tsx';
 
 /** Rows the list renders; two unrelated trees differ in every path, and the merged tree's "changed only" shows them all. */
 const MAX_LISTED = 2000;
@@ -10,8 +11,10 @@ export function ChangesPanel() {
   const diff = useActive((v) => v.diff);
   const name = useActive((v) => v.summary.name);
   const order = useApp((s) => s.order);
+  const activeId = useApp((s) => s.activeId);
   const actions = useActions();
   const report = diff?.report;
+  const listed = report ? (diff.only ? report.changes.filter((c) => c.kind === diff.only) : report.changes) : [];
 
   // The merged tree has every path; without it, added paths exist only in the other image.
   const open = async (c: Change) => {
@@ -36,19 +39,17 @@ export function ChangesPanel() {
         <div className="error-box small">{diff.error}</div>
       ) : report ? (
         <>
+          {activeId ? <DiffHeader before={activeId} after={diff.other} afterName={diff.otherName} /> : null}
           <div className="change-counts small">
-            <span className="mono">
-              {name} → {diff.otherName}
-            </span>
-            {KINDS.map((k) => (
-              <span key={k} className={`chip ${TONE[k]}`}>
-                {report.counts[k]} {k}
-              </span>
-            ))}
+            <ChangeChips counts={report.counts} only={diff.only} />
           </div>
-          {report.changes.length === 0 ? <div className="empty ok">The images are the same.</div> : null}
+          {report.changes.length === 0 ? (
+            <div className="empty ok">The images are the same.</div>
+          ) : listed.length === 0 ? (
+            <div className="empty dim">Nothing {diff.only}.</div>
+          ) : null}
           <div className="change-list">
-            {report.changes.slice(0, MAX_LISTED).map((c, i) => (
+            {listed.slice(0, MAX_LISTED).map((c, i) => (
               <div key={i} className="change clickable" onClick={() => void open(c)} data-kind={c.kind}>
                 <span className={`chip ${TONE[c.kind]}`}>{c.kind}</span>
                 <span className="mono path">
@@ -67,9 +68,9 @@ export function ChangesPanel() {
                 ) : null}
               </div>
             ))}
-            {report.changes.length > MAX_LISTED ? (
+            {listed.length > MAX_LISTED ? (
               <div className="empty dim small">
-                {(report.changes.length - MAX_LISTED).toLocaleString('en-US')} more: “changed only” in the tree shows every change.
+                {(listed.length - MAX_LISTED).toLocaleString('en-US')} more: “changed only” in the tree shows every change.
               </div>
             ) : null}
           </div>

@@ -1,11 +1,9 @@
 /** The active comparison: which images, how many changes of each kind, and what the diff ignores. */
 import { useEffect, useState } from 'react';
-import type { ChangeKind, DiffOptions } from '../../shared/api.ts';
+import type { DiffOptions } from '../../shared/api.ts';
+import { ChangeChips } from './ChangeChips.tsx';
 import { useActions, useActive, useApp } from '../hooks.ts';
 import { labelsFor } from '../disambiguate.ts';
-
-export const CHANGE_KINDS: ChangeKind[] = ['added', 'removed', 'modified', 'renamed'];
-export const CHANGE_TONE: Record<ChangeKind, string> = { added: 'chip-ok', removed: 'chip-bad', modified: 'chip-warn', renamed: 'chip-renamed' };
 
 /** "security.*, user.foo" -> ["security.*", "user.foo"]; empty pieces are dropped. */
 export const parsePatterns = (text: string): string[] =>
@@ -50,13 +48,7 @@ export function CompareBar() {
       <span className="compare-counts small" data-testid="compare-counts">
         {diff.running ? <span className="dim">comparing…</span> : null}
         {diff.error ? <span className="error-text">{diff.error}</span> : null}
-        {report && !diff.running
-          ? CHANGE_KINDS.map((k) => (
-              <span key={k} className={`chip ${CHANGE_TONE[k]}`}>
-                {report.counts[k]} {k}
-              </span>
-            ))
-          : null}
+        {report && !diff.running ? <ChangeChips counts={report.counts} only={diff.only} /> : null}
       </span>
       <span className="compare-options small">
         <span className="dim">ignore</span>
@@ -85,6 +77,11 @@ export function CompareBar() {
             onBlur={applyPatterns}
           />
         </form>
+        <span className="dim">show</span>
+        <label className="check" title="Also report folders whose only change is their size: the bytes of their entries, which any added, removed or renamed entry changes">
+          <input type="checkbox" checked={!!options.dirSizes} onChange={(e) => rerun({ dirSizes: e.target.checked })} />
+          dir sizes
+        </label>
       </span>
       <button className="btn small" onClick={() => actions.stopComparing()}>
         Stop comparing

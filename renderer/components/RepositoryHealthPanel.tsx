@@ -51,7 +51,7 @@ export function RepositoryHealthPanel() {
           {h.findings.length ? (
             <ul className="repo-findings small" data-testid="repo-findings">
               {h.findings.map((f, i) => (
-                <li key={i} className={`sev-${f.severity}`} data-code={f.code}>
+                <li key={i} className="repo-finding" data-severity={f.severity} data-code={f.code}>
                   <span className="mono">{f.severity}</span> <span className="mono">{f.code}</span> <span className="mono">{f.path}</span>: {f.message}
                   {f.size !== undefined ? ` (${shortBytes(f.size)})` : ''}
                 </li>

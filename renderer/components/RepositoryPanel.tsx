@@ -97,7 +97,9 @@ export function RepositoryPanel() {
             <th>Digest</th>
             <th>Format</th>
             <th>Size</th>
-            <th />
+            <th>
+              <span className="visually-hidden">Action</span>
+            </th>
           </tr>
         </thead>
         <tbody>
@@ -125,7 +127,9 @@ export function RepositoryPanel() {
             <th>Refs and OCI tags</th>
             <th>Content</th>
             <th>Size</th>
-            <th />
+            <th>
+              <span className="visually-hidden">Action</span>
+            </th>
           </tr>
         </thead>
         <tbody>
@@ -140,7 +144,7 @@ export function RepositoryPanel() {
               <td>
                 {isLayer(s) ? (
                   <button className="btn small" disabled={busy || !s.objectPath} onClick={() => void actions.openRepositoryStream(s.name)} aria-label={`Open layer ${s.name}`}>
-                    {repo.busy === s.name ? 'Opening…' : 'Open tree'}
+                    {repo.busy === s.name ? 'Opening…' : 'Open layer'}
                   </button>
                 ) : isJson(s) ? (
                   <button className="btn small" disabled={busy || !s.objectPath} onClick={() => void actions.showStreamJson(s.name)} aria-label={`Show JSON of ${s.name}`}>

@@ -158,6 +158,8 @@ export function compareMeta(a: Side, b: Side, ctx: CompareContext): FieldChange[
     if (!derived) out.push(fieldChange('redirect', show(va.payload), show(vb.payload)));
   }
   xattrChanges(va.xattrs, vb.xattrs, ctx.ignore, out);
+  // A size that changed alone follows from entries added, removed or renamed inside, reported on their own.
+  if (ctx.ignore.dirSizeOnly && ka === 'dir' && kb === 'dir' && out.length === 1 && out[0]!.field === 'size') out.length = 0;
   return out;
 }
 

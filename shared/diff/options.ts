@@ -7,6 +7,8 @@ import type { DiffOptions } from '../api.ts';
 export interface Ignore {
   mtime: boolean;
   ownership: boolean;
+  /** Leave out a directory pair whose only difference is its size (the default; DiffOptions.dirSizes shows them). */
+  dirSizeOnly: boolean;
   /** Matches the displayed xattr name; undefined when no pattern was given. */
   xattr?: RegExp;
 }
@@ -45,6 +47,7 @@ export function compileIgnore(options: DiffOptions = {}): Ignore {
   return {
     mtime: Boolean(options.ignoreMtime),
     ownership: Boolean(options.ignoreOwnership),
+    dirSizeOnly: !options.dirSizes,
     xattr: patterns.length
       ? new RegExp(`^(?:${patterns.map((p) => globToRegExp(p).source).join('|')})$`, 's')
       : undefined,

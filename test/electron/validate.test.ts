@@ -88,6 +88,8 @@ test('diff options accept only known keys of the right types and are rebuilt', (
   const [, , options] = validateArgs('diff', [ID, 'img-2', { ignoreMtime: true, ignoreXattrs: ['security.*'] }]);
   assert.deepEqual(options, { ignoreMtime: true, ignoreXattrs: ['security.*'] });
   rejects('diff', [ID, 'img-2', { ignoreMtime: 'yes' }], /ignoreMtime must be a boolean/);
+  assert.deepEqual(validateArgs('diff', [ID, 'img-2', { dirSizes: true }])[2], { dirSizes: true });
+  rejects('diff', [ID, 'img-2', { dirSizes: 1 }], /dirSizes must be a boolean/);
   rejects('diff', [ID, 'img-2', { ignoreXattrs: 'security.*' }], /ignoreXattrs must be an array/);
   rejects('diff', [ID, 'img-2', { __proto__: { polluted: true }, ignoreMtime: true }], /options object/);
   rejects('diff', [ID, 'img-2', { recurse: true }], /unknown option 'recurse'/);

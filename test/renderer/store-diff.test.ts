@@ -188,3 +188,37 @@ test('a failed comparison says why and leaves the tree unmerged', async () => {
   assert.equal(a().diff?.overlay, undefined);
   assert.ok(rowsOf(a().rows).every((r) => r.change === undefined));
 });
+
+test('a count chip keeps only its kind of change in the tree ("changed only"); pressed again, every change and the earlier "changed only"', async () => {
+  const t = await twoImages();
+  const { store, a } = t;
+  await compared(t);
+  await store.getState().filterChanges('added');
+  assert.equal(a().diff?.only, 'added');
+  assert.equal(a().changedOnly, true);
+  assert.deepEqual(shown(rowsOf(a().rows)), ['/', '/etc', '/etc/new added']);
+  await store.getState().filterChanges('removed');
+  assert.deepEqual(shown(rowsOf(a().rows)), ['/', '/etc', '/etc/motd removed']);
+  assert.equal(a().diff?.report?.changes.length, 3, 'the report itself is whole');
+  await store.getState().filterChanges('removed');
+  assert.equal(a().diff?.only, undefined);
+  assert.equal(a().changedOnly, false, '"changed only" was off before the first chip');
+  assert.deepEqual(shown(rowsOf(a().rows)), ['/', '/etc', '/etc/hosts modified', '/etc/motd removed', '/etc/new added']);
+});
+
+test('unchecking "changed only" clears the chip; a re-run with other options keeps it', async () => {
+  const t = await twoImages();
+  const { store, diffs, a } = t;
+  await compared(t);
+  await store.getState().filterChanges('modified');
+  assert.deepEqual(shown(rowsOf(a().rows)), ['/', '/etc', '/etc/hosts modified']);
+  const again = store.getState().setDiffOptions({ dirSizes: true });
+  await until(() => diffs.length === 2);
+  diffs[1]!.settle([{ kind: 'modified', path: '/etc', nodeKind: 'dir', fields: [{ field: 'size', before: '40', after: '53' }] }, ...CHANGES]);
+  await again;
+  assert.equal(a().diff?.only, 'modified');
+  assert.deepEqual(shown(rowsOf(a().rows)), ['/', '/etc modified', '/etc/hosts modified']);
+  await store.getState().setChangedOnly(false);
+  assert.equal(a().diff?.only, undefined);
+  assert.deepEqual(shown(rowsOf(a().rows)), ['/', '/etc modified', '/etc/hosts modified', '/etc/motd removed', '/etc/new added']);
+});

@@ -30,10 +30,11 @@ const OPTIONS: OptionSpec[] = [
   { name: 'json', help: 'print counts and changes as JSON' },
   { name: 'ignore', value: 'mtime|ownership|xattr:PATTERN', repeatable: true, help: 'leave out mtimes, owners, or xattrs whose name matches PATTERN (* and ?)' },
   { name: 'format', value: 'json|md|html', help: 'print as JSON (the --json shape), Markdown, or one self-contained HTML page' },
+  { name: 'dir-sizes', help: 'also report directories whose only change is their size (dirent bytes; hidden by default)' },
 ];
 
 const command: Command = {
-  usage: 'diff A B [--json | --format json|md|html] [--ignore mtime|ownership|xattr:PATTERN ...]',
+  usage: 'diff A B [--json | --format json|md|html] [--ignore mtime|ownership|xattr:PATTERN ...] [--dir-sizes]',
   options: OPTIONS,
   summary: 'what changed from image A to image B (exit 0 equal, 1 different, 2 error)',
   async run({ args, out }) {
@@ -42,6 +43,7 @@ const command: Command = {
     if (positional.length !== 2) throw new UsageError('needs two images, A (old) and B (new)');
     const [pathA, pathB] = positional as [string, string];
     const options = ignoreOptions(flags.get('ignore') ?? []);
+    if (flags.has('dir-sizes')) options.dirSizes = true;
     const opened: ImageReader[] = [];
     try {
       opened.push(await openForCli(pathA));

@@ -46,6 +46,20 @@ test('--ignore hides classes of change; when nothing is left the images count as
   assert.equal(both.stdout, '0 added, 0 removed, 0 modified, 0 renamed\n');
 });
 
+test('a folder whose only change is its size (an entry was added in it) is left out; --dir-sizes reports it', () => {
+  // A composefs root is a whole block either way (it keeps 256 whiteouts): the folder is /d, whose
+  // size is 12 bytes per dirent plus the names (".", "..", "a", then "c").
+  const before = write('d1.cfs', buildImage({ entries: [{ path: '/d/a', content: 'one', mtime: 5 }] }));
+  const grown = write('d2.cfs', buildImage({ entries: [{ path: '/d/a', content: 'one', mtime: 5 }, { path: '/d/c', content: 'new', mtime: 5 }] }));
+  const r = cli(before, grown);
+  assert.equal(r.status, 1, r.stderr);
+  assert.equal(r.stdout, '1 added, 0 removed, 0 modified, 0 renamed\nadded file /d/c\n');
+  const sized = cli(before, grown, '--dir-sizes');
+  assert.equal(sized.status, 1, sized.stderr);
+  assert.equal(sized.stdout, '1 added, 0 removed, 1 modified, 0 renamed\nmodified dir /d size=40->53\nadded file /d/c\n');
+  assert.deepEqual(JSON.parse(cli(before, grown, '--dir-sizes', '--json').stdout).options, { dirSizes: true });
+});
+
 test('--json prints counts and structured changes', () => {
   const r = cli(v1, v2, '--json');
   assert.equal(r.status, 1, r.stderr);
@@ -86,11 +100,15 @@ test('an image damaged inside its tree fails the diff with a line naming that im
   assert.doesNotMatch(r.stderr, /\n\s+at /);
 });
 
-test('corpus 03-diff: the CLI lists the 18 changes and exits 1', { skip: corpusSkip }, () => {
+test('corpus 03-diff: the CLI lists the 16 changes and exits 1; --dir-sizes adds the 2 folders whose only change is their size', { skip: corpusSkip }, () => {
   const r = cli(corpusPath('03-diff', 'v1', 'image.cfs'), corpusPath('03-diff', 'v2', 'image.cfs'));
   assert.equal(r.status, 1, r.stderr);
   const out = r.stdout.trim().split('\n');
-  assert.equal(out[0], '3 added, 4 removed, 10 modified, 1 renamed');
-  assert.equal(out.length, 1 + 18);
+  assert.equal(out[0], '3 added, 4 removed, 8 modified, 1 renamed');
+  assert.equal(out.length, 1 + 16);
   assert.ok(out.includes('renamed file /etc/renamed-old.conf -> /etc/renamed-new.conf'));
+  const sized = cli(corpusPath('03-diff', 'v1', 'image.cfs'), corpusPath('03-diff', 'v2', 'image.cfs'), '--dir-sizes');
+  const more = sized.stdout.trim().split('\n');
+  assert.equal(more[0], '3 added, 4 removed, 10 modified, 1 renamed');
+  assert.deepEqual(more.slice(1).filter((l) => !out.includes(l)), ['modified dir /etc size=216->214', 'modified dir /var size=50->48']);
 });

@@ -46,18 +46,34 @@ test('identical images report no change and zero counts', async () => {
   assert.deepEqual(r, { counts: { added: 0, removed: 0, modified: 0, renamed: 0 }, changes: [] });
 });
 
-// An EROFS directory's size is its dirents: 12 bytes per entry ("." and ".." included) plus the names.
-test('an added file is reported once, with its directory whose entry list grew', async () => {
-  assert.deepEqual(await lines(BASE, variant({ '/etc/new': { size: 10, digest: 'ab'.repeat(32) } })), [
-    'modified dir /etc size=75->90',
-    'added file /etc/new',
-  ]);
+test('an added file is reported once; its directory, whose only change is its size, is not', async () => {
+  const r = await diff(BASE, variant({ '/etc/new': { size: 10, digest: 'ab'.repeat(32) } }));
+  assert.deepEqual(r.changes.map(formatChange), ['added file /etc/new']);
+  assert.deepEqual(r.counts, { added: 1, removed: 0, modified: 0, renamed: 0 });
 });
 
-test('a removed file is reported as removed', async () => {
+// An EROFS directory's size is its dirents: 12 bytes per entry ("." and ".." included) plus the names.
+test('with dirSizes, the directory whose entry list grew is reported with its size', async () => {
+  const r = await diff(BASE, variant({ '/etc/new': { size: 10, digest: 'ab'.repeat(32) } }), { dirSizes: true });
+  assert.deepEqual(r.changes.map(formatChange), ['modified dir /etc size=75->90', 'added file /etc/new']);
+  assert.deepEqual(r.counts, { added: 1, removed: 0, modified: 1, renamed: 0 });
+});
+
+test('a removed file is reported as removed; with dirSizes its directory too', async () => {
   const r = await diff(BASE, variant({ '/etc/small': null }));
-  assert.deepEqual(r.changes.map(formatChange), ['modified dir /etc size=75->58', 'removed file /etc/small']);
-  assert.deepEqual(r.counts, { added: 0, removed: 1, modified: 1, renamed: 0 });
+  assert.deepEqual(r.changes.map(formatChange), ['removed file /etc/small']);
+  assert.deepEqual(r.counts, { added: 0, removed: 1, modified: 0, renamed: 0 });
+  const sized = await diff(BASE, variant({ '/etc/small': null }), { dirSizes: true });
+  assert.deepEqual(sized.changes.map(formatChange), ['modified dir /etc size=75->58', 'removed file /etc/small']);
+  assert.deepEqual(sized.counts, { added: 0, removed: 1, modified: 1, renamed: 0 });
+});
+
+test('a directory whose size changed along with another field keeps its size field, with or without dirSizes', async () => {
+  const [root, ...rest] = variant({ '/etc/new': { content: 'n', mtime: 1000 } });
+  const b: EntrySpec[] = [root!, { path: '/etc', type: 'dir', mtime: 2000 }, ...rest];
+  const want = ['modified dir /etc size=75->90 mtime=1000.000000000->2000.000000000', 'added file /etc/new'];
+  assert.deepEqual(await lines(BASE, b), want);
+  assert.deepEqual(await lines(BASE, b, { dirSizes: true }), want);
 });
 
 test('an added directory is listed with everything below it, parents first', async () => {
@@ -212,7 +228,7 @@ test('same content with different metadata is a removal and an addition, not a r
 
 test('empty files are not paired as renames: nothing identifies them', async () => {
   const r = await diff(BASE, variant({ '/var/lib/empty': null, '/var/lib/empty2': { content: '' } }));
-  assert.deepEqual(r.counts, { added: 1, removed: 1, modified: 1, renamed: 0 });
+  assert.deepEqual(r.counts, { added: 1, removed: 1, modified: 0, renamed: 0 });
 });
 
 test('several identical candidates pair up in path order, deterministically', async () => {
@@ -227,7 +243,7 @@ test('several identical candidates pair up in path order, deterministically', as
 
 test('inline files with equal metadata but different bytes are not paired as a rename', async () => {
   const r = await diff(BASE, variant({ '/etc/small': null, '/etc/small2': { content: 'HELLO\n' } }));
-  assert.deepEqual(r.counts, { added: 1, removed: 1, modified: 1, renamed: 0 });
+  assert.deepEqual(r.counts, { added: 1, removed: 1, modified: 0, renamed: 0 });
 });
 
 test('ignoring mtime hides mtime-only changes, directories included, and lets a touched file pair as a rename', async () => {

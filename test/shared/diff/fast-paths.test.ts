@@ -74,7 +74,8 @@ test('hardlinked files touched together report their own changes and no partner 
 
 test('an inline file moved to another directory pairs as a rename: its bytes are hashed the same on both sides', async () => {
   const moved = BASE.map((e) => (e.path === '/etc/small' ? { ...e, path: '/bin/small' } : e));
-  assert.deepEqual(await lines(BASE, moved), [
+  assert.deepEqual(await lines(BASE, moved), ['renamed file /etc/small -> /bin/small']);
+  assert.deepEqual(await lines(BASE, moved, { dirSizes: true }), [
     'modified dir /bin size=43->60',
     'renamed file /etc/small -> /bin/small',
     'modified dir /etc size=60->43',
