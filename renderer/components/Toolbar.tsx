@@ -1,4 +1,5 @@
 /** Open images as tabs, the open button, image facts, and the theme switch. */
+import { useEffect, useRef } from 'react';
 import { errorCount } from './BrokenBanner.tsx';
 import { useActions, useApp } from '../hooks.ts';
 import type { Theme } from '../store.ts';
@@ -17,32 +18,39 @@ export function Toolbar() {
   const active = activeId ? images[activeId] : undefined;
   const labels = labelsFor(images);
   const info = active?.summary.info;
+  const strip = useRef<HTMLDivElement>(null);
+  // Tabs that do not fit scroll sideways: keep the active one in sight.
+  useEffect(() => {
+    strip.current?.querySelector('.tab.active')?.scrollIntoView({ block: 'nearest', inline: 'nearest' });
+  }, [activeId, order.length]);
 
   return (
     <header className="toolbar">
       <ShortcutHelp />
       <h1 className="brand">cfs-inspect</h1>
       <nav className="tabs" aria-label="Open images">
-        {order.map((id) => {
-          const s = images[id]!.summary;
-          const errors = errorCount(images[id]!.check?.findings);
-          return (
-            <div key={id} className={`tab${id === activeId ? ' active' : ''}`}>
-              <button className="tab-name mono" aria-current={id === activeId ? 'page' : undefined} onClick={() => actions.activate(id)} title={s.path}>
-                {labels[id]}
-              </button>
-              {errors ? (
-                <span className="tab-broken" data-testid="tab-broken" title={`${errors} errors`} aria-label={`broken: ${errors} errors`}>
-                  ●
-                </span>
-              ) : null}
-              <button className="tab-close" aria-label={`Close ${labels[id]}`} onClick={() => void actions.close(id)}>
-                ×
-              </button>
-            </div>
-          );
-        })}
-        <button className="btn small" onClick={() => void actions.openDialog()} title="Open image">
+        <div className="tab-strip" ref={strip}>
+          {order.map((id) => {
+            const s = images[id]!.summary;
+            const errors = errorCount(images[id]!.check?.findings);
+            return (
+              <div key={id} className={`tab${id === activeId ? ' active' : ''}`}>
+                <button className="tab-name mono" aria-current={id === activeId ? 'page' : undefined} onClick={() => actions.activate(id)} title={s.path}>
+                  {labels[id]}
+                </button>
+                {errors ? (
+                  <span className="tab-broken" data-testid="tab-broken" title={`${errors} errors`} aria-label={`broken: ${errors} errors`}>
+                    ●
+                  </span>
+                ) : null}
+                <button className="tab-close" aria-label={`Close ${labels[id]}`} onClick={() => void actions.close(id)}>
+                  ×
+                </button>
+              </div>
+            );
+          })}
+        </div>
+        <button className="btn small open-btn" onClick={() => void actions.openDialog()} title="Open image">
           + Open
         </button>
       </nav>
