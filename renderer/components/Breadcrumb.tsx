@@ -4,7 +4,7 @@
  */
 import { useActions } from '../hooks.ts';
 import { childPath, pathComponents } from '../tree.ts';
-import { MiddleText } from './MiddleText.tsx';
+import { MiddleText, middleParts } from './MiddleText.tsx';
 
 export function Breadcrumb({ path, testId }: { path: string; testId?: string }) {
   const actions = useActions();
@@ -17,7 +17,7 @@ export function Breadcrumb({ path, testId }: { path: string; testId?: string }) 
         /
       </button>
       {parts.map((name, i) => (
-        <span key={ancestors[i]} className={`crumb-part${i === last ? ' last' : ''}`}>
+        <span key={ancestors[i]} className={`crumb-part${i === last ? ' last' : middleParts(name)[1] ? ' long' : ''}`}>
           {i > 0 ? <span className="crumb-sep">/</span> : null}
           {i === last ? (
             <span className="crumb current" aria-current="location">

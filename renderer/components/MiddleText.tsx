@@ -8,21 +8,22 @@
 export const MIDDLE_TAIL = 9;
 
 /**
- * Splits `text` into a head that may be cut and a tail that stays. Counted in code points so a
- * tail never starts inside a surrogate pair; short texts are not split (nothing to keep apart).
+ * Splits `text` into a head that may be cut and a tail of `tail` characters that stays. Counted in
+ * code points so a tail never starts inside a surrogate pair; a text without `minHead` characters
+ * before its tail is not split (too short for an ellipsis to save anything).
  */
-export function middleParts(text: string, tail = MIDDLE_TAIL): [string, string] {
+export function middleParts(text: string, tail = MIDDLE_TAIL, minHead = tail): [string, string] {
   const chars = Array.from(text);
-  if (chars.length <= tail * 2) return [text, ''];
+  if (tail <= 0 || chars.length <= tail + minHead) return [text, ''];
   return [chars.slice(0, -tail).join(''), chars.slice(-tail).join('')];
 }
 
-export function MiddleText({ text, className, title = text }: { text: string; className?: string; title?: string }) {
-  const [head, tail] = middleParts(text);
+export function MiddleText({ text, className, title = text, tail }: { text: string; className?: string; title?: string; tail?: number }) {
+  const [head, end] = middleParts(text, tail ?? MIDDLE_TAIL, tail === undefined ? MIDDLE_TAIL : 2);
   return (
     <span className={`mid${className ? ` ${className}` : ''}`} title={title}>
       <span className="mid-head">{head}</span>
-      {tail ? <span className="mid-tail">{tail}</span> : null}
+      {end ? <span className="mid-tail">{end}</span> : null}
     </span>
   );
 }

@@ -5,6 +5,7 @@ import { useActions, useApp } from '../hooks.ts';
 import type { Theme } from '../store.ts';
 import { labelsFor } from '../disambiguate.ts';
 import { ShortcutHelp } from './Shortcuts.tsx';
+import { MiddleText } from './MiddleText.tsx';
 
 const THEMES: Theme[] = ['system', 'light', 'dark'];
 
@@ -36,7 +37,8 @@ export function Toolbar() {
             return (
               <div key={id} className={`tab${id === activeId ? ' active' : ''}`}>
                 <button className="tab-name mono" aria-current={id === activeId ? 'page' : undefined} onClick={() => actions.activate(id)} title={s.path}>
-                  {labels[id]}
+                  {/* The file name is the tail that stays; the parent path gives way. */}
+                  <MiddleText text={labels[id]!} title={s.path} tail={Math.min(20, Array.from(s.name).length)} />
                 </button>
                 {errors ? (
                   <span className="tab-broken" data-testid="tab-broken" title={`${errors} errors`} aria-label={`broken: ${errors} errors`}>
