@@ -30,7 +30,14 @@ export function Toolbar() {
       <ShortcutHelp />
       <h1 className="brand">cfs-inspect</h1>
       <nav className="tabs" aria-label="Open images">
-        <div className="tab-strip" ref={strip}>
+        <div
+          className="tab-strip"
+          ref={strip}
+          // The strip hides its scrollbar: a plain wheel scrolls it sideways.
+          onWheel={(e) => {
+            if (strip.current && e.deltaX === 0) strip.current.scrollLeft += e.deltaY;
+          }}
+        >
           {order.map((id) => {
             const s = images[id]!.summary;
             const errors = errorCount(images[id]!.check?.findings);

@@ -316,7 +316,7 @@ for (const viewport of [
       await h.page.getByTestId('byte-owner').filter({ hasText: /^0x[0-9a-f]+ is / }).waitFor();
     });
 
-    test('with 4 images open the tabs shrink and "+ Open" stays in sight and clickable', async () => {
+    test('with 4, then 8 images open the tabs shrink, then scroll, and "+ Open" stays in sight and clickable', async () => {
       await open(corpusPath('03-diff', 'v1', 'image.cfs'), '/etc');
       await open(corpusPath('03-diff', 'v2', 'image.cfs'), '/etc');
       assert.equal(await h.page.locator('.tab').count(), 4);
@@ -336,10 +336,27 @@ for (const viewport of [
       await h.page.locator(`.tab.active .tab-name[title="${corpusPath('01-readme', 'image.cfs')}"]`).waitFor();
       assert.equal(await h.page.locator('.tab').count(), 5);
       await check();
-      const activeTab = await box(h.page.locator('.tab.active'));
-      assert.ok(inside(activeTab, await box(h.page.locator('.tab-strip'))), 'the active tab is scrolled into view');
-      await h.page.getByRole('button', { name: 'Close …/01-readme/image.cfs' }).click();
-      await h.page.locator('.tab').nth(3).waitFor();
+      // Eight: more than the strip holds at 1024 px. It scrolls (the wheel too); the active tab stays in view.
+      const more = [join(REPO_ROOT, 'samples', 'demo', 'v1.cfs'), corpusPath('04-dump-tree', 'image.cfs'), corpusPath('07-quirks', 'image.cfs')];
+      for (const image of more) {
+        h.dialogs.images.push(image);
+        await openBtn.click();
+        await h.page.locator(`.tab.active .tab-name[title="${image}"]`).waitFor();
+      }
+      assert.equal(await h.page.locator('.tab').count(), 8);
+      await check();
+      const strip = h.page.locator('.tab-strip');
+      const stripBox = await box(strip);
+      if (viewport.width === 1024) assert.ok(await strip.evaluate((e) => e.scrollWidth > e.clientWidth), 'eight tabs overflow the strip at 1024 px');
+      assert.ok(inside(await box(h.page.locator('.tab.active')), stripBox), 'the active tab is scrolled into view');
+      await h.page.mouse.move(stripBox.left + stripBox.width / 2, stripBox.top + stripBox.height / 2);
+      await h.page.mouse.wheel(0, -2000);
+      await h.page.waitForFunction(() => document.querySelector('.tab-strip')!.scrollLeft === 0);
+      assert.ok(inside(await box(h.page.locator('.tab').first()), stripBox), 'the wheel brings the first tab back');
+      for (const image of [corpusPath('01-readme', 'image.cfs'), ...more]) {
+        await h.page.locator(`.tab:has(.tab-name[title="${image}"]) .tab-close`).click();
+        await h.page.locator(`.tab-name[title="${image}"]`).waitFor({ state: 'detached' });
+      }
       assert.equal(await h.page.locator('.tab').count(), 4);
     });
 
