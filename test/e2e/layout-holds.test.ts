@@ -325,7 +325,13 @@ for (const viewport of [
         assert.ok(inside(await box(openBtn), screen), '"+ Open" is inside the window');
         assert.ok(await hitAtCentre(openBtn), '"+ Open" is not covered');
         assert.deepEqual(await overlaps(h.page.locator('.toolbar > *')), []);
-        for (const tab of await h.page.locator('.tab').all()) assert.ok((await box(tab)).width >= 60, 'each tab stays wide enough to name');
+        for (const tab of await h.page.locator('.tab').all()) assert.ok((await box(tab)).width >= 100, 'each tab stays wide enough to name');
+        // Same-named images: the parent folder that tells them apart is never the part cut away.
+        for (const v of ['v1', 'v2']) {
+          const head = h.page.locator('.tab-name', { hasText: `…/${v}/image.cfs` }).locator('.mid-head');
+          assert.equal(await head.textContent(), `…/${v}/`);
+          assert.ok(await head.evaluate((e) => e.scrollWidth <= e.clientWidth), `"…/${v}/" shows whole`);
+        }
       };
       await check();
       // The active tab shows the file name whole: the parent path is what gets cut.
