@@ -38,7 +38,9 @@ export function DetailsPane() {
         <header className="details-head">
           <KindIcon kind={after?.kind ?? treeKind(compare.change?.change.nodeKind ?? 'unknown')} />
           <div className="details-title">
-            <h2 className="mono" data-testid="details-name">{selected.path.slice(selected.path.lastIndexOf('/') + 1)}</h2>
+            <h2 className="mono" data-testid="details-name">
+              <MiddleText text={selected.path.slice(selected.path.lastIndexOf('/') + 1)} />
+            </h2>
             <div className="dim mono small" data-testid="details-path">{selected.path}</div>
           </div>
           {after ? <span className="chip">{KIND_TEXT[after.kind]}</span> : null}
@@ -56,7 +58,9 @@ export function DetailsPane() {
         <header className="details-head">
           <KindIcon kind="unknown" />
           <div className="details-title">
-            <h2 className="mono" data-testid="details-name">{selected?.path.split('/').pop() || '/'}</h2>
+            <h2 className="mono" data-testid="details-name">
+              <MiddleText text={selected?.path.split('/').pop() || '/'} />
+            </h2>
             <div className="dim mono small" data-testid="details-path">{selected?.path}</div>
           </div>
           <span className="chip chip-bad">undecodable</span>

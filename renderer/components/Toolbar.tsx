@@ -44,7 +44,7 @@ export function Toolbar() {
             return (
               <div key={id} className={`tab${id === activeId ? ' active' : ''}`}>
                 <button className="tab-name mono" aria-current={id === activeId ? 'page' : undefined} onClick={() => actions.activate(id)} title={s.path}>
-                  {/* The file name is the tail that stays; the parent path gives way. */}
+                  {/* "…/parent/" then the file name: the parent gives way first, down to a few characters (styles.css). */}
                   <MiddleText text={labels[id]!} title={s.path} tail={Math.min(20, Array.from(s.name).length)} />
                 </button>
                 {errors ? (
