@@ -10,6 +10,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import type { Locator } from 'playwright-core';
 import { buildRenderer, CHROMIUM, startHarness, type Harness } from './harness.ts';
@@ -71,6 +72,17 @@ async function overlaps(items: Locator): Promise<string[]> {
     }));
   });
   return found.filter(({ a, b }) => overlap(a, b) > 0).map(({ pair }) => pair);
+}
+
+const AXE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+/** axe-core's violations on the page as it stands, one line per node (the new controls must add none). */
+async function axeViolations(h: Harness): Promise<string[]> {
+  await h.page.evaluate(AXE);
+  const found = (await h.page.evaluate(async () => {
+    const axe = (window as unknown as { axe: { run(ctx: Document, o: object): Promise<{ violations: unknown[] }> } }).axe;
+    return (await axe.run(document, { resultTypes: ['violations'] })).violations;
+  })) as { id: string; nodes: { target: string[] }[] }[];
+  return found.flatMap((v) => v.nodes.map((n) => `${v.id} at ${n.target.join(' ')}`));
 }
 
 let built = false;
@@ -202,6 +214,8 @@ for (const viewport of [
       const open = await box(text);
       assert.ok(open.height > shut.height && open.height <= 260, `expanded target is ${open.height} px tall`);
       assert.ok(await text.evaluate((e) => e.scrollHeight > e.clientHeight), 'the expanded box scrolls');
+      // Before the copy: the fading "Copied" notice is not this test's business.
+      assert.deepEqual(await axeViolations(h), [], 'the expanded target, its buttons, the splitter and the selected symlink row pass axe');
       await field.getByRole('button', { name: 'Copy target' }).click();
       await h.page.getByTestId('copy-notice').filter({ hasText: 'Copied target' }).waitFor();
       const target = dumpFields('/links/long4095')[8]!;
@@ -359,6 +373,7 @@ for (const viewport of [
       await h.page.mouse.wheel(0, -2000);
       await h.page.waitForFunction(() => document.querySelector('.tab-strip')!.scrollLeft === 0);
       assert.ok(inside(await box(h.page.locator('.tab').first()), stripBox), 'the wheel brings the first tab back');
+      assert.deepEqual(await axeViolations(h), [], 'eight tabs in a scrolling strip pass axe');
       for (const image of [corpusPath('01-readme', 'image.cfs'), ...more]) {
         await h.page.locator(`.tab:has(.tab-name[title="${image}"]) .tab-close`).click();
         await h.page.locator(`.tab-name[title="${image}"]`).waitFor({ state: 'detached' });
