@@ -16,12 +16,14 @@ import { CompareBar } from './components/CompareBar.tsx';
 import { OpenScreen } from './components/OpenScreen.tsx';
 import { SharingPanel } from './components/SharingView.tsx';
 import { RepositoryPanel } from './components/RepositoryPanel.tsx';
+import { Splitter } from './components/Splitter.tsx';
 
 function App() {
   const hasImage = useApp((s) => s.activeId !== undefined);
   const sharing = useApp((s) => s.sharing !== undefined);
   const repository = useApp((s) => s.repository.open);
   const theme = useApp((s) => s.theme);
+  const topShare = useApp((s) => s.topShare);
   const error = useApp((s) => s.error);
   const actions = useActions();
   const [dragging, setDragging] = useState(false);
@@ -72,11 +74,12 @@ function App() {
             </main>
           ) : null}
           <main className="workspace" hidden={sharing || repository}>
-            <div className="top">
+            <div className="top" style={{ flexGrow: topShare }}>
               <TreeView />
               <DetailsPane />
             </div>
-            <div className="bottom">
+            <Splitter />
+            <div className="bottom" style={{ flexGrow: 1 - topShare }}>
               <FindingsPanel />
               <HexView />
             </div>

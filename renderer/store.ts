@@ -39,6 +39,7 @@ import { contentSlice, type ContentActions } from './content-slice.ts';
 import { copySlice, type CopyActions, type CopyState } from './copy-slice.ts';
 import { sharingSlice, type SharingActions, type SharingState } from './share-slice.ts';
 import { INITIAL_REPOSITORY, repositorySlice, type RepositoryActions, type RepositoryState } from './repository-slice.ts';
+import { loadTopShare, paneSlice, type PaneActions, type PaneState } from './pane-slice.ts';
 
 export type Theme = 'system' | 'light' | 'dark';
 
@@ -111,7 +112,7 @@ export interface CompareSelection {
   afterError?: string;
 }
 
-export interface AppState extends SearchState, CopyState, SharingState, RepositoryState {
+export interface AppState extends SearchState, CopyState, SharingState, RepositoryState, PaneState {
   images: Record<ImageId, ImageView>;
   order: ImageId[];
   activeId?: ImageId;
@@ -129,7 +130,7 @@ export interface AppState extends SearchState, CopyState, SharingState, Reposito
   listingsLoading: number;
 }
 
-export interface AppActions extends SearchActions, ContentActions, CopyActions, SharingActions, RepositoryActions {
+export interface AppActions extends SearchActions, ContentActions, CopyActions, SharingActions, RepositoryActions, PaneActions {
   open(path: string): Promise<void>;
   openDialog(): Promise<void>;
   adopt(summary: ImageSummary): Promise<void>;
@@ -486,6 +487,8 @@ export function createAppStore(api: InspectorApi): AppStore {
       ...contentSlice(api, get),
       ...copySlice(set, get),
       ...sharingSlice(api, set, get),
+      topShare: loadTopShare(),
+      ...paneSlice(set),
 
       async open(path) {
         set({ opening: path, error: undefined });

@@ -11,6 +11,8 @@ import { XattrTable } from './XattrTable.tsx';
 import { BeforeAfter } from './BeforeAfter.tsx';
 import { Breadcrumb } from './Breadcrumb.tsx';
 import { ContentPreview } from './ContentPreview.tsx';
+import { ClampedValue } from './ClampedValue.tsx';
+import { MiddleText } from './MiddleText.tsx';
 
 const Field = ({ label, children, testId }: { label: string; children: ReactNode; testId?: string }) => (
   <>
@@ -36,7 +38,9 @@ export function DetailsPane() {
         <header className="details-head">
           <KindIcon kind={after?.kind ?? treeKind(compare.change?.change.nodeKind ?? 'unknown')} />
           <div className="details-title">
-            <h2 className="mono" data-testid="details-name">{selected.path.slice(selected.path.lastIndexOf('/') + 1)}</h2>
+            <h2 className="mono" data-testid="details-name">
+              <MiddleText text={selected.path.slice(selected.path.lastIndexOf('/') + 1)} />
+            </h2>
             <div className="dim mono small" data-testid="details-path">{selected.path}</div>
           </div>
           {after ? <span className="chip">{KIND_TEXT[after.kind]}</span> : null}
@@ -54,7 +58,9 @@ export function DetailsPane() {
         <header className="details-head">
           <KindIcon kind="unknown" />
           <div className="details-title">
-            <h2 className="mono" data-testid="details-name">{selected?.path.split('/').pop() || '/'}</h2>
+            <h2 className="mono" data-testid="details-name">
+              <MiddleText text={selected?.path.split('/').pop() || '/'} />
+            </h2>
             <div className="dim mono small" data-testid="details-path">{selected?.path}</div>
           </div>
           <span className="chip chip-bad">undecodable</span>
@@ -72,7 +78,9 @@ export function DetailsPane() {
       <header className="details-head">
         <KindIcon kind={d.kind} />
         <div className="details-title">
-          <h2 className="mono" data-testid="details-name">{d.name}</h2>
+          <h2 className="mono" data-testid="details-name">
+            <MiddleText text={d.name} />
+          </h2>
           {/* Below a renamed folder one node shows at two paths: name the row that was chosen. */}
           <Breadcrumb path={compare?.change?.moved && selected ? selected.path : d.path} testId="details-path" />
         </div>
@@ -116,13 +124,13 @@ export function DetailsPane() {
         ) : null}
         {d.symlinkTarget !== undefined ? (
           <Field label="Target" testId="target">
-            <span className="mono wrap">{d.symlinkTarget}</span>
+            <ClampedValue text={d.symlinkTarget} what="target" />
           </Field>
         ) : null}
         {d.redirect !== undefined ? (
           <Field label="Object" testId="redirect">
-            <div className="mono wrap">{d.redirect}</div>
-            {v?.objectPath ? <div className="dim small mono wrap">{v.objectPath}</div> : null}
+            <div className="mono one-line" title={d.redirect}>{d.redirect}</div>
+            {v?.objectPath ? <div className="dim small mono one-line" title={v.objectPath}>{v.objectPath}</div> : null}
             {v ? <div className="small">{objectStatus(v)}</div> : null}
           </Field>
         ) : null}
@@ -130,11 +138,11 @@ export function DetailsPane() {
           <Field label="fs-verity" testId="verity">
             <div className="digest-row">
               <span className="dim small">expected</span>
-              <span className="mono digest">{d.digest ?? v?.expected}</span>
+              <span className="mono digest" title={d.digest ?? v?.expected}>{d.digest ?? v?.expected}</span>
             </div>
             <div className="digest-row">
               <span className="dim small">actual</span>
-              <span className={`mono digest${v?.status === 'mismatch' ? ' bad' : ''}`}>
+              <span className={`mono digest${v?.status === 'mismatch' ? ' bad' : ''}`} title={v?.actual}>
                 {v?.actual ?? <span className="dim">{v ? '—' : 'not measured yet (Verify)'}</span>}
               </span>
             </div>

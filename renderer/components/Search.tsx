@@ -6,6 +6,7 @@ import { useEffect, useRef, type KeyboardEvent } from 'react';
 import type { SearchHit } from '../../shared/api.ts';
 import { useActions, useApp, useAppStore } from '../hooks.ts';
 import { KindIcon } from './icons.tsx';
+import { MiddleText } from './MiddleText.tsx';
 
 export const SEARCH_INPUT_ID = 'image-search';
 
@@ -100,7 +101,7 @@ export function SearchResults() {
             <li key={h.path}>
               <button className="search-hit" data-path={h.path} title={h.path} onClick={() => void actions.revealHit(h)}>
                 <KindIcon kind={h.kind} />
-                <span className="name mono">{h.name}</span>
+                <MiddleText className="name mono" text={h.name} />
                 <span className="dim mono small hit-path">{h.path}</span>
               </button>
             </li>

@@ -1,9 +1,11 @@
 /** Open images as tabs, the open button, image facts, and the theme switch. */
+import { useEffect, useRef } from 'react';
 import { errorCount } from './BrokenBanner.tsx';
 import { useActions, useApp } from '../hooks.ts';
 import type { Theme } from '../store.ts';
 import { labelsFor } from '../disambiguate.ts';
 import { ShortcutHelp } from './Shortcuts.tsx';
+import { MiddleText } from './MiddleText.tsx';
 
 const THEMES: Theme[] = ['system', 'light', 'dark'];
 
@@ -17,32 +19,47 @@ export function Toolbar() {
   const active = activeId ? images[activeId] : undefined;
   const labels = labelsFor(images);
   const info = active?.summary.info;
+  const strip = useRef<HTMLDivElement>(null);
+  // Tabs that do not fit scroll sideways: keep the active one in sight.
+  useEffect(() => {
+    strip.current?.querySelector('.tab.active')?.scrollIntoView({ block: 'nearest', inline: 'nearest' });
+  }, [activeId, order.length]);
 
   return (
     <header className="toolbar">
       <ShortcutHelp />
       <h1 className="brand">cfs-inspect</h1>
       <nav className="tabs" aria-label="Open images">
-        {order.map((id) => {
-          const s = images[id]!.summary;
-          const errors = errorCount(images[id]!.check?.findings);
-          return (
-            <div key={id} className={`tab${id === activeId ? ' active' : ''}`}>
-              <button className="tab-name mono" aria-current={id === activeId ? 'page' : undefined} onClick={() => actions.activate(id)} title={s.path}>
-                {labels[id]}
-              </button>
-              {errors ? (
-                <span className="tab-broken" data-testid="tab-broken" title={`${errors} errors`} aria-label={`broken: ${errors} errors`}>
-                  ●
-                </span>
-              ) : null}
-              <button className="tab-close" aria-label={`Close ${labels[id]}`} onClick={() => void actions.close(id)}>
-                ×
-              </button>
-            </div>
-          );
-        })}
-        <button className="btn small" onClick={() => void actions.openDialog()} title="Open image">
+        <div
+          className="tab-strip"
+          ref={strip}
+          // The strip hides its scrollbar: a plain wheel scrolls it sideways.
+          onWheel={(e) => {
+            if (strip.current && e.deltaX === 0) strip.current.scrollLeft += e.deltaY;
+          }}
+        >
+          {order.map((id) => {
+            const s = images[id]!.summary;
+            const errors = errorCount(images[id]!.check?.findings);
+            return (
+              <div key={id} className={`tab${id === activeId ? ' active' : ''}`}>
+                <button className="tab-name mono" aria-current={id === activeId ? 'page' : undefined} onClick={() => actions.activate(id)} title={s.path}>
+                  {/* "…/parent/" then the file name: the parent gives way first, down to a few characters (styles.css). */}
+                  <MiddleText text={labels[id]!} title={s.path} tail={Math.min(20, Array.from(s.name).length)} />
+                </button>
+                {errors ? (
+                  <span className="tab-broken" data-testid="tab-broken" title={`${errors} errors`} aria-label={`broken: ${errors} errors`}>
+                    ●
+                  </span>
+                ) : null}
+                <button className="tab-close" aria-label={`Close ${labels[id]}`} onClick={() => void actions.close(id)}>
+                  ×
+                </button>
+              </div>
+            );
+          })}
+        </div>
+        <button className="btn small open-btn" onClick={() => void actions.openDialog()} title="Open image">
           + Open
         </button>
       </nav>

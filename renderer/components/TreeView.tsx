@@ -15,6 +15,7 @@ import { SearchBox, SearchResults } from './Search.tsx';
 import { nextPrefix, typeAheadTarget, type TypeAhead } from '../typeahead.ts';
 import { CopyNotice, NodeMenu, type MenuAt } from './NodeMenu.tsx';
 import { nodeJson } from '../copy-slice.ts';
+import { MiddleText } from './MiddleText.tsx';
 
 const ROW_HEIGHT = 22;
 const NO_ROWS = flattenTree(0, new Map(), new Set());
@@ -228,10 +229,10 @@ export function TreeView() {
                     {r.opens && e.childCount !== 0 ? <Twisty open={open} /> : null}
                   </span>
                   <KindIcon kind={e.kind} open={open} />
-                  <span className="name">{e.name}</span>
+                  <MiddleText className="name" text={e.name} />
                   {r.changesBelow ? <span className="changes-below" title="Changes inside" aria-label="changes inside" /> : null}
                   {e.kind === 'symlink' && e.symlinkTarget !== undefined ? (
-                    <span className="dim target">→ {e.symlinkTarget}</span>
+                    <span className="dim target" title={e.symlinkTarget}>→ {e.symlinkTarget}</span>
                   ) : null}
                   {e.kind === 'dir' && e.childCount !== undefined && r.depth > 0 ? (
                     <span className="dim count">{e.childCount}</span>
