@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { buildRenderer, CHROMIUM, startHarness, type Harness } from './harness.ts';
-import { BENCH_DIR, REPO_ROOT, corpusPath, corpusSkip } from '../helpers/corpus.ts';
+import { BENCH_DIR, corpusPath, corpusSkip } from '../helpers/corpus.ts';
 
 const skip = corpusSkip || (existsSync(CHROMIUM) ? false : `no Chromium at ${CHROMIUM} (set CFS_CHROMIUM)`);
 const FS_TREE = corpusPath('02-fs-tree', 'image.cfs');
@@ -227,25 +227,6 @@ describe('copying from the tree, the keyboard and the xattr table', { skip }, ()
     assert.equal(await clipboard(h), hexText.replace(/ /g, '').replace('…', ''));
     const others = await h.page.locator('.xattr-table .xvalue').allTextContents();
     assert.ok(others.some((t) => !/^([0-9a-f]{2} ?)+$/.test(t)), 'the other rows stay as text');
-    assert.deepEqual(h.errors, []);
-  });
-});
-
-describe('Save report…', { skip }, () => {
-  const app = withHarness({ viewport: { width: 1024, height: 700 } });
-
-  test('the findings of a check download as one self-contained HTML page, as the CLI writes it', async () => {
-    const h = app();
-    await open(h, join(REPO_ROOT, 'samples', 'demo', 'broken.cfs'), '/etc');
-    await h.page.getByTestId('save-report-check').waitFor({ timeout: 60_000 });
-    // A real click at 1024×700: the findings pane's head wraps instead of sliding under the hex pane.
-    const [download] = await Promise.all([h.page.waitForEvent('download'), h.page.getByTestId('save-report-check').click()]);
-    assert.equal(download.suggestedFilename(), 'broken-check.html');
-    const html = readFileSync((await download.path())!, 'utf8');
-    assert.match(html, /^<!doctype html>/);
-    assert.match(html, /<h1>cfs-inspect check: .*samples\/demo\/broken\.cfs<\/h1>/);
-    assert.ok(html.includes('<td>erofs.dirent.name-slash</td>'), 'a finding of the image is in the table');
-    assert.doesNotMatch(html, /<script|src=|href=/i);
     assert.deepEqual(h.errors, []);
   });
 });
