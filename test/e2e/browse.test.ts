@@ -1,7 +1,8 @@
 /**
- * Browsing like a power user (issue 13), end to end in Chromium at 1440×900 and 1024×700:
+ * Browsing like a power user (issue 13), end to end in Chromium, each at 1440×900 and 1024×700:
  * whole-image search (Ctrl+F, counts, revealing a hit in a collapsed tree), type-ahead in the
- * tree, and the clickable breadcrumb. The bench image shows search reaching what was never expanded.
+ * tree, and the clickable breadcrumb; the bench image shows search reaching what was never
+ * expanded; copying to the clipboard; same-named images told apart; the shortcut overlay.
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -42,10 +43,12 @@ async function open(h: Harness, image: string, firstRow: string, timeout?: numbe
 /** Waits until the tree's selection is `path` (selection lands asynchronously, after the node's details). */
 const selected = (h: Harness, path: string) => h.page.locator(`${row(path)}.selected`).waitFor();
 
-for (const viewport of [
+const VIEWPORTS = [
   { width: 1440, height: 900 },
   { width: 1024, height: 700 },
-]) {
+];
+
+for (const viewport of VIEWPORTS) {
   describe(`search, type-ahead and breadcrumb at ${viewport.width}×${viewport.height}`, { skip }, () => {
     const app = withHarness({ viewport });
 
@@ -122,142 +125,148 @@ for (const viewport of [
 }
 
 const bigGz = BENCH_DIR ? join(BENCH_DIR, 'big.cfs.gz') : '';
-describe('search in the collapsed 201,277-inode bench image', { skip: skip || (existsSync(bigGz) ? false : 'bench image not found') }, () => {
-  const app = withHarness();
-  let dir = '';
-  before(() => {
-    dir = mkdtempSync(join(tmpdir(), 'cfs-e2e-big-'));
-    writeFileSync(join(dir, 'big.cfs'), gunzipSync(readFileSync(bigGz)));
+for (const viewport of VIEWPORTS) {
+  describe(`search in the collapsed 201,277-inode bench image at ${viewport.width}×${viewport.height}`, { skip: skip || (existsSync(bigGz) ? false : 'bench image not found') }, () => {
+    const app = withHarness({ viewport });
+    let dir = '';
+    before(() => {
+      dir = mkdtempSync(join(tmpdir(), 'cfs-e2e-big-'));
+      writeFileSync(join(dir, 'big.cfs'), gunzipSync(readFileSync(bigGz)));
+    });
+    after(() => rmSync(dir, { recursive: true, force: true }));
+
+    test('a name deep in folders never expanded is found, counted, and revealed', async () => {
+      const h = app();
+      await open(h, join(dir, 'big.cfs'), '/d00', 120_000);
+      assert.equal(await h.page.locator('.tree-row[aria-expanded="true"]').count(), 1, 'only the root is open');
+      await h.page.keyboard.press('Control+f');
+      await h.page.keyboard.type('file-0123-');
+      // Every one of the 1,000 files named file-0123-*: 10 subfolders deep in each of the 20+ folders.
+      await h.page.getByTestId('search-count').filter({ hasText: /^1,000 matches \(name\)/ }).waitFor({ timeout: 120_000 });
+      const target = (await h.page.locator('.search-hit').nth(500).getAttribute('data-path'))!;
+      assert.match(target, /^\/d\d+\/sub\d+\/file-0123-x*\.dat$/);
+      await h.page.locator('.search-hit').nth(500).click();
+      await h.page.locator(`${row(target)}.selected`).waitFor({ timeout: 60_000 });
+      await h.page.locator('[data-testid="details-path"]', { hasText: target }).waitFor();
+      await h.screenshot(`search-bench-revealed-${viewport.width}`);
+      assert.deepEqual(h.errors, []);
+    });
   });
-  after(() => rmSync(dir, { recursive: true, force: true }));
+}
 
-  test('a name deep in folders never expanded is found, counted, and revealed', async () => {
-    const h = app();
-    await open(h, join(dir, 'big.cfs'), '/d00', 120_000);
-    assert.equal(await h.page.locator('.tree-row[aria-expanded="true"]').count(), 1, 'only the root is open');
-    await h.page.keyboard.press('Control+f');
-    await h.page.keyboard.type('file-0123-');
-    // Every one of the 1,000 files named file-0123-*: 10 subfolders deep in each of the 20+ folders.
-    await h.page.getByTestId('search-count').filter({ hasText: /^1,000 matches \(name\)/ }).waitFor({ timeout: 120_000 });
-    const target = (await h.page.locator('.search-hit').nth(500).getAttribute('data-path'))!;
-    assert.match(target, /^\/d\d+\/sub\d+\/file-0123-x*\.dat$/);
-    await h.page.locator('.search-hit').nth(500).click();
-    await h.page.locator(`${row(target)}.selected`).waitFor({ timeout: 60_000 });
-    await h.page.locator('[data-testid="details-path"]', { hasText: target }).waitFor();
-    await h.screenshot('search-bench-revealed');
-    assert.deepEqual(h.errors, []);
+for (const viewport of VIEWPORTS) {
+  describe(`copying from the tree, the keyboard and the xattr table at ${viewport.width}×${viewport.height}`, { skip }, () => {
+    const app = withHarness({ viewport });
+    const clipboard = (h: Harness) => h.page.evaluate(() => navigator.clipboard.readText());
+
+    test('the context menu and Ctrl+C / Ctrl+Shift+C copy the path, the digest and the node as JSON', async () => {
+      const h = app();
+      await h.context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: h.origin });
+      await open(h, FS_TREE, '/sizes');
+      await h.page.locator('#image-search').fill('f4096');
+      await h.page.locator('.search-hit[data-path="/sizes/f4096"]').click();
+      await h.page.locator('[data-field="redirect"]').waitFor();
+      await h.page.locator(row('/sizes/f4096')).click({ button: 'right' });
+      await h.page.getByRole('menu', { name: 'Node actions' }).waitFor();
+      await h.page.getByRole('menuitem', { name: 'Copy digest' }).click();
+      await h.page.getByTestId('copy-notice').filter({ hasText: 'Copied digest' }).waitFor();
+      const dump = readFileSync(corpusPath('02-fs-tree', 'info-dump.txt'), 'latin1').split('\n').find((l) => l.startsWith('/sizes/f4096 '))!;
+      assert.equal(await clipboard(h), dump.split(' ')[10]);
+      assert.equal(await h.page.getByRole('menu').count(), 0, 'the menu closes after an action');
+
+      await h.page.locator('.tree-list').focus();
+      await h.page.keyboard.press('Control+c');
+      await h.page.getByTestId('copy-notice').filter({ hasText: 'Copied path' }).waitFor();
+      assert.equal(await clipboard(h), '/sizes/f4096');
+      await h.page.keyboard.press('Control+Shift+C');
+      await h.page.getByTestId('copy-notice').filter({ hasText: 'Copied node as JSON' }).waitFor();
+      const node = JSON.parse(await clipboard(h));
+      assert.equal(node.path, '/sizes/f4096');
+      assert.equal(node.size, 4096);
+      assert.equal(node.digest, dump.split(' ')[10]);
+
+      await h.page.keyboard.press('Shift+F10');
+      await h.page.getByRole('menuitem', { name: /Copy name/ }).waitFor();
+      await h.page.keyboard.press('ArrowDown');
+      await h.page.keyboard.press('Enter');
+      await h.page.getByTestId('copy-notice').filter({ hasText: 'Copied name' }).waitFor();
+      assert.equal(await clipboard(h), 'f4096');
+    });
+
+    test('the focused hex range copies as hex digits and as a C array of the image bytes', async () => {
+      const h = app();
+      await h.context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: h.origin });
+      await h.page.locator('#image-search').fill('f4096');
+      await h.page.locator('.search-hit[data-path="/sizes/f4096"]').click();
+      await h.page.locator('[data-testid="details-path"]', { hasText: '/sizes/f4096' }).waitFor();
+      await h.page.locator('.details-pane .range-chip').first().click();
+      const label = (await h.page.getByTestId('hex-focus').filter({ hasText: /\(\d+ B\)/ }).textContent())!;
+      const [, start, len] = /^(0x[0-9a-f]+) – 0x[0-9a-f]+ \((\d+) B\)$/.exec(label)!;
+      const bytes = readFileSync(FS_TREE).subarray(Number(start), Number(start) + Number(len));
+      const hex = bytes.toString('hex');
+      await h.page.getByRole('button', { name: 'Copy hex' }).click();
+      await h.page.getByTestId('copy-notice').filter({ hasText: 'Copied bytes as hex' }).waitFor();
+      assert.equal(await clipboard(h), hex);
+      await h.page.getByRole('button', { name: 'Copy as C' }).click();
+      await h.page.getByTestId('copy-notice').filter({ hasText: 'Copied bytes as a C array' }).waitFor();
+      const c = await clipboard(h);
+      assert.match(c, new RegExp(`^unsigned char bytes_${Number(start).toString(16)}\\[${bytes.length}\\] = \\{\n`));
+      assert.deepEqual([...c.matchAll(/0x([0-9a-f]{2})/g)].map((m) => m[1]).join(''), hex);
+    });
+
+    test('a binary xattr value switches to hex on its own row and copies as shown', async () => {
+      const h = app();
+      await h.page.locator('#image-search').fill('/xattrs/');
+      const first = h.page.locator('.search-hit').first();
+      await first.waitFor();
+      await first.click();
+      const firstBinary = h.page.locator('.xattr-table tr', { has: h.page.getByRole('button', { name: /^Show .* as hex$/ }) }).first();
+      await firstBinary.waitFor();
+      const name = (await firstBinary.locator('.xname .mono').first().textContent())!;
+      // Pinned by name: once switched, the row no longer has a "Show … as hex" button.
+      const rowWithBinary = h.page.locator('.xattr-table tr', { has: h.page.getByRole('button', { name: `Copy the value of ${name} as`, exact: false }) }).first();
+      await rowWithBinary.getByRole('button', { name: `Show ${name} as hex` }).click();
+      const hexText = (await rowWithBinary.locator('.xvalue').textContent())!;
+      assert.match(hexText, /^([0-9a-f]{2} )*[0-9a-f]{2}( …)?$/);
+      await rowWithBinary.getByRole('button', { name: `Copy the value of ${name} as hex` }).click();
+      await h.page.getByTestId('copy-notice').filter({ hasText: `Copied ${name} value (hex)` }).waitFor();
+      assert.equal(await clipboard(h), hexText.replace(/ /g, '').replace('…', ''));
+      const others = await h.page.locator('.xattr-table .xvalue').allTextContents();
+      assert.ok(others.some((t) => !/^([0-9a-f]{2} ?)+$/.test(t)), 'the other rows stay as text');
+      assert.deepEqual(h.errors, []);
+    });
   });
-});
+}
 
-describe('copying from the tree, the keyboard and the xattr table', { skip }, () => {
-  const app = withHarness();
-  const clipboard = (h: Harness) => h.page.evaluate(() => navigator.clipboard.readText());
+for (const viewport of VIEWPORTS) {
+  describe(`two images of the same name, and the shortcut overlay at ${viewport.width}×${viewport.height}`, { skip }, () => {
+    const app = withHarness({ viewport });
 
-  test('the context menu and Ctrl+C / Ctrl+Shift+C copy the path, the digest and the node as JSON', async () => {
-    const h = app();
-    await h.context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: h.origin });
-    await open(h, FS_TREE, '/sizes');
-    await h.page.locator('#image-search').fill('f4096');
-    await h.page.locator('.search-hit[data-path="/sizes/f4096"]').click();
-    await h.page.locator('[data-field="redirect"]').waitFor();
-    await h.page.locator(row('/sizes/f4096')).click({ button: 'right' });
-    await h.page.getByRole('menu', { name: 'Node actions' }).waitFor();
-    await h.page.getByRole('menuitem', { name: 'Copy digest' }).click();
-    await h.page.getByTestId('copy-notice').filter({ hasText: 'Copied digest' }).waitFor();
-    const dump = readFileSync(corpusPath('02-fs-tree', 'info-dump.txt'), 'latin1').split('\n').find((l) => l.startsWith('/sizes/f4096 '))!;
-    assert.equal(await clipboard(h), dump.split(' ')[10]);
-    assert.equal(await h.page.getByRole('menu').count(), 0, 'the menu closes after an action');
+    test('tabs and the compare bar name the parent folder that tells same-named images apart', async () => {
+      const h = app();
+      await open(h, corpusPath('03-diff', 'v1', 'image.cfs'), '/etc');
+      await open(h, corpusPath('03-diff', 'v2', 'image.cfs'), '/etc');
+      assert.deepEqual(await h.page.locator('.tab .tab-name').allTextContents(), ['…/v1/image.cfs', '…/v2/image.cfs']);
+      await h.page.getByRole('combobox', { name: 'Compare with' }).selectOption({ label: '…/v1/image.cfs' });
+      await h.page.locator('.compare-title', { hasText: '…/v2/image.cfs → …/v1/image.cfs' }).waitFor();
+      await h.screenshot(`same-name-tabs-${viewport.width}`);
+    });
 
-    await h.page.locator('.tree-list').focus();
-    await h.page.keyboard.press('Control+c');
-    await h.page.getByTestId('copy-notice').filter({ hasText: 'Copied path' }).waitFor();
-    assert.equal(await clipboard(h), '/sizes/f4096');
-    await h.page.keyboard.press('Control+Shift+C');
-    await h.page.getByTestId('copy-notice').filter({ hasText: 'Copied node as JSON' }).waitFor();
-    const node = JSON.parse(await clipboard(h));
-    assert.equal(node.path, '/sizes/f4096');
-    assert.equal(node.size, 4096);
-    assert.equal(node.digest, dump.split(' ')[10]);
-
-    await h.page.keyboard.press('Shift+F10');
-    await h.page.getByRole('menuitem', { name: /Copy name/ }).waitFor();
-    await h.page.keyboard.press('ArrowDown');
-    await h.page.keyboard.press('Enter');
-    await h.page.getByTestId('copy-notice').filter({ hasText: 'Copied name' }).waitFor();
-    assert.equal(await clipboard(h), 'f4096');
+    test('? lists the keyboard shortcuts; Escape closes the list', async () => {
+      const h = app();
+      await h.page.locator('.tree-list').focus();
+      await h.page.keyboard.press('?');
+      const dialog = h.page.getByRole('dialog', { name: 'Keyboard shortcuts' });
+      await dialog.waitFor();
+      assert.ok((await dialog.locator('tr').count()) >= 8);
+      assert.match((await dialog.textContent()) ?? '', /Ctrl\+F.*search the whole image/);
+      await h.page.keyboard.press('Escape');
+      assert.equal(await dialog.count(), 0);
+      await h.page.locator('#image-search').focus();
+      await h.page.keyboard.press('?');
+      assert.equal(await h.page.getByRole('dialog').count(), 0, 'typing ? in a text field types it');
+      assert.equal(await h.page.locator('#image-search').inputValue(), '?');
+      assert.deepEqual(h.errors, []);
+    });
   });
-
-  test('the focused hex range copies as hex digits and as a C array of the image bytes', async () => {
-    const h = app();
-    await h.context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: h.origin });
-    await h.page.locator('#image-search').fill('f4096');
-    await h.page.locator('.search-hit[data-path="/sizes/f4096"]').click();
-    await h.page.locator('[data-testid="details-path"]', { hasText: '/sizes/f4096' }).waitFor();
-    await h.page.locator('.details-pane .range-chip').first().click();
-    const label = (await h.page.getByTestId('hex-focus').filter({ hasText: /\(\d+ B\)/ }).textContent())!;
-    const [, start, len] = /^(0x[0-9a-f]+) – 0x[0-9a-f]+ \((\d+) B\)$/.exec(label)!;
-    const bytes = readFileSync(FS_TREE).subarray(Number(start), Number(start) + Number(len));
-    const hex = bytes.toString('hex');
-    await h.page.getByRole('button', { name: 'Copy hex' }).click();
-    await h.page.getByTestId('copy-notice').filter({ hasText: 'Copied bytes as hex' }).waitFor();
-    assert.equal(await clipboard(h), hex);
-    await h.page.getByRole('button', { name: 'Copy as C' }).click();
-    await h.page.getByTestId('copy-notice').filter({ hasText: 'Copied bytes as a C array' }).waitFor();
-    const c = await clipboard(h);
-    assert.match(c, new RegExp(`^unsigned char bytes_${Number(start).toString(16)}\\[${bytes.length}\\] = \\{\n`));
-    assert.deepEqual([...c.matchAll(/0x([0-9a-f]{2})/g)].map((m) => m[1]).join(''), hex);
-  });
-
-  test('a binary xattr value switches to hex on its own row and copies as shown', async () => {
-    const h = app();
-    await h.page.locator('#image-search').fill('/xattrs/');
-    const first = h.page.locator('.search-hit').first();
-    await first.waitFor();
-    await first.click();
-    const firstBinary = h.page.locator('.xattr-table tr', { has: h.page.getByRole('button', { name: /^Show .* as hex$/ }) }).first();
-    await firstBinary.waitFor();
-    const name = (await firstBinary.locator('.xname .mono').first().textContent())!;
-    // Pinned by name: once switched, the row no longer has a "Show … as hex" button.
-    const rowWithBinary = h.page.locator('.xattr-table tr', { has: h.page.getByRole('button', { name: `Copy the value of ${name} as`, exact: false }) }).first();
-    await rowWithBinary.getByRole('button', { name: `Show ${name} as hex` }).click();
-    const hexText = (await rowWithBinary.locator('.xvalue').textContent())!;
-    assert.match(hexText, /^([0-9a-f]{2} )*[0-9a-f]{2}( …)?$/);
-    await rowWithBinary.getByRole('button', { name: `Copy the value of ${name} as hex` }).click();
-    await h.page.getByTestId('copy-notice').filter({ hasText: `Copied ${name} value (hex)` }).waitFor();
-    assert.equal(await clipboard(h), hexText.replace(/ /g, '').replace('…', ''));
-    const others = await h.page.locator('.xattr-table .xvalue').allTextContents();
-    assert.ok(others.some((t) => !/^([0-9a-f]{2} ?)+$/.test(t)), 'the other rows stay as text');
-    assert.deepEqual(h.errors, []);
-  });
-});
-
-describe('two images of the same name, and the shortcut overlay', { skip }, () => {
-  const app = withHarness({ viewport: { width: 1024, height: 700 } });
-
-  test('tabs and the compare bar name the parent folder that tells same-named images apart', async () => {
-    const h = app();
-    await open(h, corpusPath('03-diff', 'v1', 'image.cfs'), '/etc');
-    await open(h, corpusPath('03-diff', 'v2', 'image.cfs'), '/etc');
-    assert.deepEqual(await h.page.locator('.tab .tab-name').allTextContents(), ['…/v1/image.cfs', '…/v2/image.cfs']);
-    await h.page.getByRole('combobox', { name: 'Compare with' }).selectOption({ label: '…/v1/image.cfs' });
-    await h.page.locator('.compare-title', { hasText: '…/v2/image.cfs → …/v1/image.cfs' }).waitFor();
-    await h.screenshot('same-name-tabs-1024');
-  });
-
-  test('? lists the keyboard shortcuts; Escape closes the list', async () => {
-    const h = app();
-    await h.page.locator('.tree-list').focus();
-    await h.page.keyboard.press('?');
-    const dialog = h.page.getByRole('dialog', { name: 'Keyboard shortcuts' });
-    await dialog.waitFor();
-    assert.ok((await dialog.locator('tr').count()) >= 8);
-    assert.match((await dialog.textContent()) ?? '', /Ctrl\+F.*search the whole image/);
-    await h.page.keyboard.press('Escape');
-    assert.equal(await dialog.count(), 0);
-    await h.page.locator('#image-search').focus();
-    await h.page.keyboard.press('?');
-    assert.equal(await h.page.getByRole('dialog').count(), 0, 'typing ? in a text field types it');
-    assert.equal(await h.page.locator('#image-search').inputValue(), '?');
-    assert.deepEqual(h.errors, []);
-  });
-});
+}
