@@ -1,4 +1,9 @@
-/** The differences between the active image (before) and another open one (after). */
+/**
+ * The differences between the active image (before) and another open one (after). The list is a
+ * listbox: a click or, once it has the focus, ArrowUp/ArrowDown/Home/End pick a change and show it
+ * in the tree; Enter shows the picked one again.
+ */
+import { useEffect, useRef, useState, type KeyboardEvent } from 'react';
 import type { Change } from '../../shared/api.ts';
 import { useActions, useActive, useApp } from '../hooks.ts';
 import { ChangeChips, CHANGE_TONE as TONE } from './ChangeChips.tsx';
@@ -15,6 +20,10 @@ export function ChangesPanel() {
   const actions = useActions();
   const report = diff?.report;
   const listed = report ? (diff.only ? report.changes.filter((c) => c.kind === diff.only) : report.changes) : [];
+  const [picked, setPicked] = useState<number | undefined>(undefined);
+  const listRef = useRef<HTMLDivElement>(null);
+  // Another comparison or another chip lists other changes: nothing of the new list is picked yet.
+  useEffect(() => setPicked(undefined), [report, diff?.only]);
 
   // The merged tree has every path; without it, added paths exist only in the other image.
   const open = async (c: Change) => {
@@ -25,6 +34,25 @@ export function ChangesPanel() {
     } else {
       await actions.reveal(c.kind === 'renamed' ? (c.oldPath ?? c.path) : c.path);
     }
+  };
+
+  const shown = Math.min(listed.length, MAX_LISTED);
+  const pick = (i: number) => {
+    setPicked(i);
+    listRef.current?.querySelector(`[data-index="${i}"]`)?.scrollIntoView({ block: 'nearest' });
+    void open(listed[i]!);
+  };
+  const onKeyDown = (e: KeyboardEvent<HTMLDivElement>) => {
+    const i = picked ?? -1;
+    if (e.key === 'Enter' && picked !== undefined) {
+      e.preventDefault();
+      void open(listed[picked]!);
+      return;
+    }
+    const next = ({ ArrowDown: i + 1, ArrowUp: i - 1, Home: 0, End: shown - 1 } as Record<string, number>)[e.key];
+    if (next === undefined || next < 0 || next >= shown) return;
+    e.preventDefault();
+    pick(next);
   };
 
   return (
@@ -48,9 +76,24 @@ export function ChangesPanel() {
           ) : listed.length === 0 ? (
             <div className="empty dim">Nothing {diff.only}.</div>
           ) : null}
-          <div className="change-list">
+          <div
+            className="change-list"
+            ref={listRef}
+            // An empty listbox is an ARIA error (it must own options).
+            {...(shown > 0 ? { role: 'listbox', 'aria-label': 'Changed entries', tabIndex: 0, onKeyDown } : {})}
+            {...(picked !== undefined ? { 'aria-activedescendant': `change-${picked}` } : {})}
+          >
             {listed.slice(0, MAX_LISTED).map((c, i) => (
-              <div key={i} className="change clickable" onClick={() => void open(c)} data-kind={c.kind}>
+              <div
+                key={i}
+                id={`change-${i}`}
+                data-index={i}
+                role="option"
+                aria-selected={i === picked}
+                className={`change clickable${i === picked ? ' selected' : ''}`}
+                onClick={() => pick(i)}
+                data-kind={c.kind}
+              >
                 <span className={`chip ${TONE[c.kind]}`}>{c.kind}</span>
                 <span className="mono path">
                   {c.oldPath ? `${c.oldPath} → ` : ''}

@@ -202,6 +202,24 @@ for (const viewport of [
       await h.page.locator(row('/home')).waitFor();
     });
 
+    test('the Changes list from the keyboard: arrows pick a change and show it in the tree and the details', async () => {
+      const h = app();
+      await h.page.getByRole('tab', { name: /^Changes/ }).click();
+      const list = h.page.getByRole('listbox', { name: 'Changed entries' });
+      await list.focus();
+      await h.page.keyboard.press('ArrowDown');
+      await h.page.keyboard.press('ArrowDown');
+      assert.equal(await list.locator('[aria-selected="true"] .path').textContent(), '/etc/hosts');
+      assert.equal(await list.getAttribute('aria-activedescendant'), 'change-1');
+      await h.page.locator(`${row('/etc/hosts')}.selected`).waitFor();
+      await h.page.locator('[data-testid="details-path"]', { hasText: '/etc/hosts' }).waitFor();
+      await h.page.keyboard.press('End');
+      assert.equal(await list.locator('[aria-selected="true"] .path').textContent(), '/usr/lib/libc.so');
+      await h.page.locator(`${row('/usr/lib/libc.so')}.selected`).waitFor();
+      await h.page.keyboard.press('Home');
+      await h.page.locator(`${row('/etc/demo.conf')}.selected`).waitFor();
+    });
+
     test('the page raised no errors', () => {
       assert.deepEqual(app().errors, []);
     });
