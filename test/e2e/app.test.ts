@@ -2,12 +2,12 @@
  * The desktop app's window end to end: the real renderer bundle in headless Chromium, the real
  * IPC handlers, inspector and format core behind window.cfs (see harness.ts), real corpus images.
  */
-import { after, before, describe, test } from 'node:test';
+import { before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile, rm } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { buildRenderer, CHROMIUM, startHarness, type Harness } from './harness.ts';
+import { CHROMIUM, withHarness, type Harness } from './harness.ts';
 import { corpusPath, corpusSkip, REPO_ROOT } from '../helpers/corpus.ts';
 import { HUGE_DIR_ENTRIES, hugeDirImage, slowVerifyImage } from './fixtures.ts';
 
@@ -17,23 +17,8 @@ const BROKEN = join(REPO_ROOT, 'samples', 'demo', 'broken.cfs');
 
 const row = (path: string) => `.tree-row[data-path="${path.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"]`;
 
-let built = false;
 
 /** One harness (browser + services) for the tests of the enclosing describe, on a freshly loaded page. */
-function withHarness(options: Parameters<typeof startHarness>[0] = {}): () => Harness {
-  let h: Harness | undefined;
-  before(async () => {
-    if (!built) buildRenderer();
-    built = true;
-    h = await startHarness(options);
-    await h.load();
-  });
-  after(async () => {
-    await h?.close();
-  });
-  return () => h!;
-}
-
 function pageRaisedNoErrors(app: () => Harness) {
   test('the page raised no errors', () => {
     assert.deepEqual(app().errors, []);

@@ -10,27 +10,12 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
-import { buildRenderer, CHROMIUM, startHarness, type Harness } from './harness.ts';
+import { CHROMIUM, withHarness, type Harness } from './harness.ts';
 import { BENCH_DIR, corpusPath, corpusSkip } from '../helpers/corpus.ts';
 
 const skip = corpusSkip || (existsSync(CHROMIUM) ? false : `no Chromium at ${CHROMIUM} (set CFS_CHROMIUM)`);
 const FS_TREE = corpusPath('02-fs-tree', 'image.cfs');
 const row = (path: string) => `.tree-row[data-path="${path.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"]`;
-
-let built = false;
-function withHarness(options: Parameters<typeof startHarness>[0] = {}): () => Harness {
-  let h: Harness | undefined;
-  before(async () => {
-    if (!built) buildRenderer();
-    built = true;
-    h = await startHarness(options);
-    await h.load();
-  });
-  after(async () => {
-    await h?.close();
-  });
-  return () => h!;
-}
 
 async function open(h: Harness, image: string, firstRow: string, timeout?: number) {
   h.dialogs.images.push(image);

@@ -5,13 +5,13 @@
  * samples/demo v1 -> v2 has one change of every kind (samples/README.md); the two are copied to
  * a/image.cfs and b/image.cfs so that their labels must be told apart.
  */
-import { after, before, describe, test } from 'node:test';
+import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { buildRenderer, CHROMIUM, startHarness, type Harness } from './harness.ts';
+import { CHROMIUM, withHarness, type Harness } from './harness.ts';
 import { REPO_ROOT } from '../helpers/corpus.ts';
 
 const noBrowser = existsSync(CHROMIUM) ? false : `no Chromium at ${CHROMIUM} (set CFS_CHROMIUM)`;
@@ -34,21 +34,6 @@ function fsverityDigest(path: string): string {
   const r = spawnSync('fsverity', ['digest', '--compact', path], { encoding: 'utf8' });
   assert.equal(r.status, 0, `fsverity digest: ${r.stderr}`);
   return r.stdout.trim();
-}
-
-let built = false;
-function withHarness(viewport: { width: number; height: number }): () => Harness {
-  let h: Harness | undefined;
-  before(async () => {
-    if (!built) buildRenderer();
-    built = true;
-    h = await startHarness({ viewport });
-    await h.load();
-  });
-  after(async () => {
-    await h?.close();
-  });
-  return () => h!;
 }
 
 /** Waits until the tree shows exactly `want` (in order), then asserts it, so a failure prints both lists. */
@@ -79,7 +64,7 @@ for (const viewport of [
   { width: 1024, height: 700 },
 ]) {
   describe(`the diff view at ${viewport.width}×${viewport.height}`, { skip: noBrowser }, () => {
-    const app = withHarness(viewport);
+    const app = withHarness({ viewport });
     const bar = () => app().page.getByRole('region', { name: 'Comparison' });
     const chip = (name: RegExp) => bar().getByRole('button', { name });
     const pressed = async () =>

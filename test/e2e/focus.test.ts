@@ -5,11 +5,11 @@
  * background), at 1440x900 and 1024x700. The panes made focusable by us (tree, findings, changes,
  * hex view, content) must be among the stops.
  */
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { buildRenderer, CHROMIUM, startHarness, type Harness } from './harness.ts';
+import { CHROMIUM, withHarness, type Harness } from './harness.ts';
 import { REPO_ROOT } from '../helpers/corpus.ts';
 
 const skip = existsSync(CHROMIUM) ? false : `no Chromium at ${CHROMIUM} (set CFS_CHROMIUM)`;
@@ -73,17 +73,10 @@ for (const viewport of [
   { width: 1024, height: 700 },
 ]) {
   describe(`visible focus at ${viewport.width}x${viewport.height}`, { skip }, () => {
-    let h: Harness;
-    before(async () => {
-      buildRenderer();
-      h = await startHarness({ viewport });
-      await h.load();
-    });
-    after(async () => {
-      await h?.close();
-    });
+    const app = withHarness({ viewport });
 
     test('every Tab stop of the tree, details and hex view of a file looks focused', async () => {
+      const h = app();
       await openImage(h, sample('v1.cfs'), '/etc');
       await h.page.locator(row('/etc')).click();
       await h.page.keyboard.press('ArrowRight');
@@ -97,6 +90,7 @@ for (const viewport of [
     });
 
     test('every Tab stop with the findings of a broken image and a diff open looks focused', async () => {
+      const h = app();
       await openImage(h, sample('broken.cfs'), '/etc');
       await h.page.getByTestId('broken-banner').waitFor();
       await openImage(h, sample('v2.cfs'), '/etc');

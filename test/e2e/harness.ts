@@ -9,6 +9,7 @@
  * Not a test file itself; e2e tests start one harness each.
  */
 import { spawnSync } from 'node:child_process';
+import { after, before } from 'node:test';
 import { rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
@@ -39,7 +40,13 @@ const CHROMIUM_ARGS = [
 ];
 
 /** Builds the renderer bundle the way `npm run build` does (into a private folder); throws with esbuild's output on failure. */
+/** Whether this test process has bundled the renderer yet: the sources do not change while it runs. */
+const rendererBuilt = { done: false };
+
+/** Bundles the renderer for the harness's server, once per test process. */
 export function buildRenderer(): void {
+  if (rendererBuilt.done) return;
+  rendererBuilt.done = true;
   const r = spawnSync(process.execPath, [join(REPO_ROOT, 'scripts', 'build.mjs'), '--only', 'renderer', '--outdir', E2E_DIST], {
     cwd: REPO_ROOT,
     encoding: 'utf8',
@@ -234,4 +241,21 @@ export async function startHarness(options: { colorScheme?: 'light' | 'dark'; vi
       await rm(tmp, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * One app page for the enclosing describe: the renderer built, the page started and loaded before
+ * its tests, closed after them. Returns a getter, since the page exists only once before() has run.
+ */
+export function withHarness(options: Parameters<typeof startHarness>[0] = {}): () => Harness {
+  let h: Harness | undefined;
+  before(async () => {
+    buildRenderer();
+    h = await startHarness(options);
+    await h.load();
+  });
+  after(async () => {
+    await h?.close();
+  });
+  return () => h!;
 }

@@ -3,12 +3,12 @@
  * check, the results of a verify and a diff each download as one self-contained HTML page, the
  * very page `cfs-inspect check|verify|diff --format html` writes for the same image and options.
  */
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { buildRenderer, CHROMIUM, startHarness, type Harness } from './harness.ts';
+import { CHROMIUM, withHarness, type Harness } from './harness.ts';
 import { REPO_ROOT } from '../helpers/corpus.ts';
 
 const skip = existsSync(CHROMIUM) ? false : `no Chromium at ${CHROMIUM} (set CFS_CHROMIUM)`;
@@ -43,17 +43,10 @@ for (const viewport of [
   { width: 1024, height: 700 },
 ]) {
   describe(`Save report… at ${viewport.width}x${viewport.height}`, { skip }, () => {
-    let h: Harness;
-    before(async () => {
-      buildRenderer();
-      h = await startHarness({ viewport });
-      await h.load();
-    });
-    after(async () => {
-      await h?.close();
-    });
+    const app = withHarness({ viewport });
 
     test("a check's findings: the page cfs-inspect check --format html writes", async () => {
+      const h = app();
       await openImage(h, sample('broken.cfs'));
       const r = await saved(h, 'check');
       assert.equal(r.name, 'broken-check.html');
@@ -62,6 +55,7 @@ for (const viewport of [
     });
 
     test("a verify's results: the page cfs-inspect verify --format html writes", async () => {
+      const h = app();
       await openImage(h, sample('v1.cfs'));
       await h.page.getByRole('button', { name: 'Verify objects' }).click();
       await h.page.getByTestId('verify-summary').waitFor({ timeout: 60_000 });
@@ -71,6 +65,7 @@ for (const viewport of [
     });
 
     test("a diff: the page cfs-inspect diff --format html writes", async () => {
+      const h = app();
       await openImage(h, sample('v2.cfs'));
       await h.page.locator('.tab-name', { hasText: 'v1.cfs' }).click();
       const compare = h.page.getByRole('combobox', { name: 'Compare with' });
@@ -85,7 +80,7 @@ for (const viewport of [
     });
 
     test('the page raised no errors', () => {
-      assert.deepEqual(h.errors, []);
+      assert.deepEqual(app().errors, []);
     });
   });
 }
