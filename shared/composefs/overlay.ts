@@ -8,6 +8,7 @@
  *    own trusted.overlay.X, escaped, and is shown unescaped.
  * Pre-1.0 images (mkcomposefs 0.1.x) kept the digest in trusted.overlay.verity instead.
  */
+import { FS_VERITY_HASH_ALG_SHA512, FS_VERITY_MAX_DIGEST_SIZE } from '../verity/descriptor.ts';
 import { bytesEqual, S_IFCHR, S_IFMT, S_IFREG, stringToBytes, type FormatId, type ImageNode, type Xattr } from '../model.ts';
 
 export const OVERLAY_XATTR_PREFIX = 'trusted.overlay.';
@@ -40,7 +41,7 @@ const T = 0x74; // 't': every name this module interprets starts with "trusted."
 const U = 0x75;
 const ESC_PREFIX = B(OVERLAY_XATTR_ESCAPE_PREFIX);
 
-function startsWith(a: Uint8Array, p: Uint8Array): boolean {
+export function startsWith(a: Uint8Array, p: Uint8Array): boolean {
   if (a.length < p.length) return false;
   for (let i = 0; i < p.length; i++) if (a[i] !== p[i]) return false;
   return true;
@@ -65,6 +66,15 @@ export function decodeMetacopy(v: Uint8Array): Metacopy | undefined {
     digestAlgo: v[3]!,
     ...(v.length > OVL_METACOPY_HEADER_SIZE ? { digest: v.subarray(OVL_METACOPY_HEADER_SIZE) } : {}),
   };
+}
+
+/** struct ovl_metacopy for a digest: version 0, no flags, sha256 (1) or sha512 (2) by the digest's length. */
+export function encodeMetacopy(digest: Uint8Array): Uint8Array {
+  const out = new Uint8Array(OVL_METACOPY_HEADER_SIZE + digest.length);
+  out[1] = out.length; // len
+  out[3] = digest.length === FS_VERITY_MAX_DIGEST_SIZE ? FS_VERITY_HASH_ALG_SHA512 : FS_VERITY_HASH_ALG_SHA256;
+  out.set(digest, OVL_METACOPY_HEADER_SIZE);
+  return out;
 }
 
 export interface ComposefsView {

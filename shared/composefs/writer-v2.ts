@@ -48,25 +48,21 @@ import {
 } from '../erofs/erofs_fs.ts';
 import { expectedNameFilter } from '../erofs/xattr.ts';
 import { LCFS_EROFS_MAGIC, LCFS_EROFS_VERSION } from './header.ts';
-import { OVERLAY_XATTR_ESCAPE_PREFIX, OVERLAY_XATTR_METACOPY, OVERLAY_XATTR_PREFIX, OVERLAY_XATTR_REDIRECT, OVL_METACOPY_HEADER_SIZE } from './overlay.ts';
+import { encodeMetacopy, OVERLAY_XATTR_ESCAPE_PREFIX, OVERLAY_XATTR_METACOPY, OVERLAY_XATTR_PREFIX, OVERLAY_XATTR_REDIRECT, startsWith } from './overlay.ts';
 import { LCFS_DIGEST_SIZE, type DumpEntry } from './dumpfile.ts';
 import { objectPath } from './writer-tree.ts';
-import { checkEntry, fileType, latin1, startsWith, writeXattrEntry, WriteError } from './writer.ts';
+import { checkEntry, EROFS_BLKSIZ, fileType, isExternal, latin1, writeXattrEntry, WriteError } from './writer.ts';
+import { FS_VERITY_MAX_DIGEST_SIZE } from '../verity/descriptor.ts';
 import { newOut, put, roundUp, skip, u16, u32, u64, u8, type Out } from './writer-out.ts';
 import { S_IFBLK, S_IFCHR, S_IFDIR, S_IFLNK, S_IFMT, S_IFREG, compareBytes, concatBytes, stringToBytes } from '../model.ts';
 
 /** The composefs_version this layout writes (composefs-rs's COMPOSEFS_VERSION). */
 export const COMPOSEFS_VERSION_V2 = 2;
-const EROFS_BLKSIZ = 4096;
 const EROFS_SLOTSIZE = 1 << EROFS_ISLOTBITS;
 /** A directory's entries stay inline only up to half a block. */
 const DIRENT_TAIL_MAX = EROFS_BLKSIZ / 2;
 /** composefs-rs's chunk format for external files: chunkbits = 12 + 31, so one chunk holds any file. */
 const V2_CHUNK_FORMAT = EROFS_CHUNK_FORMAT_BLKBITS_MASK;
-/** fs-verity hash algorithm numbers as the metacopy xattr stores them. */
-const FS_VERITY_HASH_ALG_SHA256 = 1;
-const FS_VERITY_HASH_ALG_SHA512 = 2;
-const SHA512_DIGEST_SIZE = 64;
 /** One chunk index holding EROFS_NULL_ADDR: a chunk with no data in the image. */
 const NULL_CHUNK_INDEX = Uint8Array.of(EROFS_NULL_ADDR & 0xff, (EROFS_NULL_ADDR >>> 8) & 0xff, (EROFS_NULL_ADDR >>> 16) & 0xff, EROFS_NULL_ADDR >>> 24);
 
@@ -125,18 +121,11 @@ function makeXattr(name: Uint8Array, value: Uint8Array): V2Xattr {
   return { index, suffix, value, entrySize: roundUp(EROFS_XATTR_ENTRY_SIZE + suffix.length + value.length, 4), key: `${index}\0${latin1(suffix)}\0${latin1(value)}` };
 }
 
-function metacopyValue(digest: Uint8Array): Uint8Array {
-  const alg = digest.length === SHA512_DIGEST_SIZE ? FS_VERITY_HASH_ALG_SHA512 : FS_VERITY_HASH_ALG_SHA256;
-  return concatBytes(Uint8Array.of(0, OVL_METACOPY_HEADER_SIZE + digest.length, 0, alg), digest);
-}
-
-const isExternal = (e: DumpEntry) => type(e) === S_IFREG && e.size > 0n && !e.content;
-
 /** push_inode's xattrs: overlayfs's own first, then the tree's, sorted by name, escaped. */
 function inodeXattrs(e: DumpEntry): V2Xattr[] {
   const out: V2Xattr[] = [];
   if (isExternal(e)) {
-    out.push(makeXattr(B(OVERLAY_XATTR_METACOPY), e.digest ? metacopyValue(e.digest) : new Uint8Array(0)));
+    out.push(makeXattr(B(OVERLAY_XATTR_METACOPY), e.digest ? encodeMetacopy(e.digest) : new Uint8Array(0)));
     const backing = e.payload && e.payload.length > 0 ? e.payload : e.digest ? B(objectPath(e.digest)) : undefined;
     if (backing) out.push(makeXattr(B(OVERLAY_XATTR_REDIRECT), concatBytes(B('/'), backing)));
   }
@@ -411,7 +400,7 @@ function checkTree(root: DumpEntry): void {
   const stack = [root];
   while (stack.length > 0) {
     const e = stack.pop()!;
-    checkEntry(e, [LCFS_DIGEST_SIZE, SHA512_DIGEST_SIZE]);
+    checkEntry(e, [LCFS_DIGEST_SIZE, FS_VERITY_MAX_DIGEST_SIZE]);
     for (const c of e.children) stack.push(c);
   }
 }

@@ -58,7 +58,7 @@ import {
 import { expectedNameFilter } from '../erofs/xattr.ts';
 import { LCFS_EROFS_FLAGS_HAS_ACL, LCFS_EROFS_HEADER_SIZE, LCFS_EROFS_MAGIC, LCFS_EROFS_VERSION } from './header.ts';
 import {
-  FS_VERITY_HASH_ALG_SHA256,
+  encodeMetacopy,
   OVERLAY_XATTR_ESCAPE_PREFIX,
   OVERLAY_XATTR_ESCAPED_OPAQUE,
   OVERLAY_XATTR_ESCAPED_WHITEOUT,
@@ -70,7 +70,7 @@ import {
   OVERLAY_XATTR_USERXATTR_OPAQUE,
   OVERLAY_XATTR_USERXATTR_WHITEOUT,
   OVERLAY_XATTR_USERXATTR_WHITEOUTS,
-  OVL_METACOPY_HEADER_SIZE,
+  startsWith,
 } from './overlay.ts';
 import {
   LCFS_DIGEST_SIZE,
@@ -281,11 +281,6 @@ function setXattr(n: WNode, key: string | Uint8Array, value: Uint8Array): void {
   n.xattrs.push(newXattr(k, value));
 }
 
-export function startsWith(a: Uint8Array, prefix: Uint8Array): boolean {
-  if (a.length < prefix.length) return false;
-  for (let i = 0; i < prefix.length; i++) if (a[i] !== prefix[i]) return false;
-  return true;
-}
 const PREFIX = B(OVERLAY_XATTR_PREFIX);
 const ESCAPE_PREFIX = B(OVERLAY_XATTR_ESCAPE_PREFIX);
 const METACOPY = B(OVERLAY_XATTR_METACOPY);
@@ -302,16 +297,7 @@ function addOverlayXattrs(n: WNode, parent: WNode, version: number): void {
     if (startsWith(x.key, PREFIX)) x.key = concatBytes(ESCAPE_PREFIX, x.key.subarray(PREFIX.length));
   }
   if (t === S_IFREG && n.size > 0n && !n.content) {
-    let metacopy = EMPTY;
-    if (n.digest) {
-      metacopy = new Uint8Array(OVL_METACOPY_HEADER_SIZE + LCFS_DIGEST_SIZE);
-      metacopy[0] = 0; // version
-      metacopy[1] = metacopy.length;
-      metacopy[2] = 0; // flags
-      metacopy[3] = FS_VERITY_HASH_ALG_SHA256;
-      metacopy.set(n.digest, OVL_METACOPY_HEADER_SIZE);
-    }
-    setXattr(n, METACOPY, metacopy);
+    setXattr(n, METACOPY, n.digest ? encodeMetacopy(n.digest) : EMPTY);
     if (n.payload && n.payload.length > 0) {
       // maybe_join_path("/", payload): a payload that starts with '/' keeps it, giving "//...".
       setXattr(n, REDIRECT, concatBytes(SLASH, n.payload));
@@ -534,7 +520,8 @@ export function chunkCount(size: bigint): number {
 /** One null chunk per chunk, and the table must fit the inode's block. */
 const LCFS_MAX_NONINLINE_CHUNKS = EROFS_BLKSIZ / 4;
 
-const isExternal = (n: WNode) => type(n) === S_IFREG && n.size > 0n && !n.content;
+/** A regular file whose data is a backing object: not empty and not inline. */
+export const isExternal = (n: Pick<DumpEntry, 'mode' | 'size' | 'content'>): boolean => (n.mode & S_IFMT) === S_IFREG && n.size > 0n && !n.content;
 
 /** compute_erofs_inode_size: data blocks and inline tail before placement. */
 function computeInodeSize(n: WNode): void {

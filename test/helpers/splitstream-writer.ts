@@ -5,6 +5,7 @@
  * zstd compression is done by Debian's `zstd` tool.
  */
 import { execFileSync } from 'node:child_process';
+import { concatBytes } from '../../shared/model.ts';
 
 export type WriterChunk = { inline: Uint8Array } | { object: number };
 
@@ -29,15 +30,8 @@ function le64(n: number | bigint): Uint8Array {
   return b;
 }
 
-const concat = (parts: Uint8Array[]): Uint8Array => {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
-};
+/** The parts back to back (the format writes arrays of records). */
+const concat = (parts: Uint8Array[]): Uint8Array => concatBytes(...parts);
 
 export function writeSplitstream(spec: SplitstreamSpec): Uint8Array {
   const stream = zstdCompress(concat(spec.chunks.flatMap((c) => ('inline' in c ? [le64(-c.inline.length), c.inline] : [le64(c.object)]))));

@@ -9,21 +9,14 @@ import { decodeBlobChunkInfoV1, decodeBlobChunkInfoV2 } from '../../../shared/ny
 import { decodeRafsV5Xattrs } from '../../../shared/nydus/v5-inode.ts';
 import { flagNames, RAFS_SUPER_FLAGS, BLOB_FEATURES } from '../../../shared/nydus/rafs_fs.ts';
 import { detectFormat } from '../../../shared/open.ts';
+import { concatBytes } from '../../../shared/model.ts';
 
 const le64 = (v: bigint) => {
   const b = new Uint8Array(8);
   new DataView(b.buffer).setBigUint64(0, v, true);
   return b;
 };
-const cat = (...parts: Uint8Array[]) => {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
-};
+const cat = concatBytes;
 
 test('RAFS v5 is recognised by "SFAR" at 0; RAFS v6 by the EROFS magic with Nydus\'s compat bit', () => {
   const v5 = new Uint8Array(2048);

@@ -2,19 +2,12 @@
  * Hand-built tar archives for unit tests: exact control over every header field, including the
  * broken ones GNU tar would never write.
  */
+import { concatBytes } from '../../../shared/model.ts';
 export type Bytes = Uint8Array;
 const enc = new TextEncoder();
 const bytes = (v: string | Bytes): Bytes => (typeof v === 'string' ? enc.encode(v) : v);
 
-export function concat(...parts: Bytes[]): Bytes {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
-}
+export const concat: (...parts: Bytes[]) => Bytes = concatBytes;
 
 export const zeros = (n: number): Bytes => new Uint8Array(n);
 const pad512 = (b: Bytes): Bytes => concat(b, zeros((512 - (b.length % 512)) % 512));
