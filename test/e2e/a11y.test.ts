@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
-import { buildRenderer, CHROMIUM, startHarness, type Harness } from './harness.ts';
+import { buildRenderer, CHROMIUM, startHarness, treeRow as row, openImage, type Harness } from './harness.ts';
 import { corpusPath, corpusSkip, REPO_ROOT } from '../helpers/corpus.ts';
 import { makeRepository, putObject, TOOLS, type TestRepository } from '../helpers/repository.ts';
 
@@ -17,7 +17,6 @@ const skip = corpusSkip || (existsSync(CHROMIUM) ? false : `no Chromium at ${CHR
 const AXE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 const README = corpusPath('01-readme', 'image.cfs');
 const sample = (name: string) => join(REPO_ROOT, 'samples', 'demo', name);
-const row = (path: string) => `.tree-row[data-path="${path}"]`;
 const noTools = existsSync(join(TOOLS, 'mkcomposefs')) ? false : `mkcomposefs 1.0.8 not found in ${TOOLS}`;
 
 interface Violation {
@@ -35,14 +34,6 @@ async function violations(h: Harness): Promise<string[]> {
     return (await axe.run(document, { resultTypes: ['violations'] })).violations;
   })) as Violation[];
   return found.flatMap((v) => v.nodes.map((n) => `${v.id} (${v.help}) at ${n.target.join(' ')}: ${n.failureSummary ?? ''}`));
-}
-
-async function openImage(h: Harness, path: string, firstRow: string) {
-  h.dialogs.images.push(path);
-  await h.page.getByRole('button', { name: /Open/ }).first().click();
-  // Its own tab active, not just a row of that name: the previous image's tree has the same rows.
-  await h.page.locator(`.tab.active .tab-name[title="${path}"]`).waitFor();
-  await h.page.locator(row(firstRow)).waitFor();
 }
 
 const VIEWPORTS = [

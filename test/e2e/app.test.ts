@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { readFile, rm } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { CHROMIUM, withHarness, type Harness } from './harness.ts';
+import { CHROMIUM, withHarness, treeRow as row, type Harness } from './harness.ts';
 import { corpusPath, corpusSkip, REPO_ROOT } from '../helpers/corpus.ts';
 import { HUGE_DIR_ENTRIES, hugeDirImage, slowVerifyImage } from './fixtures.ts';
 
@@ -15,10 +15,7 @@ const skip = corpusSkip || (existsSync(CHROMIUM) ? false : `no Chromium at ${CHR
 const FS_TREE = corpusPath('02-fs-tree', 'image.cfs');
 const BROKEN = join(REPO_ROOT, 'samples', 'demo', 'broken.cfs');
 
-const row = (path: string) => `.tree-row[data-path="${path.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"]`;
-
-
-/** One harness (browser + services) for the tests of the enclosing describe, on a freshly loaded page. */
+/** A last test of the enclosing describe: nothing the page did raised an error. */
 function pageRaisedNoErrors(app: () => Harness) {
   test('the page raised no errors', () => {
     assert.deepEqual(app().errors, []);

@@ -10,20 +10,11 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
-import { CHROMIUM, withHarness, type Harness } from './harness.ts';
+import { CHROMIUM, withHarness, treeRow as row, openImage, type Harness } from './harness.ts';
 import { BENCH_DIR, corpusPath, corpusSkip } from '../helpers/corpus.ts';
 
 const skip = corpusSkip || (existsSync(CHROMIUM) ? false : `no Chromium at ${CHROMIUM} (set CFS_CHROMIUM)`);
 const FS_TREE = corpusPath('02-fs-tree', 'image.cfs');
-const row = (path: string) => `.tree-row[data-path="${path.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"]`;
-
-async function open(h: Harness, image: string, firstRow: string, timeout?: number) {
-  h.dialogs.images.push(image);
-  // The start screen's button, or the toolbar's once an image is open.
-  await h.page.getByRole('button', { name: /^(Open image…|\+ Open)$/ }).first().click();
-  await h.page.locator(`.tab.active .tab-name[title="${image}"]`).waitFor(timeout ? { timeout } : {});
-  await h.page.locator(row(firstRow)).waitFor(timeout ? { timeout } : {});
-}
 
 /** Waits until the tree's selection is `path` (selection lands asynchronously, after the node's details). */
 const selected = (h: Harness, path: string) => h.page.locator(`${row(path)}.selected`).waitFor();
@@ -39,7 +30,7 @@ for (const viewport of VIEWPORTS) {
 
     test('Ctrl+F focuses the search; a name query lists every match in the image with its count', async () => {
       const h = app();
-      await open(h, FS_TREE, '/sizes');
+      await openImage(h, FS_TREE, '/sizes');
       await h.page.locator('.tree-list').focus();
       await h.page.keyboard.press('Control+f');
       assert.equal(await h.page.evaluate(() => document.activeElement?.id), 'image-search');
@@ -122,7 +113,7 @@ for (const viewport of VIEWPORTS) {
 
     test('a name deep in folders never expanded is found, counted, and revealed', async () => {
       const h = app();
-      await open(h, join(dir, 'big.cfs'), '/d00', 120_000);
+      await openImage(h, join(dir, 'big.cfs'), '/d00', 120_000);
       assert.equal(await h.page.locator('.tree-row[aria-expanded="true"]').count(), 1, 'only the root is open');
       await h.page.keyboard.press('Control+f');
       await h.page.keyboard.type('file-0123-');
@@ -147,7 +138,7 @@ for (const viewport of VIEWPORTS) {
     test('the context menu and Ctrl+C / Ctrl+Shift+C copy the path, the digest and the node as JSON', async () => {
       const h = app();
       await h.context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: h.origin });
-      await open(h, FS_TREE, '/sizes');
+      await openImage(h, FS_TREE, '/sizes');
       await h.page.locator('#image-search').fill('f4096');
       await h.page.locator('.search-hit[data-path="/sizes/f4096"]').click();
       await h.page.locator('[data-field="redirect"]').waitFor();
@@ -229,8 +220,8 @@ for (const viewport of VIEWPORTS) {
 
     test('tabs and the compare bar name the parent folder that tells same-named images apart', async () => {
       const h = app();
-      await open(h, corpusPath('03-diff', 'v1', 'image.cfs'), '/etc');
-      await open(h, corpusPath('03-diff', 'v2', 'image.cfs'), '/etc');
+      await openImage(h, corpusPath('03-diff', 'v1', 'image.cfs'), '/etc');
+      await openImage(h, corpusPath('03-diff', 'v2', 'image.cfs'), '/etc');
       assert.deepEqual(await h.page.locator('.tab .tab-name').allTextContents(), ['…/v1/image.cfs', '…/v2/image.cfs']);
       await h.page.getByRole('combobox', { name: 'Compare with' }).selectOption({ label: '…/v1/image.cfs' });
       await h.page.locator('.compare-title', { hasText: '…/v2/image.cfs → …/v1/image.cfs' }).waitFor();

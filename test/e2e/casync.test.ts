@@ -7,12 +7,11 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { buildRenderer, CHROMIUM, startHarness, type Harness } from './harness.ts';
+import { buildRenderer, CHROMIUM, startHarness, treeRow as row, type Harness } from './harness.ts';
 import { casyncSkip, copyMade, make, makeCasyncTree, openCasyncFile, type Made } from '../shared/casync/casync-tool.ts';
 import { removeDir } from '../shared/oci/gnu-tar.ts';
 
 const skip = casyncSkip || (existsSync(CHROMIUM) ? false : `no Chromium at ${CHROMIUM} (set CFS_CHROMIUM)`);
-const row = (path: string) => `.tree-row[data-path="${path}"]`;
 
 describe('casync archives in the app', { skip }, () => {
   let h: Harness;

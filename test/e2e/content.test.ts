@@ -7,12 +7,11 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { buildRenderer, CHROMIUM, startHarness, type Harness } from './harness.ts';
+import { buildRenderer, CHROMIUM, startHarness, treeRow as row, type Harness } from './harness.ts';
 import { corpusPath, corpusSkip } from '../helpers/corpus.ts';
 import { buildImage } from '../helpers/image-builder.ts';
 
 const skip = corpusSkip || (existsSync(CHROMIUM) ? false : `no Chromium at ${CHROMIUM} (set CFS_CHROMIUM)`);
-const row = (path: string) => `.tree-row[data-path="${path}"]`;
 
 /** A 1×1 red PNG. */
 const PNG = Buffer.from('89504e470d0a1a0a0000000d4948445200000001000000010802000000907753de0000000c4944415408d763f8cfc000000301010018dd8db00000000049454e44ae426082', 'hex');

@@ -11,11 +11,10 @@ import { spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CHROMIUM, withHarness, type Harness } from './harness.ts';
+import { CHROMIUM, withHarness, treeRow as row, type Harness } from './harness.ts';
 import { REPO_ROOT } from '../helpers/corpus.ts';
 
 const noBrowser = existsSync(CHROMIUM) ? false : `no Chromium at ${CHROMIUM} (set CFS_CHROMIUM)`;
-const row = (path: string) => `.tree-row[data-path="${path.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"]`;
 
 const dir = mkdtempSync(join(tmpdir(), 'cfs-diff-view-'));
 const copy = (from: string, side: string) => {

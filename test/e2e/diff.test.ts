@@ -13,14 +13,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseDump } from '../../shared/composefs/dumpfile.ts';
 import { writeComposefs } from '../../shared/composefs/writer.ts';
-import { CHROMIUM, withHarness, type Harness } from './harness.ts';
+import { CHROMIUM, withHarness, treeRow as row, type Harness } from './harness.ts';
 import { corpusPath, corpusSkip, REPO_ROOT } from '../helpers/corpus.ts';
 
 const noBrowser = existsSync(CHROMIUM) ? false : `no Chromium at ${CHROMIUM} (set CFS_CHROMIUM)`;
 const sample = (name: string) => join(REPO_ROOT, 'samples', 'demo', name);
-
-const row = (path: string) => `.tree-row[data-path="${path.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"]`;
-
 
 /** Opens `a`, then `b` in a second tab, and compares `a` with `b` from `a`'s tab. */
 async function compare(h: Harness, a: string, b: string) {

@@ -9,12 +9,11 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { CHROMIUM, withHarness, type Harness } from './harness.ts';
+import { CHROMIUM, withHarness, treeRow as row, openImage, compareWith, type Harness } from './harness.ts';
 import { REPO_ROOT } from '../helpers/corpus.ts';
 
 const skip = existsSync(CHROMIUM) ? false : `no Chromium at ${CHROMIUM} (set CFS_CHROMIUM)`;
 const sample = (name: string) => join(REPO_ROOT, 'samples', 'demo', name);
-const row = (path: string) => `.tree-row[data-path="${path}"]`;
 
 interface Stop {
   key: string;
@@ -28,14 +27,6 @@ const LOOK = (el: Element) => {
   const outline = s.outlineStyle === 'none' || parseFloat(s.outlineWidth) === 0 ? 'none' : `${s.outlineStyle} ${s.outlineWidth} ${s.outlineColor}`;
   return `${outline} | ${s.boxShadow} | ${s.borderColor} | ${s.backgroundColor}`;
 };
-
-async function openImage(h: Harness, path: string, firstRow: string) {
-  h.dialogs.images.push(path);
-  await h.page.getByRole('button', { name: /^(Open image…|\+ Open)$/ }).first().click();
-  // The new tab, not a row the previous image also has.
-  await h.page.locator(`.tab.active .tab-name[title="${path}"]`).waitFor();
-  await h.page.locator(row(firstRow)).waitFor();
-}
 
 /** Tabs through the page from its start until the focus comes back to the first stop; returns each stop's look. */
 async function tabStops(h: Harness, max = 200): Promise<Stop[]> {
@@ -95,12 +86,7 @@ for (const viewport of [
       await h.page.getByTestId('broken-banner').waitFor();
       await openImage(h, sample('v2.cfs'), '/etc');
       await h.page.locator('.tab-name', { hasText: 'v1.cfs' }).click();
-      const compare = h.page.getByRole('combobox', { name: 'Compare with' });
-      const options = await compare.locator('option').evaluateAll((os) => os.map((o) => [(o as HTMLOptionElement).value, o.textContent ?? '']));
-      const v2 = options.find(([, text]) => text.includes('v2.cfs'));
-      assert.ok(v2, JSON.stringify(options));
-      await compare.selectOption(v2[0]!);
-      await h.page.getByTestId('compare-counts').locator('.chip').first().waitFor({ timeout: 30_000 });
+      await compareWith(h, 'v2.cfs');
       const stops = await tabStops(h);
       const unmarked = stops.filter((s) => s.focused === s.left).map((s) => `${s.key}: ${s.focused}`);
       assert.deepEqual(unmarked, []);

@@ -259,3 +259,28 @@ export function withHarness(options: Parameters<typeof startHarness>[0] = {}): (
   });
   return () => h!;
 }
+
+/** The selector of a tree row, its path's backslashes and quotes escaped for the attribute match. */
+export const treeRow = (path: string): string => `.tree-row[data-path="${path.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"]`;
+
+/**
+ * Opens `path` with the start screen's or the toolbar's Open button and waits for its own tab to be
+ * active, then for `firstRow`: the previous image's tree may have a row of that name too.
+ */
+export async function openImage(h: Harness, path: string, firstRow: string, timeout?: number): Promise<void> {
+  const wait = timeout ? { timeout } : {};
+  h.dialogs.images.push(path);
+  await h.page.getByRole('button', { name: /^(Open image…|\+ Open)$/ }).first().click();
+  await h.page.locator(`.tab.active .tab-name[title="${path}"]`).waitFor(wait);
+  await h.page.locator(treeRow(firstRow)).waitFor(wait);
+}
+
+/** From the active tab, compares with the open image whose label holds `label`, and waits for the counts. */
+export async function compareWith(h: Harness, label: string): Promise<void> {
+  const compare = h.page.getByRole('combobox', { name: 'Compare with' });
+  const options = await compare.locator('option').evaluateAll((os) => os.map((o) => [(o as HTMLOptionElement).value, o.textContent ?? '']));
+  const other = options.find(([, text]) => text.includes(label));
+  if (!other) throw new Error(`no image labelled ${label} to compare with: ${JSON.stringify(options)}`);
+  await compare.selectOption(other[0]!);
+  await h.page.getByTestId('compare-counts').locator('.chip').first().waitFor({ timeout: 30_000 });
+}

@@ -13,13 +13,12 @@ import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import type { Locator } from 'playwright-core';
-import { buildRenderer, CHROMIUM, startHarness, type Harness } from './harness.ts';
+import { buildRenderer, CHROMIUM, startHarness, treeRow as row, openImage, type Harness } from './harness.ts';
 import { corpusPath, corpusSkip, REPO_ROOT } from '../helpers/corpus.ts';
 
 const skip = corpusSkip || (existsSync(CHROMIUM) ? false : `no Chromium at ${CHROMIUM} (set CFS_CHROMIUM)`);
 const FS_TREE = corpusPath('02-fs-tree', 'image.cfs');
 const BROKEN = join(REPO_ROOT, 'samples', 'demo', 'broken.cfs');
-const row = (path: string) => `.tree-row[data-path="${path.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"]`;
 
 /** The fs-tree case's dump line of `path`, split into its fields (target in 8, digest in 10). */
 const dumpFields = (path: string): string[] =>
@@ -104,12 +103,6 @@ for (const viewport of [
     });
     const screen = { left: 0, top: 0, right: viewport.width, bottom: viewport.height, width: viewport.width, height: viewport.height };
 
-    async function open(image: string, firstRow: string) {
-      h.dialogs.images.push(image);
-      await h.page.getByRole('button', { name: /^(Open image…|\+ Open)$/ }).first().click();
-      await h.page.locator(`.tab.active .tab-name[title="${image}"]`).waitFor();
-      await h.page.locator(row(firstRow)).waitFor();
-    }
     async function expand(path: string, child: string) {
       await h.page.locator(`${row(path)} .twisty`).click();
       await h.page.locator(row(child)).waitFor();
@@ -121,7 +114,7 @@ for (const viewport of [
     }
 
     test('a symlink with a 1000- or 4095-byte target keeps its whole name; the target is what gets cut', async () => {
-      await open(FS_TREE, '/links');
+      await openImage(h, FS_TREE, '/links');
       await expand('/links', '/links/long4095');
       const list = await box(h.page.locator('.tree-list'));
       for (const name of ['long1000', 'long4095']) {
@@ -312,7 +305,7 @@ for (const viewport of [
     });
 
     test('the findings pane of a broken image is on screen and takes real clicks', async () => {
-      await open(BROKEN, '/etc');
+      await openImage(h, BROKEN, '/etc');
       await h.page.getByTestId('save-report-check').waitFor({ timeout: 60_000 });
       const pane = await box(h.page.locator('.findings-pane'));
       assert.ok(inside(pane, screen), `findings pane ${JSON.stringify(pane)}`);
@@ -335,8 +328,8 @@ for (const viewport of [
     });
 
     test('with 4, then 8 images open the tabs shrink, then scroll, and "+ Open" stays in sight and clickable', async () => {
-      await open(corpusPath('03-diff', 'v1', 'image.cfs'), '/etc');
-      await open(corpusPath('03-diff', 'v2', 'image.cfs'), '/etc');
+      await openImage(h, corpusPath('03-diff', 'v1', 'image.cfs'), '/etc');
+      await openImage(h, corpusPath('03-diff', 'v2', 'image.cfs'), '/etc');
       assert.equal(await h.page.locator('.tab').count(), 4);
       const openBtn = h.page.getByRole('button', { name: '+ Open' });
       const check = async () => {

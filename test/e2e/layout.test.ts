@@ -11,14 +11,13 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
-import { buildRenderer, CHROMIUM, startHarness, type Harness } from './harness.ts';
+import { buildRenderer, CHROMIUM, startHarness, treeRow as row, openImage, type Harness } from './harness.ts';
 import { BENCH_DIR, corpusPath, corpusSkip } from '../helpers/corpus.ts';
 import { fixture, locate, mutate, put16 } from '../shared/check/corrupt.ts';
 import { makeTamperedObjectImage } from './fixtures.ts';
 
 const skip = corpusSkip || (existsSync(CHROMIUM) ? false : `no Chromium at ${CHROMIUM} (set CFS_CHROMIUM)`);
 const README = corpusPath('01-readme', 'image.cfs');
-const row = (path: string) => `.tree-row[data-path="${path}"]`;
 
 let tmp = '';
 let wild = '';
@@ -53,12 +52,6 @@ function withHarness(): () => Harness {
   return () => h!;
 }
 
-async function open(h: Harness, path: string, firstRow: string) {
-  h.dialogs.images.push(path);
-  await h.page.getByRole('button', { name: /Open/ }).first().click();
-  await h.page.locator(row(firstRow)).waitFor();
-}
-
 async function gotoOffset(h: Harness, offset: number) {
   const input = h.page.getByLabel('Go to offset');
   await input.fill(offset.toString(16));
@@ -75,7 +68,7 @@ describe('a broken image explained', { skip }, () => {
 
   test('knock-on findings are grouped under their root, with a marker on the tab and a banner', async () => {
     const h = app();
-    await open(h, wild, '/file_a');
+    await openImage(h, wild, '/file_a');
     await h.page.getByTestId('broken-banner').waitFor();
     assert.match((await h.page.getByTestId('broken-banner').textContent()) ?? '', /This image is broken: \d+ errors?, from \d+ root causes?\./);
     assert.equal(await h.page.getByTestId('tab-broken').count(), 1);
@@ -125,7 +118,7 @@ describe('the structure-aware hex view', { skip }, () => {
 
   test('the superblock, an inode and a dirent block each show their field table', async () => {
     const h = app();
-    await open(h, README, '/file_a');
+    await openImage(h, README, '/file_a');
     await gotoOffset(h, 0x424);
     assert.match(await ownerText(h, /blocks/), /^Landed at 0x424 is blocks of superblock \(erofs\.superblock\)/);
     const sb = h.page.locator('[data-testid="structure"][data-kind="erofs.superblock"]');
@@ -167,7 +160,7 @@ describe('folder roll-ups', { skip }, () => {
       const dump = await readFile(corpusPath('01-readme', 'info-dump.txt'), 'utf8');
       const shared = dump.split('\n').find((l) => l.startsWith('/file_a '))!.split(' ')[8]!;
       await rm(join(t.dir, 'objects', shared));
-      await open(h, t.path, '/file_a');
+      await openImage(h, t.path, '/file_a');
       await h.page.getByRole('button', { name: 'Verify objects' }).click();
       await h.page.getByTestId('verify-summary').waitFor({ timeout: 60_000 });
       const rootBadge = h.page.locator(`${row('/')} [data-testid="rollup"]`);

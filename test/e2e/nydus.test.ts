@@ -9,15 +9,13 @@ import { existsSync } from 'node:fs';
 import { copyFile, mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { buildRenderer, CHROMIUM, startHarness, type Harness } from './harness.ts';
+import { buildRenderer, CHROMIUM, startHarness, treeRow as row, type Harness } from './harness.ts';
 import { corpusPath, corpusSkip } from '../helpers/corpus.ts';
 
 const skip = corpusSkip || (existsSync(CHROMIUM) ? false : `no Chromium at ${CHROMIUM} (set CFS_CHROMIUM)`);
 const V6 = corpusPath('11-nydus', 'rafs-v6');
 /** "// Copyright (C) 2020 Alibaba Cloud", the first bytes of both files, as the details pane spaces them. */
 const COPYRIGHT = '// Copyright';
-
-const row = (path: string) => `.tree-row[data-path="${path}"]`;
 
 describe('a Nydus RAFS v6 bootstrap in the app', { skip }, () => {
   let h: Harness;

@@ -6,12 +6,11 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { buildRenderer, CHROMIUM, startHarness, type Harness } from './harness.ts';
+import { buildRenderer, CHROMIUM, startHarness, treeRow as row, type Harness } from './harness.ts';
 import { buildPuzzlefs, ENTRIES, puzzlefsSkip, type Built } from '../shared/puzzlefs/puzzlefs-builder.ts';
 import { removeDir } from '../shared/oci/gnu-tar.ts';
 
 const skip = puzzlefsSkip || (existsSync(CHROMIUM) ? false : `no Chromium at ${CHROMIUM} (set CFS_CHROMIUM)`);
-const row = (path: string) => `.tree-row[data-path="${path}"]`;
 
 describe('PuzzleFS images in the app', { skip }, () => {
   let h: Harness;

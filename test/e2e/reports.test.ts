@@ -8,12 +8,11 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { CHROMIUM, withHarness, type Harness } from './harness.ts';
+import { CHROMIUM, withHarness, openImage, compareWith, type Harness } from './harness.ts';
 import { REPO_ROOT } from '../helpers/corpus.ts';
 
 const skip = existsSync(CHROMIUM) ? false : `no Chromium at ${CHROMIUM} (set CFS_CHROMIUM)`;
 const sample = (name: string) => join(REPO_ROOT, 'samples', 'demo', name);
-const row = (path: string) => `.tree-row[data-path="${path}"]`;
 
 const cli = (...args: string[]) => {
   try {
@@ -23,13 +22,6 @@ const cli = (...args: string[]) => {
     return (e as { stdout: string }).stdout;
   }
 };
-
-async function openImage(h: Harness, path: string) {
-  h.dialogs.images.push(path);
-  await h.page.getByRole('button', { name: /^(Open image…|\+ Open)$/ }).first().click();
-  await h.page.locator(`.tab.active .tab-name[title="${path}"]`).waitFor();
-  await h.page.locator(row('/etc')).waitFor();
-}
 
 async function saved(h: Harness, what: string): Promise<{ name: string; html: string }> {
   const button = h.page.getByTestId(`save-report-${what}`);
@@ -47,7 +39,7 @@ for (const viewport of [
 
     test("a check's findings: the page cfs-inspect check --format html writes", async () => {
       const h = app();
-      await openImage(h, sample('broken.cfs'));
+      await openImage(h, sample('broken.cfs'), '/etc');
       const r = await saved(h, 'check');
       assert.equal(r.name, 'broken-check.html');
       assert.ok(r.html.includes('<td>erofs.dirent.name-slash</td>'));
@@ -56,7 +48,7 @@ for (const viewport of [
 
     test("a verify's results: the page cfs-inspect verify --format html writes", async () => {
       const h = app();
-      await openImage(h, sample('v1.cfs'));
+      await openImage(h, sample('v1.cfs'), '/etc');
       await h.page.getByRole('button', { name: 'Verify objects' }).click();
       await h.page.getByTestId('verify-summary').waitFor({ timeout: 60_000 });
       const r = await saved(h, 'verify');
@@ -66,14 +58,9 @@ for (const viewport of [
 
     test("a diff: the page cfs-inspect diff --format html writes", async () => {
       const h = app();
-      await openImage(h, sample('v2.cfs'));
+      await openImage(h, sample('v2.cfs'), '/etc');
       await h.page.locator('.tab-name', { hasText: 'v1.cfs' }).click();
-      const compare = h.page.getByRole('combobox', { name: 'Compare with' });
-      const options = await compare.locator('option').evaluateAll((os) => os.map((o) => [(o as HTMLOptionElement).value, o.textContent ?? '']));
-      const v2 = options.find(([, text]) => text.includes('v2.cfs'));
-      assert.ok(v2, JSON.stringify(options));
-      await compare.selectOption(v2[0]!);
-      await h.page.getByTestId('compare-counts').locator('.chip').first().waitFor({ timeout: 30_000 });
+      await compareWith(h, 'v2.cfs');
       const r = await saved(h, 'diff');
       assert.equal(r.name, 'v1-diff.html');
       assert.equal(r.html, cli('diff', sample('v1.cfs'), sample('v2.cfs'), '--format', 'html'));

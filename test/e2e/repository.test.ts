@@ -10,12 +10,11 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { buildRenderer, CHROMIUM, startHarness, type Harness } from './harness.ts';
+import { buildRenderer, CHROMIUM, startHarness, treeRow as row, type Harness } from './harness.ts';
 import { makeRepository, objectRel, putObject, TOOLS, type TestRepository } from '../helpers/repository.ts';
 
 const noBrowser = existsSync(CHROMIUM) ? false : `no Chromium at ${CHROMIUM} (set CFS_CHROMIUM)`;
 const noTools = existsSync(join(TOOLS, 'mkcomposefs')) ? false : `mkcomposefs 1.0.8 not found in ${TOOLS}`;
-const row = (path: string) => `.tree-row[data-path="${path}"]`;
 
 describe('a composefs repository in the app', { skip: noBrowser || noTools }, () => {
   let h: Harness;
